@@ -1,0 +1,47 @@
+# Thin wrapper over CMake. `make run` and `make test` do all set-up from a fresh clone.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+SCENARIO   ?= scenarios/default.yaml
+CMAKE_GEN  := -G Ninja
+FIRSTWALL  := $(BUILD)/tools/firstwall
+
+.PHONY: all deps configure build run test test-all bench asan-test clean format
+
+all: build
+
+deps:
+	@bash tools/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+
+configure: $(BUILD)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@mkdir -p results
+	$(FIRSTWALL) run $(SCENARIO) -o results/default.h5
+
+# The quick suite (what CI runs); slow tests carry the ctest label "slow".
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE slow
+
+test-all: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bash tools/bench/run.sh $(BUILD)
+
+asan-test: deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFIRSTWALL_SANITIZE=ON -DFIRSTWALL_BENCH=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE slow
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,34 @@
+#pragma once
+// Attention of new tokens against cached keys and values.
+//
+// Decode: one new token per sequence; its n_heads queries attend to all n_k cached tokens (the
+// cache holds the past and the token itself, so there is nothing to mask). Split-K form
+// ("Flash-Decoding", Dao, Haziza, Massa & Sizov 2023, crfm.stanford.edu/2023/10/12/
+// flashdecoding.html): the cached tokens are cut into chunks of decode_chunk tokens; each
+// (kv head, chunk) is a work item computing, for the group of query heads sharing that kv
+// head, a partial (max, sum, unnormalized output) — one small GEMM per chunk instead of one
+// GEMV per query head; the partials are merged in chunk order. Chunks depend only on n_k, so
+// results are bit-identical for any thread count, and a single sequence with few kv heads
+// still spreads over all cores.
+//
+// Layouts as in attention.hpp; q is [1, n_heads·head_dim_qk], the result [1, n_heads·head_dim_v].
+
+#include "kernels/attention.hpp"
+#include "kernels/kv_cache.hpp"
+
+namespace kernels {
+
+inline constexpr Eigen::Index decode_chunk = 256;
+
+Mat attention_decode(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+                     const attention_shape& shape);
+
+// Over a cache of any storage: FP32 storage is read in place; BF16/FP8 chunks are dequantized
+// into a per-item FP32 buffer right before use.
+Mat attention_decode(const_mat_ref q, const kv_cache& cache, const attention_shape& shape);
+
+// Causal prefill of the last q.rows() cached tokens (attention.hpp semantics) against the
+// dequantized cache — the same K/V values that later decode steps read.
+Mat attention_prefill(const_mat_ref q, const kv_cache& cache, const attention_shape& shape);
+
+}  // namespace kernels

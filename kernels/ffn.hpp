@@ -1,0 +1,34 @@
+#pragma once
+// Position-wise feed-forward networks, applied to x [n_tokens, d_model]. Weights use the
+// [out, in] layout of gemm.hpp.
+//
+// GELU FFN (GPT-2): y = W_out · gelu(W_in · x + b_in) + b_out, with the tanh approximation
+//   gelu(x) ≈ 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+// (Hendrycks & Gimpel 2016, "Gaussian Error Linear Units", arXiv:1606.08415, §2).
+//
+// SwiGLU FFN (Shazeer 2020, "GLU Variants Improve Transformer", arXiv:2002.05202, eq. 5;
+// Llama, DeepSeek): y = W_down · (silu(W_gate · x) ⊙ (W_up · x)), silu(z) = z·σ(z), no biases.
+
+#include "kernels/tensor.hpp"
+
+namespace kernels {
+
+struct gelu_ffn_weights {
+  Mat w_in;   // [ffn_dim, d_model]
+  Vec b_in;   // [ffn_dim]
+  Mat w_out;  // [d_model, ffn_dim]
+  Vec b_out;  // [d_model]
+};
+
+struct swiglu_ffn_weights {
+  Mat w_gate;  // [ffn_dim, d_model]
+  Mat w_up;    // [ffn_dim, d_model]
+  Mat w_down;  // [d_model, ffn_dim]
+};
+
+float gelu_tanh(float x);
+
+Mat gelu_ffn(const_mat_ref x, const gelu_ffn_weights& w);
+Mat swiglu_ffn(const_mat_ref x, const swiglu_ffn_weights& w);
+
+}  // namespace kernels

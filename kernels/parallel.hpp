@@ -1,0 +1,24 @@
+#pragma once
+// The one way kernels use threads. Work is cut into items whose boundaries depend only on the
+// problem shape, never on the thread count, and each item writes its own outputs with a fixed
+// order of operations. So which thread runs an item cannot change a single bit of the result:
+// 1 thread and N threads give identical outputs (tested in test_thread_determinism.cpp).
+// Eigen's own GEMM threading is switched off (EIGEN_DONT_PARALLELIZE, see CMakeLists.txt)
+// because its blocking depends on the thread count.
+
+#include <cstdint>
+
+#include <omp.h>
+
+namespace kernels {
+
+template <class Body>
+void parallel_for(std::int64_t n_items, Body&& body) {
+  // Dynamic schedule: items are uneven (causal attention tiles), and the assignment of items to
+  // threads does not affect results. A kernel called from inside another kernel's items (an
+  // MoE expert's GEMMs) runs serially instead of oversubscribing the cores.
+#pragma omp parallel for schedule(dynamic, 1) if (n_items > 1 && !omp_in_parallel())
+  for (std::int64_t i = 0; i < n_items; ++i) body(i);
+}
+
+}  // namespace kernels

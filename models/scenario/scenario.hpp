@@ -1,0 +1,42 @@
+// A scenario: the immutable, validated description of one run.
+//
+// Loading is parse -> spec -> validate everything -> (later) build. load_scenario() either
+// returns a complete spec or throws sim::config::InputError carrying every problem found.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/gpu/gpu_spec.hpp"
+#include "models/workload/llm_spec.hpp"
+#include "models/workload/request_source.hpp"
+#include "models/workload/serving.hpp"
+#include "sim/wall_monitor.hpp"
+
+namespace models {
+
+struct ScenarioSpec {
+  std::string file;           // as given on the command line
+  std::string name;
+  std::uint64_t seed = 0;
+  std::string resolved_yaml;  // the whole scenario after includes and --set overrides
+  sim::Duration duration;     // requests arrive in [0, duration)
+  sim::Duration drain;        // then in-flight work may run this much longer
+  sim::WallOptions walls;
+  LlmSpec llm;
+  GpuSpec gpu;
+  ArrivalSpec arrivals;
+  SloSpec slo;
+  ServingSpec serving;
+};
+
+struct LoadOptions {
+  std::vector<std::string> overrides;  // "a.b.c=value", in command-line order
+  std::optional<std::uint64_t> seed;   // --seed wins over the file's seed
+};
+
+ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options = {});
+
+}  // namespace models

@@ -1,0 +1,89 @@
+// The cost of one iteration of a serving replica: a batch of prefill chunks and decode steps
+// run by `tp` GPUs in tensor parallel.
+//
+// IterationCostModel is the seam where cost models plug in: the foundation's roofline at
+// peak rates (RooflineIterationCost), later measured and calibrated kernel costs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/common/dtype.hpp"
+#include "models/gpu/gpu_spec.hpp"
+#include "models/network/ring_allreduce.hpp"
+#include "models/workload/llm_spec.hpp"
+#include "sim/units.hpp"
+
+namespace models {
+
+struct PrefillChunk {
+  std::int64_t tokens = 0;  // new prompt tokens computed in this iteration
+  std::int64_t past = 0;    // prompt tokens of this request already in the KV cache
+  bool last = false;        // the chunk ends the prompt: logits (and the first token) follow
+};
+
+struct BatchShape {
+  std::vector<PrefillChunk> prefills;
+  std::int64_t decodes = 0;           // requests generating one token each
+  double decode_context_sum = 0;      // sum over decodes of tokens attended (cache + new)
+
+  std::int64_t tokens() const;
+};
+
+struct IterationCost {
+  sim::Seconds time;          // what the iteration takes
+  sim::Seconds compute_time;  // at the GPU's peak FLOP/s (stretched by a lower clock)
+  sim::Seconds memory_time;   // at the GPU's peak HBM bandwidth
+  sim::Seconds comm_time;     // tensor-parallel all-reduces (not overlapped)
+  sim::Flops flops_per_gpu;
+  sim::Bytes hbm_bytes_per_gpu;
+  sim::Bytes link_bytes_per_gpu;  // sent in one direction
+};
+
+struct Precision {
+  DType weights = DType::bf16;
+  DType kv_cache = DType::bf16;
+  DType activations = DType::bf16;
+  DType compute = DType::bf16;  // the tensor-core format the matmuls run in
+};
+
+class IterationCostModel {
+ public:
+  virtual ~IterationCostModel() = default;
+  // `clock_ratio` = f / f_max of the GPUs (1 at full clock): compute stretches by 1/ratio,
+  // HBM-bound work does not.
+  virtual IterationCost cost(const BatchShape& batch, double clock_ratio) const = 0;
+};
+
+// Roofline at peak rates: time = max(FLOPs / peak, bytes / HBM bandwidth) + all-reduces.
+//  - FLOPs: 2 per weight per token (LM head only for tokens that produce logits) plus
+//    attention (llm_spec.hpp); divided evenly over the tp GPUs.
+//  - HBM bytes per GPU: every shared weight once per iteration (weights stay in HBM; each
+//    iteration streams them), the routed experts the batch touches (expected distinct count,
+//    uniform routing), the KV cache read by attention and written for new tokens. Activation
+//    traffic is left out (it is < 2 % of weight traffic for batches under ~1k tokens and
+//    hidden sizes >= 4096, and the calibrated models of the kernels issue account for it).
+//  - Two all-reduces per layer (after attention and after the FFN) of tokens * hidden
+//    activations, as in Megatron-LM tensor parallelism (Shoeybi et al. 2019).
+// Valid as an upper bound on speed: real kernels reach 30-80 % of peak (REFERENCE.md B.1);
+// the kernels issue replaces it with measured efficiencies.
+class RooflineIterationCost final : public IterationCostModel {
+ public:
+  RooflineIterationCost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp);
+  IterationCost cost(const BatchShape& batch, double clock_ratio) const override;
+
+  sim::Bytes weight_bytes_per_gpu() const { return weight_bytes_per_gpu_; }
+
+ private:
+  LlmSpec llm_;
+  Precision precision_;
+  int tp_;
+  ParamCounts params_;
+  sim::FlopsPerSecond peak_;
+  sim::BytesPerSecond hbm_bw_;
+  RingAllReduce ring_;
+  double kv_bytes_per_token_gpu_;
+  sim::Bytes weight_bytes_per_gpu_;
+};
+
+}  // namespace models

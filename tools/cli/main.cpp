@@ -1,0 +1,107 @@
+// firstwall: the command line. Thin wiring only: parse arguments, call models/, map
+// failures to exit codes (0 success, 2 bad input with file:line:col messages, 1 internal).
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "models/registry.hpp"
+#include "models/scenario/run.hpp"
+#include "models/scenario/scenario.hpp"
+#include "sim/config.hpp"
+#include "tools/cli/describe.hpp"
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kInternal = 1;
+constexpr int kBadInput = 2;
+
+std::vector<std::string> default_catalogs() {
+  const std::filesystem::path dir(FIRSTWALL_CATALOG_DIR);
+  return {(dir / "llms.yaml").string(), (dir / "gpus.yaml").string()};
+}
+
+std::string default_output(const std::string& scenario) {
+  return (std::filesystem::path("results") / std::filesystem::path(scenario).stem()).string() + ".h5";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"firstwall: which wall does an AI data center hit first?"};
+  app.set_version_flag("--version", std::string("firstwall ") + FIRSTWALL_VERSION_STRING);
+  app.require_subcommand(1);
+
+  std::string scenario, output;
+  std::vector<std::string> overrides;
+  std::uint64_t seed = 0;
+
+  auto* run = app.add_subcommand("run", "Simulate a scenario, print the wall report, write results.h5");
+  run->add_option("scenario", scenario, "scenario YAML file")->required();
+  run->add_option("-o,--output", output, "results file (default: results/<scenario>.h5)");
+  auto* run_seed = run->add_option("--seed", seed, "master seed (overrides the file's seed)");
+  run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)");
+
+  auto* check = app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
+  check->add_option("scenario", scenario, "scenario YAML file")->required();
+  check->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)");
+
+  std::string what, name, dtype = "bf16";
+  std::vector<std::string> catalogs;
+  auto* describe = app.add_subcommand("describe", "Derived properties of a catalog entry, as YAML");
+  describe->add_option("what", what, "model or gpu")->required()->check(CLI::IsMember({"model", "gpu"}));
+  describe->add_option("name", name, "catalog name, e.g. llama-3-70b or h100-sxm")->required();
+  describe->add_option("--catalog", catalogs, "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)");
+  describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")->capture_default_str();
+
+  auto* list = app.add_subcommand("models", "List the registered models with one line of help");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kOk : kBadInput;
+  }
+
+  try {
+    if (*run || *check) {
+      models::LoadOptions opts;
+      opts.overrides = overrides;
+      if (*run && run_seed->count() > 0) opts.seed = seed;
+      const models::ScenarioSpec spec = models::load_scenario(scenario, opts);
+      if (*check) {
+        std::cout << scenario << ": OK\n";
+        return kOk;
+      }
+      const models::RunResult result = models::run_scenario(spec);
+      const std::string out = output.empty() ? default_output(scenario) : output;
+      const auto parent = std::filesystem::path(out).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent);
+      models::write_results(out, spec, result);
+      models::print_report(std::cout, spec, result);
+      std::cout << "\nresults: " << out << "\n";
+      return kOk;
+    }
+    if (*describe) {
+      cli::describe(std::cout, what, name, catalogs.empty() ? default_catalogs() : catalogs, dtype);
+      return kOk;
+    }
+    if (*list) {
+      for (const models::ModelInfo& m : models::registered_models()) {
+        std::cout << fmt::format("{:<10} {:<18} {}\n", m.domain, m.name, m.help);
+      }
+      return kOk;
+    }
+  } catch (const sim::config::InputError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "firstwall: internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kInternal;
+}
