@@ -13,8 +13,8 @@ namespace {
 
 constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 
-const_mat_map head_block(const_mat_ref m, Eigen::Index row0, Eigen::Index rows,
-                         Eigen::Index col0, Eigen::Index cols) {
+const_mat_map head_block(const_mat_ref m, Eigen::Index row0, Eigen::Index rows, Eigen::Index col0,
+                         Eigen::Index cols) {
   return const_mat_map(m.data() + row0 * m.outerStride() + col0, rows, cols,
                        Eigen::OuterStride<>(m.outerStride()));
 }
@@ -35,7 +35,8 @@ void check_attention_operands(const_mat_ref q, const_mat_ref k, const_mat_ref v,
     fail("n_kv_heads must be positive and divide n_heads");
   }
   if (shape.head_dim_qk <= 0 || shape.head_dim_v <= 0) fail("head dims must be positive");
-  if (q.cols() != Eigen::Index{shape.n_heads} * shape.head_dim_qk) fail("q columns != n_heads·head_dim_qk");
+  if (q.cols() != Eigen::Index{shape.n_heads} * shape.head_dim_qk)
+    fail("q columns != n_heads·head_dim_qk");
   if (k.cols() != Eigen::Index{shape.n_kv_heads} * shape.head_dim_qk) {
     fail("k columns != n_kv_heads·head_dim_qk");
   }

@@ -77,11 +77,10 @@ Mat attention_decode(const_mat_ref q, const_mat_ref k, const_mat_ref v,
   const Eigen::Index dv = shape.head_dim_v;
   return decode(q, k.rows(), shape,
                 [&](Eigen::Index g, Eigen::Index t0, Eigen::Index n, Mat&, Mat&) {
-                  return std::pair{
-                      const_mat_map(k.data() + t0 * k.outerStride() + g * dk, n, dk,
-                                    Eigen::OuterStride<>(k.outerStride())),
-                      const_mat_map(v.data() + t0 * v.outerStride() + g * dv, n, dv,
-                                    Eigen::OuterStride<>(v.outerStride()))};
+                  return std::pair{const_mat_map(k.data() + t0 * k.outerStride() + g * dk, n, dk,
+                                                 Eigen::OuterStride<>(k.outerStride())),
+                                   const_mat_map(v.data() + t0 * v.outerStride() + g * dv, n, dv,
+                                                 Eigen::OuterStride<>(v.outerStride()))};
                 });
 }
 
@@ -97,17 +96,18 @@ Mat attention_decode(const_mat_ref q, const kv_cache& cache, const attention_sha
     throw std::invalid_argument("attention_decode: q columns != n_heads·head_dim_qk");
   }
   check_decode(q, cache.size());
-  return decode(q, cache.size(), shape,
-                [&](Eigen::Index g, Eigen::Index t0, Eigen::Index n, Mat& k_buf, Mat& v_buf) {
-                  k_buf.resize(n, shape.head_dim_qk);
-                  v_buf.resize(n, shape.head_dim_v);
-                  cache.read_keys(static_cast<int>(g), static_cast<int>(t0), static_cast<int>(n), k_buf);
-                  cache.read_values(static_cast<int>(g), static_cast<int>(t0), static_cast<int>(n), v_buf);
-                  return std::pair{const_mat_map(k_buf.data(), n, shape.head_dim_qk,
-                                                 Eigen::OuterStride<>(shape.head_dim_qk)),
-                                   const_mat_map(v_buf.data(), n, shape.head_dim_v,
-                                                 Eigen::OuterStride<>(shape.head_dim_v))};
-                });
+  return decode(
+      q, cache.size(), shape,
+      [&](Eigen::Index g, Eigen::Index t0, Eigen::Index n, Mat& k_buf, Mat& v_buf) {
+        k_buf.resize(n, shape.head_dim_qk);
+        v_buf.resize(n, shape.head_dim_v);
+        cache.read_keys(static_cast<int>(g), static_cast<int>(t0), static_cast<int>(n), k_buf);
+        cache.read_values(static_cast<int>(g), static_cast<int>(t0), static_cast<int>(n), v_buf);
+        return std::pair{const_mat_map(k_buf.data(), n, shape.head_dim_qk,
+                                       Eigen::OuterStride<>(shape.head_dim_qk)),
+                         const_mat_map(v_buf.data(), n, shape.head_dim_v,
+                                       Eigen::OuterStride<>(shape.head_dim_v))};
+      });
 }
 
 Mat attention_prefill(const_mat_ref q, const kv_cache& cache, const attention_shape& shape) {

@@ -141,8 +141,9 @@ bpe_tokenizer::bpe_tokenizer(std::vector<bpe_merge> merges) : merges_(std::move(
 
 int bpe_tokenizer::rank(token_id left, token_id right) const {
   const std::uint64_t key = pair_key(left, right);
-  const auto it = std::lower_bound(ranks_.begin(), ranks_.end(), key,
-                                   [](const auto& entry, std::uint64_t k) { return entry.first < k; });
+  const auto it =
+      std::lower_bound(ranks_.begin(), ranks_.end(), key,
+                       [](const auto& entry, std::uint64_t k) { return entry.first < k; });
   if (it == ranks_.end() || it->first != key) return std::numeric_limits<int>::max();
   return it->second;
 }

@@ -31,7 +31,9 @@ constexpr std::array<float, 256> decode_table = make_decode_table();
 
 }  // namespace
 
-float fp8_e4m3_decode(std::uint8_t code) { return decode_table[code]; }
+float fp8_e4m3_decode(std::uint8_t code) {
+  return decode_table[code];
+}
 
 std::uint8_t fp8_e4m3_encode(float x) {
   const auto u = std::bit_cast<std::uint32_t>(x);

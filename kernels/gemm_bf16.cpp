@@ -101,7 +101,9 @@ bf16_matrix bf16_matrix::from_fp32(const_mat_ref m) {
   return out;
 }
 
-Mat bf16_matrix::to_fp32() const { return widen_rows(*this, 0, rows); }
+Mat bf16_matrix::to_fp32() const {
+  return widen_rows(*this, 0, rows);
+}
 
 bool bf16_path_available(bf16_path path) {
 #if defined(__AVX512BF16__)
@@ -117,7 +119,8 @@ Mat linear_bf16(const_mat_ref x, const bf16_matrix& w, bf16_path path) {
     throw std::invalid_argument("linear_bf16: x columns != W columns (y = x · Wᵀ)");
   }
   if (!bf16_path_available(path)) {
-    throw std::invalid_argument("linear_bf16: AVX512-BF16 path not compiled in (no __AVX512BF16__)");
+    throw std::invalid_argument(
+        "linear_bf16: AVX512-BF16 path not compiled in (no __AVX512BF16__)");
   }
   if (path == bf16_path::automatic) {
 #if defined(__AVX512BF16__)

@@ -8,8 +8,7 @@
 
 namespace kernels {
 
-kv_cache::kv_cache(int n_kv_heads, int head_dim_k, int head_dim_v, int capacity,
-                   kv_storage storage)
+kv_cache::kv_cache(int n_kv_heads, int head_dim_k, int head_dim_v, int capacity, kv_storage storage)
     : n_kv_heads_(n_kv_heads), capacity_(capacity), storage_(storage) {
   if (n_kv_heads <= 0 || head_dim_k <= 0 || head_dim_v <= 0 || capacity < 0) {
     throw std::invalid_argument("kv_cache: heads and head dims must be positive");
@@ -18,8 +17,12 @@ kv_cache::kv_cache(int n_kv_heads, int head_dim_k, int head_dim_v, int capacity,
     p->dim = dim;
     const auto elements = static_cast<std::size_t>(capacity) * n_kv_heads * dim;
     switch (storage) {
-      case kv_storage::fp32: p->fp32.resize(capacity, Eigen::Index{n_kv_heads} * dim); break;
-      case kv_storage::bf16: p->half.resize(elements); break;
+      case kv_storage::fp32:
+        p->fp32.resize(capacity, Eigen::Index{n_kv_heads} * dim);
+        break;
+      case kv_storage::bf16:
+        p->half.resize(elements);
+        break;
       case kv_storage::fp8_e4m3:
         p->fp8.resize(elements);
         p->scale.resize(static_cast<std::size_t>(capacity) * n_kv_heads);
@@ -31,9 +34,12 @@ kv_cache::kv_cache(int n_kv_heads, int head_dim_k, int head_dim_v, int capacity,
 std::int64_t kv_cache::bytes_per_token() const {
   const std::int64_t elements = std::int64_t{n_kv_heads_} * (keys_.dim + values_.dim);
   switch (storage_) {
-    case kv_storage::fp32: return 4 * elements;
-    case kv_storage::bf16: return 2 * elements;
-    case kv_storage::fp8_e4m3: return elements + 2 * 4 * std::int64_t{n_kv_heads_};
+    case kv_storage::fp32:
+      return 4 * elements;
+    case kv_storage::bf16:
+      return 2 * elements;
+    case kv_storage::fp8_e4m3:
+      return elements + 2 * 4 * std::int64_t{n_kv_heads_};
   }
   return 0;
 }
@@ -81,8 +87,8 @@ void kv_cache::write(plane& p, int t, const float* row) const {
 }
 
 void kv_cache::read(const plane& p, int head, int t0, int n, mat_ref out) const {
-  if (head < 0 || head >= n_kv_heads_ || t0 < 0 || n < 0 || t0 + n > size_ ||
-      out.rows() != n || out.cols() != p.dim) {
+  if (head < 0 || head >= n_kv_heads_ || t0 < 0 || n < 0 || t0 + n > size_ || out.rows() != n ||
+      out.cols() != p.dim) {
     throw std::out_of_range("kv_cache::read: rows, head or output shape out of range");
   }
   const std::size_t width = static_cast<std::size_t>(n_kv_heads_) * p.dim;
@@ -94,7 +100,8 @@ void kv_cache::read(const plane& p, int head, int t0, int n, mat_ref out) const 
         out.row(r) = p.fp32.row(t0 + r).segment(Eigen::Index{head} * p.dim, p.dim);
         break;
       case kv_storage::bf16:
-        for (int c = 0; c < p.dim; ++c) out(r, c) = to_float(p.half[base + static_cast<std::size_t>(c)]);
+        for (int c = 0; c < p.dim; ++c)
+          out(r, c) = to_float(p.half[base + static_cast<std::size_t>(c)]);
         break;
       case kv_storage::fp8_e4m3: {
         const float scale = p.scale[static_cast<std::size_t>(t0 + r) * n_kv_heads_ + head];
@@ -117,8 +124,12 @@ Mat kv_cache::read_all(const plane& p) const {
   return all;
 }
 
-Mat kv_cache::keys() const { return read_all(keys_); }
-Mat kv_cache::values() const { return read_all(values_); }
+Mat kv_cache::keys() const {
+  return read_all(keys_);
+}
+Mat kv_cache::values() const {
+  return read_all(values_);
+}
 
 const_mat_map kv_cache::view(const plane& p) const {
   if (storage_ != kv_storage::fp32) {
@@ -127,7 +138,11 @@ const_mat_map kv_cache::view(const plane& p) const {
   return const_mat_map(p.fp32.data(), size_, p.fp32.cols(), Eigen::OuterStride<>(p.fp32.cols()));
 }
 
-const_mat_map kv_cache::key_view() const { return view(keys_); }
-const_mat_map kv_cache::value_view() const { return view(values_); }
+const_mat_map kv_cache::key_view() const {
+  return view(keys_);
+}
+const_mat_map kv_cache::value_view() const {
+  return view(values_);
+}
 
 }  // namespace kernels

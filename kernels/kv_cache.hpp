@@ -56,10 +56,10 @@ class kv_cache {
  private:
   struct plane {
     int dim = 0;
-    Mat fp32;                     // [capacity, heads·dim]
-    std::vector<bf16> half;       // [capacity·heads·dim]
+    Mat fp32;                       // [capacity, heads·dim]
+    std::vector<bf16> half;         // [capacity·heads·dim]
     std::vector<std::uint8_t> fp8;  // [capacity·heads·dim]
-    std::vector<float> scale;     // [capacity·heads]
+    std::vector<float> scale;       // [capacity·heads]
   };
   void write(plane& p, int t, const float* row) const;
   void read(const plane& p, int head, int t0, int n, mat_ref out) const;

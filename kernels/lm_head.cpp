@@ -10,7 +10,9 @@
 
 namespace kernels {
 
-Mat lm_head(const_mat_ref h, const_mat_ref w_vocab) { return linear(h, w_vocab); }
+Mat lm_head(const_mat_ref h, const_mat_ref w_vocab) {
+  return linear(h, w_vocab);
+}
 
 token_id greedy_token(std::span<const float> logits) {
   if (logits.empty()) throw std::invalid_argument("greedy_token: empty logits");
@@ -45,8 +47,9 @@ token_id sample_token(std::span<const float> logits, float temperature, int top_
   }
   const double target = u * total;
   const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), target);
-  const std::size_t pick = it == cumulative.end() ? cumulative.size() - 1
-                                                  : static_cast<std::size_t>(it - cumulative.begin());
+  const std::size_t pick = it == cumulative.end()
+                               ? cumulative.size() - 1
+                               : static_cast<std::size_t>(it - cumulative.begin());
   return order[pick];
 }
 

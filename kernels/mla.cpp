@@ -65,7 +65,9 @@ Mat attention_absorbed_form(const_mat_ref q, const const_mat_map& latent, const 
 
 }  // namespace
 
-float mla_config::scale() const { return 1.0f / std::sqrt(static_cast<float>(qk_head_dim())); }
+float mla_config::scale() const {
+  return 1.0f / std::sqrt(static_cast<float>(qk_head_dim()));
+}
 
 void mla_config::validate() const {
   if (d_model <= 0 || n_heads <= 0 || q_lora_rank <= 0 || kv_lora_rank <= 0 ||
@@ -99,9 +101,9 @@ const_mat_map mla_cache::latent() const {
 Mat mla_project_q(const_mat_ref x, std::span<const std::int32_t> positions, const mla_weights& w,
                   const mla_config& c) {
   Mat q = linear(rms_norm(linear(x, w.w_dq), w.q_norm, c.norm_eps), w.w_uq);
-  apply_rope(q, positions,
-             rope_spec{c.n_heads, c.qk_head_dim(), c.qk_nope_head_dim, c.qk_rope_head_dim,
-                       c.rope_base});
+  apply_rope(
+      q, positions,
+      rope_spec{c.n_heads, c.qk_head_dim(), c.qk_nope_head_dim, c.qk_rope_head_dim, c.rope_base});
   return q;
 }
 
@@ -111,7 +113,8 @@ Mat mla_project_latent(const_mat_ref x, std::span<const std::int32_t> positions,
   latent.leftCols(c.kv_lora_rank) =
       rms_norm(latent.leftCols(c.kv_lora_rank), w.kv_norm, c.norm_eps);
   Mat k_rope = latent.rightCols(c.qk_rope_head_dim);
-  apply_rope(k_rope, positions, rope_spec{1, c.qk_rope_head_dim, 0, c.qk_rope_head_dim, c.rope_base});
+  apply_rope(k_rope, positions,
+             rope_spec{1, c.qk_rope_head_dim, 0, c.qk_rope_head_dim, c.rope_base});
   latent.rightCols(c.qk_rope_head_dim) = k_rope;
   return latent;
 }

@@ -14,7 +14,8 @@ namespace kernels {
 moe_routing moe_route(const_mat_ref x, const Mat& router, const moe_config& config) {
   if (config.n_experts <= 0 || config.top_k <= 0 || config.top_k > config.n_experts ||
       router.rows() != config.n_experts || router.cols() != x.cols()) {
-    throw std::invalid_argument("moe_route: need 0 < top_k <= n_experts and router [n_experts, d_model]");
+    throw std::invalid_argument(
+        "moe_route: need 0 < top_k <= n_experts and router [n_experts, d_model]");
   }
   Mat scores = linear(x, router);
   if (config.score == router_score::softmax) {
@@ -62,7 +63,8 @@ Mat moe_ffn(const_mat_ref x, const moe_weights& w, const moe_config& config) {
       gathered.row(static_cast<Eigen::Index>(i)) = x.row(mine[i] / static_cast<Eigen::Index>(k));
     }
     const Mat y = swiglu_ffn(gathered, w.experts[static_cast<std::size_t>(e)]);
-    for (std::size_t i = 0; i < mine.size(); ++i) slot_out.row(mine[i]) = y.row(static_cast<Eigen::Index>(i));
+    for (std::size_t i = 0; i < mine.size(); ++i)
+      slot_out.row(mine[i]) = y.row(static_cast<Eigen::Index>(i));
   });
   Mat out = Mat::Zero(x.rows(), x.cols());
   for (const auto& shared : w.shared) out += swiglu_ffn(x, shared);

@@ -29,9 +29,9 @@ struct moe_config {
 };
 
 struct moe_weights {
-  Mat router;                                // [n_experts, d_model]
-  std::vector<swiglu_ffn_weights> experts;   // n_experts
-  std::vector<swiglu_ffn_weights> shared;    // any number, each added with weight 1
+  Mat router;                               // [n_experts, d_model]
+  std::vector<swiglu_ffn_weights> experts;  // n_experts
+  std::vector<swiglu_ffn_weights> shared;   // any number, each added with weight 1
 };
 
 // Token t's choices are entries [t·top_k, (t+1)·top_k), best first.

@@ -10,7 +10,9 @@ namespace {
 
 constexpr Eigen::Index rows_per_item = 32;
 
-std::int64_t n_items(Eigen::Index rows) { return (rows + rows_per_item - 1) / rows_per_item; }
+std::int64_t n_items(Eigen::Index rows) {
+  return (rows + rows_per_item - 1) / rows_per_item;
+}
 
 }  // namespace
 

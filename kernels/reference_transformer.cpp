@@ -57,8 +57,8 @@ void transformer_config::validate() const {
 }
 
 mla_config transformer_config::mla() const {
-  return mla_config{d_model,          n_heads,          q_lora_rank, kv_lora_rank,
-                    qk_nope_head_dim, qk_rope_head_dim, v_head_dim,  rope_base, norm_eps};
+  return mla_config{d_model,          n_heads,    q_lora_rank, kv_lora_rank, qk_nope_head_dim,
+                    qk_rope_head_dim, v_head_dim, rope_base,   norm_eps};
 }
 
 moe_config transformer_config::moe() const {
@@ -100,10 +100,12 @@ reference_transformer::reference_transformer(const transformer_config& config) :
     if (lw.uses_moe) {
       lw.moe.router = dense(c.n_experts, c.d_model, seed, p + "router");
       for (int e = 0; e < c.n_experts; ++e) {
-        lw.moe.experts.push_back(swiglu(c.d_model, c.moe_ffn_dim, seed, p + "expert" + std::to_string(e)));
+        lw.moe.experts.push_back(
+            swiglu(c.d_model, c.moe_ffn_dim, seed, p + "expert" + std::to_string(e)));
       }
       for (int e = 0; e < c.n_shared_experts; ++e) {
-        lw.moe.shared.push_back(swiglu(c.d_model, c.moe_ffn_dim, seed, p + "shared" + std::to_string(e)));
+        lw.moe.shared.push_back(
+            swiglu(c.d_model, c.moe_ffn_dim, seed, p + "shared" + std::to_string(e)));
       }
     } else {
       lw.dense = swiglu(c.d_model, c.ffn_dim, seed, p + "ffn");
@@ -168,7 +170,8 @@ std::vector<token_id> reference_transformer::generate_greedy(std::span<const tok
   if (n_new <= 0) return out;
   Vec logits = prefill(prompt);
   for (int i = 0; i < n_new; ++i) {
-    const token_id next = greedy_token(std::span<const float>(logits.data(), static_cast<std::size_t>(logits.size())));
+    const token_id next = greedy_token(
+        std::span<const float>(logits.data(), static_cast<std::size_t>(logits.size())));
     out.push_back(next);
     if (i + 1 < n_new) logits = decode_step(next);
   }

@@ -4,6 +4,7 @@
 // The event-level parser (not YAML::Load) is used because it reports every key with its
 // mark, keeps scalars as written ("yes" stays "yes", "1.0" stays "1.0"), and lets us see
 // duplicate keys, which YAML::Node silently keeps.
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -110,7 +111,9 @@ bool opens_block_scalar(std::string_view rest) {
 
 // yaml-cpp reports a tab in indentation as "illegal map value" somewhere near it; find the
 // tabs ourselves and point at them. Content lines of block scalars may hold tabs.
-void check_tabs(std::string_view text, const std::string& file, Diagnostics& diags, bool& found) {
+// Returns whether there was any.
+bool check_tabs(std::string_view text, const std::string& file, Diagnostics& diags) {
+  bool found = false;
   int line_no = 0;
   long block_indent = -1;  // indentation of the line that opened a block scalar
   std::size_t pos = 0;
@@ -138,20 +141,40 @@ void check_tabs(std::string_view text, const std::string& file, Diagnostics& dia
     }
     if (opens_block_scalar(rest)) block_indent = static_cast<long>(spaces);
   }
+  return found;
 }
 
 // ---------------------------------------------------------------- events -> tree
 
-Location at(const std::string& file, const YAML::Mark& m) {
-  if (m.is_null()) return {file, 1, 1};
-  return {file, m.line + 1, m.column + 1};
-}
+// The text yaml-cpp reads, to turn its marks into locations. yaml-cpp counts columns in
+// bytes; people count characters ("µs" is two bytes), so columns are recounted.
+struct Source {
+  std::string_view text;
+  const std::string& file;
+
+  Location at(const YAML::Mark& m) const {
+    if (m.is_null()) return {file, 1, 1};
+    int column = m.column + 1;
+    if (m.pos >= m.column && static_cast<std::size_t>(m.pos) <= text.size()) {
+      const std::string_view before = text.substr(static_cast<std::size_t>(m.pos - m.column),
+                                                  static_cast<std::size_t>(m.column));
+      column = 1;
+      for (char c : before) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++column;
+      }
+    }
+    return {file, m.line + 1, column};
+  }
+};
 
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(const std::string& file, Diagnostics& diags) : file_(file), diags_(diags) {}
+  TreeBuilder(const Source& src, Diagnostics& diags) : src_(src), diags_(diags) {}
 
   std::optional<Node>& root() { return root_; }
+  const Location* innermost() const {
+    return stack_.empty() ? nullptr : &stack_.back().node.location();
+  }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
@@ -159,7 +182,7 @@ class TreeBuilder : public YAML::EventHandler {
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     // yaml-cpp marks an empty value ("key:" and nothing) at the next token, often on the
     // next line; the key is where the reader looks.
-    Location where = at(file_, mark);
+    Location where = src_.at(mark);
     if (!stack_.empty() && stack_.back().node.is_mapping() && stack_.back().have_key) {
       where = stack_.back().key_where;
     }
@@ -169,18 +192,18 @@ class TreeBuilder : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) {
-      diags_.add(at(file_, mark), child_path(), "alias refers to a node that contains it");
-      deliver(Node::make_null(at(file_, mark)), 0);
+      diags_.add(src_.at(mark), child_path(), "alias refers to a node that contains it");
+      deliver(Node::make_null(src_.at(mark)), 0);
       return;
     }
     alias_nodes_ += it->second.second;
     if (alias_nodes_ > max_alias_nodes) {
       if (!alias_budget_reported_) {
-        diags_.add(at(file_, mark), child_path(),
+        diags_.add(src_.at(mark), child_path(),
                    "aliases expand to more than " + std::to_string(max_alias_nodes) + " nodes");
         alias_budget_reported_ = true;
       }
-      deliver(Node::make_null(at(file_, mark)), 0);
+      deliver(Node::make_null(src_.at(mark)), 0);
       return;
     }
     deliver(it->second.first, 0);
@@ -188,18 +211,18 @@ class TreeBuilder : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
-    deliver(Node::make_scalar(value, at(file_, mark)), anchor);
+    deliver(Node::make_scalar(value, src_.at(mark)), anchor);
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    open(Node::make_sequence(at(file_, mark)), anchor);
+    open(Node::make_sequence(src_.at(mark)), anchor);
   }
   void OnSequenceEnd() override { close(); }
 
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    open(Node::make_mapping(at(file_, mark)), anchor);
+    open(Node::make_mapping(src_.at(mark)), anchor);
   }
   void OnMapEnd() override { close(); }
 
@@ -323,7 +346,7 @@ class TreeBuilder : public YAML::EventHandler {
     }
   }
 
-  const std::string& file_;
+  const Source& src_;
   Diagnostics& diags_;
   std::vector<Frame> stack_;
   std::optional<Node> root_;
@@ -360,23 +383,32 @@ Parsed parse_text(std::string_view text, const std::string& file, Diagnostics& d
     diags.add({file, 1, 1}, "", *msg);
     return Parsed::failed;
   }
-  bool tabs = false;
-  check_tabs(text, file, diags, tabs);
-  if (tabs) return Parsed::failed;
+  if (check_tabs(text, file, diags)) return Parsed::failed;
 
+  // yaml-cpp skips a byte order mark without counting it in its positions.
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  if (text.substr(0, bom.size()) == bom) text.remove_prefix(bom.size());
+  const Source src{text, file};
   std::istringstream in{std::string(text)};
   YAML::Parser parser(in);
-  TreeBuilder builder(file, diags);
+  TreeBuilder builder(src, diags);
   try {
     if (!parser.HandleNextDocument(builder)) return Parsed::empty;
     DocumentStart second;
     if (parser.HandleNextDocument(second)) {
-      diags.add(at(file, second.mark.value_or(YAML::Mark::null_mark())), "",
+      diags.add(src.at(second.mark.value_or(YAML::Mark::null_mark())), "",
                 "a second YAML document starts here (a scenario file holds one)");
       return Parsed::failed;
     }
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file", at wherever its scanner had got to;
+    // the innermost list or mapping opened so far is where the nesting went too deep.
+    const Location* innermost = builder.innermost();
+    diags.add(innermost != nullptr ? *innermost : src.at(e.mark), "",
+              "syntax error: nested too deeply");
+    return Parsed::failed;
   } catch (const YAML::Exception& e) {
-    diags.add(at(file, e.mark), "", "syntax error: " + e.msg);
+    diags.add(src.at(e.mark), "", "syntax error: " + e.msg);
     return Parsed::failed;
   }
   if (!builder.root() || builder.root()->is_null()) return Parsed::empty;

@@ -46,6 +46,25 @@ sim::Dim dim_of_unit(const std::string& unit) {
   return sim::dims::none;
 }
 
+// What reaching a wall did to the service, in the user's terms.
+std::string wall_effect(const sim::WallResult& w, const ScenarioSpec& spec, const RunResult& r) {
+  const double pct = spec.slo.percentile * 100;
+  if (w.name == "slo.ttft") {
+    return fmt::format("p{:g} time to first token {:.1f} ms against a target of {:.1f} ms", pct,
+                       r.metric("ttft_at_slo_percentile") * 1e3, spec.slo.ttft.value() * 1e3);
+  }
+  if (w.name == "slo.tpot") {
+    return fmt::format("p{:g} time per output token {:.1f} ms against a target of {:.1f} ms", pct,
+                       r.metric("tpot_at_slo_percentile") * 1e3, spec.slo.tpot.value() * 1e3);
+  }
+  if (w.kind == "hbm_capacity") {
+    return fmt::format("the KV cache was full: new requests waited for space {} times (p99 TTFT {:.1f} ms)",
+                       static_cast<std::int64_t>(r.metric("kv_blocked_admissions")), r.metric("ttft_p99") * 1e3);
+  }
+  return fmt::format("iterations ran back to back at the {} limit; queues grow if the load rises (p99 TTFT {:.1f} ms)",
+                     w.kind, r.metric("ttft_p99") * 1e3);
+}
+
 }  // namespace
 
 const sim::WallResult* RunResult::first_wall() const {
@@ -131,6 +150,8 @@ RunResult run_scenario(const ScenarioSpec& spec) {
   add("tpot_p50", percentile(tpot, 0.50), "s");
   add("tpot_p90", percentile(tpot, 0.90), "s");
   add("tpot_p99", percentile(tpot, 0.99), "s");
+  add("ttft_at_slo_percentile", percentile(ttft, spec.slo.percentile), "s");
+  add("tpot_at_slo_percentile", percentile(tpot, spec.slo.percentile), "s");
   add("e2e_p50", percentile(e2e, 0.50), "s");
   add("e2e_p99", percentile(e2e, 0.99), "s");
   add("iterations", static_cast<double>(st.iterations), "");
@@ -229,6 +250,7 @@ void print_report(std::ostream& out, const ScenarioSpec& spec, const RunResult& 
   if (const sim::WallResult* first = r.first_wall()) {
     out << fmt::format("FIRST WALL: {} ({}) reached {:.0f} % at t = {:.3f} s\n", first->name, first->kind,
                        spec.walls.threshold * 100, first->first_hit->seconds());
+    out << "  effect: " << wall_effect(*first, spec, r) << "\n";
   } else if (!r.walls.empty()) {
     const sim::WallResult& n = r.walls.front();
     out << fmt::format("NO WALL HIT (threshold {:.0f} %): nearest is {} ({}) at {:.1f} % peak, {:.1f} % headroom\n",

@@ -193,9 +193,11 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     sp.replicas = static_cast<int>(sv.integer("replicas", Need::required, Bounds::between(1, 1e6)).value_or(1));
     sp.tensor_parallel = static_cast<int>(sv.integer("tensor_parallel", Need::required, Bounds::between(1, 1024)).value_or(1));
     if (const Node* n = sv.node("tensor_parallel", Need::optional)) tp_location = n->location();
-    sp.max_batch_tokens = sv.integer("max_batch_tokens", Need::required, Bounds::between(1, 1e8)).value_or(1);
-    sp.max_batch_requests = static_cast<int>(sv.integer("max_batch_requests", Need::required, Bounds::between(1, 1e6)).value_or(1));
-    if (sp.max_batch_tokens < sp.max_batch_requests) {
+    const auto batch_tokens = sv.integer("max_batch_tokens", Need::required, Bounds::between(1, 1e8));
+    const auto batch_requests = sv.integer("max_batch_requests", Need::required, Bounds::between(1, 1e6));
+    sp.max_batch_tokens = batch_tokens.value_or(1);
+    sp.max_batch_requests = static_cast<int>(batch_requests.value_or(1));
+    if (batch_tokens && batch_requests && sp.max_batch_tokens < sp.max_batch_requests) {
       diags.add(sv.node("max_batch_tokens", Need::optional) ? sv.node("max_batch_tokens", Need::optional)->location() : sv.location(),
                 sv.path_of("max_batch_tokens"),
                 "must be >= max_batch_requests (" + std::to_string(sp.max_batch_requests) +

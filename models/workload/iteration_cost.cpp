@@ -34,7 +34,8 @@ IterationCost RooflineIterationCost::cost(const BatchShape& batch, double clock_
   // FLOPs of the whole batch, then per GPU.
   double logits = static_cast<double>(batch.decodes);
   double attended_prefill = 0;
-  double kv_tokens_read = batch.decode_context_sum;
+  // A decode step reads the cache (context - 1 tokens) and writes the new token's K/V.
+  double kv_tokens_read = batch.decode_context_sum - static_cast<double>(batch.decodes);
   double kv_tokens_written = static_cast<double>(batch.decodes);
   for (const PrefillChunk& c : batch.prefills) {
     const double n = static_cast<double>(c.tokens);

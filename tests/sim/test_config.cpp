@@ -101,6 +101,17 @@ TEST(Node, KeepsLocationsAndRawText) {
   EXPECT_EQ(keys, (Lines{"gpu", "enabled", "ratio", "name", "empty", "tilde", "list"}));
 }
 
+TEST(Node, ColumnsCountCharactersNotBytes) {
+  Diagnostics d;
+  const Node root = load(
+      "\xEF\xBB\xBF"
+      "a: {x: \"\u00b5s\", y: bad}\n",
+      d);  // BOM, then "µ"
+  ASSERT_TRUE(d.empty()) << d.str();
+  EXPECT_EQ(root.find("a")->location().column, 4);
+  EXPECT_EQ(root.find("a")->find("y")->location().column, 17);
+}
+
 TEST(Node, AnchorsAndMergeKeysResolveAsCopies) {
   Diagnostics d;
   const Node root = load(

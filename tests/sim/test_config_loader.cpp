@@ -172,8 +172,17 @@ TEST(LoadText, EveryTabIsReported) {
 
 TEST(LoadText, SyntaxErrors) {
   EXPECT_EQ(load_text("a: b: c\n"), (Lines{"s.yaml:1:5: syntax error: illegal map value"}));
+  EXPECT_EQ(load_text("\xEF\xBB\xBF"
+                      "a: b: c\n"),
+            (Lines{"s.yaml:1:5: syntax error: illegal map value"}));
+  EXPECT_EQ(load_text("\u00b5: b: c\n"), (Lines{"s.yaml:1:5: syntax error: illegal map value"}));
   EXPECT_EQ(load_text("a: *nope\n"),
             (Lines{"s.yaml:1:4: syntax error: the referenced anchor is not defined"}));
+}
+
+TEST(LoadText, DeepNesting) {
+  const std::string deep = "a: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  EXPECT_EQ(load_text(deep), (Lines{"s.yaml:1:501: syntax error: nested too deeply"}));
 }
 
 TEST(LoadText, SelfReferenceAndMergeErrors) {

@@ -44,18 +44,19 @@ int main(int argc, char** argv) {
   run->add_option("scenario", scenario, "scenario YAML file")->required();
   run->add_option("-o,--output", output, "results file (default: results/<scenario>.h5)");
   auto* run_seed = run->add_option("--seed", seed, "master seed (overrides the file's seed)");
-  run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)");
+  run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")->allow_extra_args(false);
 
   auto* check = app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
   check->add_option("scenario", scenario, "scenario YAML file")->required();
-  check->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)");
+  check->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")->allow_extra_args(false);
 
   std::string what, name, dtype = "bf16";
   std::vector<std::string> catalogs;
   auto* describe = app.add_subcommand("describe", "Derived properties of a catalog entry, as YAML");
   describe->add_option("what", what, "model or gpu")->required()->check(CLI::IsMember({"model", "gpu"}));
   describe->add_option("name", name, "catalog name, e.g. llama-3-70b or h100-sxm")->required();
-  describe->add_option("--catalog", catalogs, "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)");
+  describe->add_option("--catalog", catalogs, "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)")
+      ->allow_extra_args(false);
   describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")->capture_default_str();
 
   auto* list = app.add_subcommand("models", "List the registered models with one line of help");

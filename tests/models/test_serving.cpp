@@ -1,0 +1,175 @@
+// The serving model against closed forms, conservation laws and determinism.
+#include <cmath>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "models/scenario/run.hpp"
+#include "models/scenario/scenario.hpp"
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return std::string(FIRSTWALL_FIXTURES_DIR) + "/scenarios/" + name;
+}
+
+models::ScenarioSpec load(const std::string& name, std::vector<std::string> overrides = {}) {
+  models::LoadOptions o;
+  o.overrides = std::move(overrides);
+  return models::load_scenario(fixture(name), o);
+}
+
+const sim::WallResult& wall(const models::RunResult& r, const std::string& name) {
+  for (const auto& w : r.walls) {
+    if (w.name == name) return w;
+  }
+  throw std::runtime_error("no wall " + name);
+}
+
+// Bytes one decode iteration of a lone request reads: the matmul weights (the embedding
+// table is only gathered one row per token) plus the KV cache it attends to.
+double decode_bytes(const models::LlmSpec& m, double context) {
+  const models::ParamCounts p = models::count_params(m);
+  const double weights = (p.body_matmul() + p.lm_head_matmul + m.hidden) * 2;
+  return weights + (context + 1) * models::kv_bytes_per_token(m, models::DType::bf16);
+}
+
+TEST(Serving, LoneRequestDecodeIsBoundByWeightBytesOverHbmBandwidth) {
+  const models::ScenarioSpec spec = load("single_request.yaml");
+  const models::RunResult r = models::run_scenario(spec);
+  ASSERT_EQ(r.requests.size(), 1u);
+  const models::RequestRecord& q = r.requests[0];
+  ASSERT_EQ(q.status, models::RequestStatus::completed);
+  const double bw = spec.gpu.hbm_bandwidth.value();
+
+  // Each decode step streams the weights and the cache once: tpot = mean step time, the
+  // context growing from prompt+1 to prompt+output-1 tokens.
+  double expected = 0;
+  for (std::int64_t g = 1; g < q.output_tokens; ++g) expected += decode_bytes(spec.llm, double(q.prompt_tokens + g) - 1) / bw;
+  expected /= double(q.output_tokens - 1);
+  const double tpot = (*q.completion - *q.first_token).seconds().value() / double(q.output_tokens - 1);
+  EXPECT_NEAR(tpot / expected, 1.0, 1e-6);  // only nanosecond rounding of event times differs
+
+  // The rule of thumb "weight bytes / bandwidth" holds within 10 % for a lone request (the
+  // embedding table and the KV cache are the difference).
+  const double rule = models::count_params(spec.llm).total() * 2 / bw;
+  EXPECT_NEAR(tpot / rule, 1.0, 0.10);
+}
+
+TEST(Serving, LoneRequestPrefillIsComputeBound) {
+  const models::ScenarioSpec spec = load("single_request.yaml");
+  const models::RunResult r = models::run_scenario(spec);
+  const models::RequestRecord& q = r.requests[0];
+  // 4096 prompt tokens fit one iteration (budget 8192): TTFT = prefill FLOPs / peak, since
+  // the arithmetic intensity (~4096 FLOP/B) is far above the H100 ridge (~295 FLOP/B).
+  const double flops = models::prefill_flops(spec.llm, double(q.prompt_tokens), 0);
+  const double expected = flops / spec.gpu.peak(models::DType::bf16)->value();
+  EXPECT_NEAR((*q.first_token - q.arrival).seconds().value(), expected, 1e-9);
+  EXPECT_DOUBLE_EQ(q.arrival.seconds(), 0.5);
+}
+
+TEST(Serving, TensorParallelAddsTwoAllReducesPerLayer) {
+  const models::ScenarioSpec one = load("single_request.yaml");
+  const models::ScenarioSpec two = load("single_request.yaml", {"serving.tensor_parallel=2"});
+  const auto a = models::run_scenario(one).requests[0];
+  const auto b = models::run_scenario(two).requests[0];
+  // Prefill: compute halves; 2 * layers all-reduces of prompt * hidden * 2 B are added.
+  const double s = double(a.prompt_tokens) * one.llm.hidden * 2;
+  const double alpha = one.gpu.scale_up_step_latency.value();
+  const double link = one.gpu.scale_up_one_direction().value() * one.gpu.scale_up_efficiency;
+  const double allreduce = 2 * alpha + 1.0 * s / link;  // p = 2: 2(p-1) steps, 2(p-1)/p = 1
+  const double t1 = (*a.first_token - a.arrival).seconds().value();
+  const double t2 = (*b.first_token - b.arrival).seconds().value();
+  EXPECT_NEAR(t2, t1 / 2 + 2 * one.llm.layers * allreduce, 1e-8);
+}
+
+TEST(Serving, TokensAreConservedAndEveryRequestIsAccountedFor) {
+  const models::ScenarioSpec spec = load("poisson_small.yaml");
+  const models::RunResult r = models::run_scenario(spec);
+  ASSERT_GT(r.requests.size(), 300u);
+  std::int64_t completed = 0;
+  for (const auto& q : r.requests) {
+    ASSERT_EQ(q.status, models::RequestStatus::completed) << "drain is long enough for all";
+    EXPECT_EQ(q.generated_tokens, q.output_tokens);
+    EXPECT_LE(q.arrival, *q.first_token);
+    EXPECT_LE(*q.first_token, *q.completion);
+    ++completed;
+  }
+  EXPECT_EQ(r.metric("requests_completed"), double(completed));
+  const double out = std::accumulate(r.requests.begin(), r.requests.end(), 0.0,
+                                     [](double s, const auto& q) { return s + double(q.output_tokens); });
+  EXPECT_EQ(r.metric("output_tokens"), out);
+  // Both replicas got work (least-loaded routing).
+  int on0 = 0;
+  for (const auto& q : r.requests) on0 += q.replica == 0;
+  EXPECT_GT(on0, 0);
+  EXPECT_LT(on0, int(r.requests.size()));
+}
+
+TEST(Serving, SameSeedSameRunDifferentSeedDifferentRun) {
+  const models::RunResult a = models::run_scenario(load("poisson_small.yaml"));
+  const models::RunResult b = models::run_scenario(load("poisson_small.yaml"));
+  ASSERT_EQ(a.requests.size(), b.requests.size());
+  for (std::size_t i = 0; i < a.requests.size(); ++i) {
+    EXPECT_EQ(a.requests[i].arrival, b.requests[i].arrival);
+    EXPECT_EQ(a.requests[i].completion, b.requests[i].completion);
+    EXPECT_EQ(a.requests[i].prompt_tokens, b.requests[i].prompt_tokens);
+  }
+  EXPECT_EQ(a.events, b.events);
+  models::LoadOptions o;
+  o.seed = 8;
+  const models::RunResult c = models::run_scenario(models::load_scenario(fixture("poisson_small.yaml"), o));
+  EXPECT_NE(a.requests[0].arrival, c.requests[0].arrival);
+}
+
+TEST(Serving, KvCapacityWallQueuesRequests) {
+  // Llama-3-70B on 4 A100s with 53 % of HBM reserved: 37.6 GB - 35.3 GB of bf16 weights
+  // leaves ~2.3 GB per GPU for KV, ~28k tokens at 81,920 B each; ~35 requests of ~800
+  // tokens fill it while 20 requests/s need more in flight: the rest wait.
+  const models::ScenarioSpec spec = load("poisson_small.yaml", {"workload.model=llama-3-70b", "serving.replicas=1",
+                                                                "serving.tensor_parallel=4", "serving.memory_reserve=53 %"});
+  const models::RunResult r = models::run_scenario(spec);
+  const sim::WallResult& cap = wall(r, "replica[0].hbm_capacity");
+  ASSERT_TRUE(cap.first_hit.has_value());
+  EXPECT_GE(cap.peak_utilization, 1.0);
+  EXPECT_GT(r.metric("kv_blocked_admissions"), 0);
+  // Requests that waited for KV space saw long time to first token.
+  EXPECT_GT(r.metric("ttft_p99"), spec.slo.ttft.value());
+}
+
+TEST(Serving, RequestLargerThanTheCacheIsRejected) {
+  const models::ScenarioSpec spec =
+      load("single_request.yaml", {"serving.gpu=a100-sxm-80gb", "workload.model=llama-3-70b",
+                                   "serving.tensor_parallel=4", "serving.memory_reserve=55.5 %"});
+  const models::RunResult r = models::run_scenario(spec);
+  // KV capacity = (HBM * (1 - reserve) - weights / tp) / KV bytes per token per GPU.
+  const double weights = models::count_params(spec.llm).total() * 2 / 4;
+  const double per_token = 2.0 * 80 * (8 / 4) * 128 * 2;
+  const double capacity = std::floor((80e9 * (1 - 0.555) - weights) / per_token);
+  EXPECT_EQ(r.metric("kv_capacity_tokens_per_replica"), capacity);
+  ASSERT_LT(capacity, 4096 + 257);
+  ASSERT_EQ(r.requests.size(), 1u);
+  EXPECT_EQ(r.requests[0].status, models::RequestStatus::rejected);
+  EXPECT_EQ(r.metric("requests_rejected"), 1.0);
+}
+
+TEST(Serving, WallsAreRankedByFirstHitThenPeak) {
+  const models::RunResult r = models::run_scenario(load("poisson_small.yaml"));
+  bool seen_unhit = false;
+  for (std::size_t i = 0; i < r.walls.size(); ++i) {
+    EXPECT_EQ(r.walls[i].rank, int(i) + 1);
+    if (!r.walls[i].first_hit) {
+      seen_unhit = true;
+    } else {
+      EXPECT_FALSE(seen_unhit) << "a hit wall after an unhit one";
+    }
+    if (i > 0 && r.walls[i].first_hit && r.walls[i - 1].first_hit) {
+      EXPECT_LE(*r.walls[i - 1].first_hit, *r.walls[i].first_hit);
+    }
+    if (i > 0 && !r.walls[i].first_hit && !r.walls[i - 1].first_hit) {
+      EXPECT_GE(r.walls[i - 1].peak_utilization, r.walls[i].peak_utilization);
+    }
+  }
+}
+
+}  // namespace

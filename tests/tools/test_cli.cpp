@@ -1,0 +1,131 @@
+// The command line as a user meets it: exit codes, exact messages for bad scenarios,
+// nothing written on bad input, describe and models.
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_runner.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+
+struct BadCase {
+  const char* file;
+  const char* expected_stderr;
+};
+
+// Each fixture is tests/fixtures/scenarios/minimal.yaml with one mistake (several for
+// several_errors.yaml), run from the source directory.
+const BadCase kBadCases[] = {
+    {"unknown_key.yaml",
+     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpu: missing required key\n"
+     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpus: unknown key \"gpus\" (did you mean \"gpu\"?)\n"},
+    {"missing_key.yaml", "tests/fixtures/scenarios_bad/missing_key.yaml:19:3: serving.replicas: missing required key\n"},
+    {"wrong_unit.yaml",
+     "tests/fixtures/scenarios_bad/wrong_unit.yaml:12:11: workload.arrivals.rate: expected a frequency or rate "
+     "(e.g. \"10 /s\"), got a byte rate \"5 GB/s\"\n"},
+    {"bare_number.yaml",
+     "tests/fixtures/scenarios_bad/bare_number.yaml:12:11: workload.arrivals.rate: expected a frequency or rate "
+     "(e.g. \"10 /s\"), got a bare number \"5\"\n"},
+    {"unknown_model.yaml",
+     "tests/fixtures/scenarios_bad/unknown_model.yaml:9:10: workload.model: unknown model \"llama-3-8\" (did you "
+     "mean \"llama-3-8b\"?)\n"},
+    {"negative_capacity.yaml",
+     "tests/fixtures/scenarios_bad/negative_capacity.yaml:28:19: gpus.tiny.hbm_capacity: must be > 0 (got \"-80 GB\")\n"},
+    {"bad_include.yaml",
+     "tests/fixtures/scenarios_bad/bad_include.yaml:3:5: include[1]: cannot read included file "
+     "\"../../../scenarios/catalog/gpu.yaml\": No such file or directory\n"},
+    {"weights_do_not_fit.yaml",
+     "tests/fixtures/scenarios_bad/weights_do_not_fit.yaml:21:20: serving.tensor_parallel: the bf16 weights of "
+     "llama-3-405b need 811.7 GB per GPU with tensor_parallel 1, more than the 72 GB that h100-sxm has after the "
+     "memory reserve\n"},
+    {"several_errors.yaml",
+     "tests/fixtures/scenarios_bad/several_errors.yaml:16:11: workload.slo.ttft: expected a duration (e.g. \"1.5 s\"), "
+     "got a power \"1 kW\"\n"
+     "tests/fixtures/scenarios_bad/several_errors.yaml:20:13: serving.replicas: must be between 1 and 1000000 (got \"0\")\n"
+     "tests/fixtures/scenarios_bad/several_errors.yaml:22:21: serving.max_batch_tokens: must be an integer (got \"lots\")\n"},
+};
+
+class BadScenario : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadScenario, ExitsWithCode2AndExactMessagesAndWritesNothing) {
+  const BadCase& c = GetParam();
+  const fs::path out = fs::temp_directory_path() / ("firstwall_bad_" + std::to_string(::getpid()) + ".h5");
+  const auto r = run_cli(std::string("run tests/fixtures/scenarios_bad/") + c.file + " -o '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, c.expected_stderr);
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(fs::exists(out));
+  // check reports the same
+  const auto k = run_cli(std::string("check tests/fixtures/scenarios_bad/") + c.file);
+  EXPECT_EQ(k.exit_code, 2);
+  EXPECT_EQ(k.err, c.expected_stderr);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, BadScenario, ::testing::ValuesIn(kBadCases),
+                         [](const ::testing::TestParamInfo<BadCase>& p) {
+                           std::string n = p.param.file;
+                           return n.substr(0, n.find('.'));
+                         });
+
+TEST(Cli, LoaderLevelMistakesAllExitWith2AndNameTheFile) {
+  // Broken YAML, tabs, empty files, non-mappings, binary garbage: a located message, code 2.
+  for (const char* f : {"syntax_error.yaml", "tab_indent.yaml", "empty.yaml", "not_mapping.yaml", "binary_garbage.bin",
+                        "duplicate_key.yaml", "include_cycle_a.yaml", "invalid_utf8.yaml"}) {
+    const auto r = run_cli(std::string("check tests/fixtures/bad/") + f);
+    EXPECT_EQ(r.exit_code, 2) << f;
+    EXPECT_THAT(r.err, ::testing::StartsWith(std::string("tests/fixtures/bad/"))) << f;
+    EXPECT_THAT(r.err, ::testing::MatchesRegex("([^\n]+:[0-9]+:[0-9]+: [^\n]+\n)+")) << f << ": " << r.err;
+  }
+  const auto missing = run_cli("check does/not/exist.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "does/not/exist.yaml:1:1: cannot read file: No such file or directory\n");
+}
+
+TEST(Cli, OverridesAreValidatedWithTheirPosition) {
+  const auto r = run_cli("check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2 --set serving.replicas=-1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "--set:2:1: serving.replicas: must be between 1 and 1000000 (got \"-1\")\n");
+  const auto ok = run_cli("check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2");
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.out, "tests/fixtures/scenarios/minimal.yaml: OK\n");
+}
+
+TEST(Cli, UsageErrorsExitWith2AndHelpWith0) {
+  EXPECT_EQ(run_cli("run").exit_code, 2);
+  EXPECT_EQ(run_cli("frobnicate").exit_code, 2);
+  EXPECT_EQ(run_cli("run tests/fixtures/scenarios/minimal.yaml --bogus").exit_code, 2);
+  for (const char* sub : {"", "run ", "check ", "describe ", "models "}) {
+    const auto h = run_cli(std::string(sub) + "--help");
+    EXPECT_EQ(h.exit_code, 0) << sub;
+    EXPECT_THAT(h.out, ::testing::HasSubstr("Usage:")) << sub;
+  }
+}
+
+TEST(Cli, DescribeModelPrintsDerivedPropertiesAsYaml) {
+  const auto r = run_cli("describe model deepseek-v3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("\nkv_cache_bytes_per_token: 70272\n"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("\nparams_total: 671026404352\n"));
+  const auto l = run_cli("describe model llama-3-70b --dtype fp8");
+  EXPECT_THAT(l.out, ::testing::HasSubstr("\nkv_cache_bytes_per_token: 163840\n"));
+  const auto g = run_cli("describe gpu h100-sxm");
+  EXPECT_THAT(g.out, ::testing::HasSubstr("\nhbm_bandwidth: 3350000000000  # B/s\n"));
+  const auto bad = run_cli("describe model llama-3-7b");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("unknown model \"llama-3-7b\" (did you mean \"llama-3-70b\"?)"));
+}
+
+TEST(Cli, ModelsListsTheRegisteredModels) {
+  const auto r = run_cli("models");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, ::testing::HasSubstr("serving"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("ring_allreduce"));
+}
+
+}  // namespace
