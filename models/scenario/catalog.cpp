@@ -10,6 +10,9 @@ using sim::config::Reader;
 
 namespace {
 constexpr std::int64_t kMaxDim = 1 << 24;
+constexpr std::array<std::string_view, 2> kAttn{"gqa", "mla"};
+constexpr std::array<std::string_view, 2> kPos{"rope", "learned"};
+constexpr std::array<std::string_view, 2> kFfn{"swiglu", "gelu"};
 
 int read_int(Reader& r, std::string_view key, Need need, std::int64_t lo, int fallback = 0) {
   auto v = r.integer(key, need, Bounds::between(static_cast<double>(lo), static_cast<double>(kMaxDim)));
@@ -29,12 +32,9 @@ LlmSpec read_llm(Reader& r, const std::string& name) {
   m.max_context = read_int(r, "max_context", Need::required, 1);
   m.tied_embeddings = r.boolean("tied_embeddings", Need::optional).value_or(false);
 
-  static constexpr std::array<std::string_view, 2> kFfn{"swiglu", "gelu"};
   m.ffn = r.choice("ffn", kFfn, Need::optional).value_or("swiglu") == "gelu" ? FfnKind::gelu : FfnKind::swiglu;
-  static constexpr std::array<std::string_view, 2> kPos{"rope", "learned"};
   m.position = r.choice("position", kPos, Need::optional).value_or("rope") == "learned" ? PositionKind::learned
                                                                                         : PositionKind::rope;
-  static constexpr std::array<std::string_view, 2> kAttn{"gqa", "mla"};
   const std::string attention = r.choice("attention", kAttn, Need::required).value_or("gqa");
   if (attention == "mla") {
     m.attention = AttentionKind::mla;

@@ -19,6 +19,11 @@ using sim::config::Reader;
 
 namespace {
 
+constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "lognormal", "empirical"};
+constexpr std::array<std::string_view, 2> kProcesses{"poisson", "trace"};
+constexpr std::array<std::string_view, 1> kWorkloadKinds{"serving"};
+constexpr std::array<std::string_view, 2> kRouters{"least_loaded", "round_robin"};
+
 // Data files named in a scenario are relative to the file that names them.
 std::string resolve_relative(const Location& where, const std::string& path) {
   const std::filesystem::path p(path);
@@ -35,8 +40,7 @@ void add_file_errors(Diagnostics& diags, const Location& where, const std::strin
 LengthDistribution read_lengths(Reader& parent, std::string_view key) {
   LengthDistribution d;
   Reader r = parent.section(key, Need::required);
-  static constexpr std::array<std::string_view, 4> kinds{"constant", "uniform", "lognormal", "empirical"};
-  const std::string kind = r.choice("distribution", kinds, Need::required).value_or("constant");
+  const std::string kind = r.choice("distribution", kLengthKinds, Need::required).value_or("constant");
   const Bounds tokens = Bounds::between(1, 1e7);
   if (kind == "constant") {
     d.kind = LengthDistribution::Kind::constant;
@@ -76,8 +80,7 @@ LengthDistribution read_lengths(Reader& parent, std::string_view key) {
 ArrivalSpec read_arrivals(Reader& workload) {
   ArrivalSpec a;
   Reader r = workload.section("arrivals", Need::required);
-  static constexpr std::array<std::string_view, 2> processes{"poisson", "trace"};
-  const std::string process = r.choice("process", processes, Need::required).value_or("poisson");
+  const std::string process = r.choice("process", kProcesses, Need::required).value_or("poisson");
   if (process == "poisson") {
     a.process = ArrivalSpec::Process::poisson;
     a.rate_per_s = r.quantity("rate", sim::dims::frequency, Need::required, Bounds::positive()).value_or(1);
@@ -172,8 +175,7 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
   const LlmSpec* llm = nullptr;
   {
     Reader w = top.section("workload", Need::required);
-    static constexpr std::array<std::string_view, 1> kinds{"serving"};
-    (void)w.choice("kind", kinds, Need::required);
+    (void)w.choice("kind", kWorkloadKinds, Need::required);
     llm = lookup(w, "model", catalog.llms, "model", model_name);
     s.arrivals = read_arrivals(w);
     Reader slo = w.section("slo", Need::required);
@@ -209,8 +211,7 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     const bool compute_given = sv.has("compute_dtype");
     sp.precision.compute = read_dtype(sv, "compute_dtype", sp.precision.weights).value_or(DType::bf16);
     sp.memory_reserve = sv.quantity("memory_reserve", sim::dims::none, Need::optional, Bounds{0.0, true, 0.9, true}).value_or(0.1);
-    static constexpr std::array<std::string_view, 2> routers{"least_loaded", "round_robin"};
-    sp.router = sv.choice("router", routers, Need::optional).value_or("least_loaded") == "round_robin"
+    sp.router = sv.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
                     ? Router::round_robin : Router::least_loaded;
 
     if (gpu && !gpu->peak(sp.precision.compute)) {
