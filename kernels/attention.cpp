@@ -1,5 +1,6 @@
 #include "kernels/attention.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -13,8 +14,8 @@ namespace {
 
 constexpr float neg_inf = -std::numeric_limits<float>::infinity();
 
-const_mat_map head_block(const_mat_ref m, Eigen::Index row0, Eigen::Index rows, Eigen::Index col0,
-                         Eigen::Index cols) {
+const_mat_map head_block(const const_mat_ref& m, Eigen::Index row0, Eigen::Index rows,
+                         Eigen::Index col0, Eigen::Index cols) {
   return const_mat_map(m.data() + row0 * m.outerStride() + col0, rows, cols,
                        Eigen::OuterStride<>(m.outerStride()));
 }
@@ -26,17 +27,26 @@ attention_shape attention_shape::gqa(int n_heads, int n_kv_heads, int head_dim) 
                          1.0f / std::sqrt(static_cast<float>(head_dim))};
 }
 
-void check_attention_operands(const_mat_ref q, const_mat_ref k, const_mat_ref v,
-                              const attention_shape& shape, const char* who) {
+void attention_shape::validate(const char* who) const {
+  if (n_heads <= 0 || n_kv_heads <= 0 || n_heads % n_kv_heads != 0) {
+    throw std::invalid_argument(std::string(who) +
+                                ": n_kv_heads must be positive and divide n_heads");
+  }
+  if (head_dim_qk <= 0 || head_dim_v <= 0) {
+    throw std::invalid_argument(std::string(who) + ": head dims must be positive");
+  }
+}
+
+void check_attention_operands(const const_mat_ref& q, const const_mat_ref& k,
+                              const const_mat_ref& v, const attention_shape& shape,
+                              const char* who) {
+  shape.validate(who);
   const auto fail = [who](const std::string& what) {
     throw std::invalid_argument(std::string(who) + ": " + what);
   };
-  if (shape.n_heads <= 0 || shape.n_kv_heads <= 0 || shape.n_heads % shape.n_kv_heads != 0) {
-    fail("n_kv_heads must be positive and divide n_heads");
-  }
-  if (shape.head_dim_qk <= 0 || shape.head_dim_v <= 0) fail("head dims must be positive");
-  if (q.cols() != Eigen::Index{shape.n_heads} * shape.head_dim_qk)
+  if (q.cols() != Eigen::Index{shape.n_heads} * shape.head_dim_qk) {
     fail("q columns != n_heads·head_dim_qk");
+  }
   if (k.cols() != Eigen::Index{shape.n_kv_heads} * shape.head_dim_qk) {
     fail("k columns != n_kv_heads·head_dim_qk");
   }
@@ -47,7 +57,7 @@ void check_attention_operands(const_mat_ref q, const_mat_ref k, const_mat_ref v,
   if (k.rows() < q.rows()) fail("more queries than keys (queries are the last n_q positions)");
 }
 
-Mat attention_prefill(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_prefill(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                       const attention_shape& shape) {
   check_attention_operands(q, k, v, shape, "attention_prefill");
   const Eigen::Index n_q = q.rows();
@@ -96,7 +106,7 @@ Mat attention_prefill(const_mat_ref q, const_mat_ref k, const_mat_ref v,
   return out;
 }
 
-Mat attention_naive(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_naive(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                     const attention_shape& shape) {
   check_attention_operands(q, k, v, shape, "attention_naive");
   const Eigen::Index n_q = q.rows();

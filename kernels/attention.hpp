@@ -25,6 +25,9 @@ struct attention_shape {
   // Same head dim for q, k, v and scale 1/sqrt(head_dim).
   static attention_shape gqa(int n_heads, int n_kv_heads, int head_dim);
   int group_size() const { return n_heads / n_kv_heads; }
+  // Throws std::invalid_argument (message prefixed by `who`) unless heads and dims are
+  // positive and n_kv_heads divides n_heads.
+  void validate(const char* who) const;
 };
 
 // Tiled online-softmax ("flash") form (Dao et al. 2022, "FlashAttention: Fast and
@@ -34,19 +37,20 @@ struct attention_shape {
 // of flash_tile_k keys, keeping a running row maximum m, sum l and unnormalized output; the
 // n_q × n_k score matrix never exists. Key tiles entirely in the causal future are skipped.
 // Throws std::invalid_argument on inconsistent shapes.
-Mat attention_prefill(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_prefill(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                       const attention_shape& shape);
 
 // The textbook form, one full score matrix per head: the reference the flash form is tested
 // against, and the "unfused" baseline for measurement.
-Mat attention_naive(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_naive(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                     const attention_shape& shape);
 
 inline constexpr Eigen::Index flash_tile_q = 64;
 inline constexpr Eigen::Index flash_tile_k = 64;
 
 // Throws std::invalid_argument unless q, k, v match shape (n_k >= n_q).
-void check_attention_operands(const_mat_ref q, const_mat_ref k, const_mat_ref v,
-                              const attention_shape& shape, const char* who);
+void check_attention_operands(const const_mat_ref& q, const const_mat_ref& k,
+                              const const_mat_ref& v, const attention_shape& shape,
+                              const char* who);
 
 }  // namespace kernels

@@ -1,7 +1,9 @@
 #include "kernels/attention_decode.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "kernels/parallel.hpp"
@@ -11,7 +13,7 @@ namespace {
 
 // load(g, t0, n, k_buf, v_buf) returns {K chunk [n, dk], V chunk [n, dv]} of kv head g.
 template <class Loader>
-Mat decode(const_mat_ref q, Eigen::Index n_k, const attention_shape& shape, Loader&& load) {
+Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shape, Loader&& load) {
   const Eigen::Index dk = shape.head_dim_qk;
   const Eigen::Index dv = shape.head_dim_v;
   const Eigen::Index group = shape.group_size();
@@ -62,14 +64,14 @@ Mat decode(const_mat_ref q, Eigen::Index n_k, const attention_shape& shape, Load
   return out;
 }
 
-void check_decode(const_mat_ref q, Eigen::Index n_k) {
+void check_decode(const const_mat_ref& q, Eigen::Index n_k) {
   if (q.rows() != 1) throw std::invalid_argument("attention_decode: q must have exactly one row");
   if (n_k < 1) throw std::invalid_argument("attention_decode: no cached tokens");
 }
 
 }  // namespace
 
-Mat attention_decode(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_decode(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                      const attention_shape& shape) {
   check_attention_operands(q, k, v, shape, "attention_decode");
   check_decode(q, k.rows());
@@ -84,7 +86,8 @@ Mat attention_decode(const_mat_ref q, const_mat_ref k, const_mat_ref v,
                 });
 }
 
-Mat attention_decode(const_mat_ref q, const kv_cache& cache, const attention_shape& shape) {
+Mat attention_decode(const const_mat_ref& q, const kv_cache& cache, const attention_shape& shape) {
+  shape.validate("attention_decode");
   if (cache.n_kv_heads() != shape.n_kv_heads || cache.head_dim_k() != shape.head_dim_qk ||
       cache.head_dim_v() != shape.head_dim_v) {
     throw std::invalid_argument("attention_decode: cache does not match attention_shape");
@@ -110,7 +113,7 @@ Mat attention_decode(const_mat_ref q, const kv_cache& cache, const attention_sha
       });
 }
 
-Mat attention_prefill(const_mat_ref q, const kv_cache& cache, const attention_shape& shape) {
+Mat attention_prefill(const const_mat_ref& q, const kv_cache& cache, const attention_shape& shape) {
   if (cache.storage() == kv_storage::fp32) {
     return attention_prefill(q, cache.key_view(), cache.value_view(), shape);
   }

@@ -20,15 +20,15 @@ namespace kernels {
 
 inline constexpr Eigen::Index decode_chunk = 256;
 
-Mat attention_decode(const_mat_ref q, const_mat_ref k, const_mat_ref v,
+Mat attention_decode(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                      const attention_shape& shape);
 
 // Over a cache of any storage: FP32 storage is read in place; BF16/FP8 chunks are dequantized
 // into a per-item FP32 buffer right before use.
-Mat attention_decode(const_mat_ref q, const kv_cache& cache, const attention_shape& shape);
+Mat attention_decode(const const_mat_ref& q, const kv_cache& cache, const attention_shape& shape);
 
 // Causal prefill of the last q.rows() cached tokens (attention.hpp semantics) against the
 // dequantized cache — the same K/V values that later decode steps read.
-Mat attention_prefill(const_mat_ref q, const kv_cache& cache, const attention_shape& shape);
+Mat attention_prefill(const const_mat_ref& q, const kv_cache& cache, const attention_shape& shape);
 
 }  // namespace kernels

@@ -1,5 +1,6 @@
 #include "kernels/embedding.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -7,7 +8,7 @@
 
 namespace kernels {
 
-Mat embedding_lookup(const_mat_ref table, std::span<const token_id> tokens) {
+Mat embedding_lookup(const const_mat_ref& table, std::span<const token_id> tokens) {
   for (token_id t : tokens) {
     if (t < 0 || t >= table.rows()) {
       throw std::out_of_range("embedding_lookup: token " + std::to_string(t) +

@@ -10,6 +10,6 @@
 namespace kernels {
 
 // Throws std::out_of_range for a token outside [0, table.rows()).
-Mat embedding_lookup(const_mat_ref table, std::span<const token_id> tokens);
+Mat embedding_lookup(const const_mat_ref& table, std::span<const token_id> tokens);
 
 }  // namespace kernels

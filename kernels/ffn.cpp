@@ -17,7 +17,7 @@ float gelu_tanh(float x) {
   return 0.5f * x * (1.0f + std::tanh(sqrt_2_over_pi * (x + 0.044715f * x * x * x)));
 }
 
-Mat gelu_ffn(const_mat_ref x, const gelu_ffn_weights& w) {
+Mat gelu_ffn(const const_mat_ref& x, const gelu_ffn_weights& w) {
   if (w.b_in.size() != w.w_in.rows() || w.b_out.size() != w.w_out.rows() ||
       w.w_out.cols() != w.w_in.rows()) {
     throw std::invalid_argument("gelu_ffn: inconsistent weight shapes");
@@ -30,7 +30,7 @@ Mat gelu_ffn(const_mat_ref x, const gelu_ffn_weights& w) {
   return y;
 }
 
-Mat swiglu_ffn(const_mat_ref x, const swiglu_ffn_weights& w) {
+Mat swiglu_ffn(const const_mat_ref& x, const swiglu_ffn_weights& w) {
   if (w.w_up.rows() != w.w_gate.rows() || w.w_up.cols() != w.w_gate.cols() ||
       w.w_down.cols() != w.w_gate.rows()) {
     throw std::invalid_argument("swiglu_ffn: inconsistent weight shapes");

@@ -28,7 +28,7 @@ struct swiglu_ffn_weights {
 
 float gelu_tanh(float x);
 
-Mat gelu_ffn(const_mat_ref x, const gelu_ffn_weights& w);
-Mat swiglu_ffn(const_mat_ref x, const swiglu_ffn_weights& w);
+Mat gelu_ffn(const const_mat_ref& x, const gelu_ffn_weights& w);
+Mat swiglu_ffn(const const_mat_ref& x, const swiglu_ffn_weights& w);
 
 }  // namespace kernels

@@ -1,12 +1,13 @@
 #include "kernels/gemm.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/parallel.hpp"
 
 namespace kernels {
 
-void linear_into(const_mat_ref x, const_mat_ref w, mat_ref y) {
+void linear_into(const const_mat_ref& x, const const_mat_ref& w, mat_ref y) {
   if (x.cols() != w.cols() || y.rows() != x.rows() || y.cols() != w.rows()) {
     throw std::invalid_argument("linear: shapes do not match (y = x · Wᵀ, W is [out, in])");
   }
@@ -24,7 +25,7 @@ void linear_into(const_mat_ref x, const_mat_ref w, mat_ref y) {
   });
 }
 
-Mat linear(const_mat_ref x, const_mat_ref w) {
+Mat linear(const const_mat_ref& x, const const_mat_ref& w) {
   Mat y(x.rows(), w.rows());
   linear_into(x, w, y);
   return y;

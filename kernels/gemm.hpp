@@ -19,8 +19,8 @@ inline constexpr Eigen::Index gemm_tile_rows = 64;
 inline constexpr Eigen::Index gemm_tile_cols = 256;
 
 // Throws std::invalid_argument when x.cols() != w.cols().
-Mat linear(const_mat_ref x, const_mat_ref w);
+Mat linear(const const_mat_ref& x, const const_mat_ref& w);
 // Same, into y [m, n] (y must not alias x or w).
-void linear_into(const_mat_ref x, const_mat_ref w, mat_ref y);
+void linear_into(const const_mat_ref& x, const const_mat_ref& w, mat_ref y);
 
 }  // namespace kernels

@@ -1,5 +1,6 @@
 #include "kernels/gemm_bf16.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/gemm.hpp"
@@ -91,7 +92,7 @@ Mat widen_rows(const bf16_matrix& m, Eigen::Index r0, Eigen::Index rows) {
 
 }  // namespace
 
-bf16_matrix bf16_matrix::from_fp32(const_mat_ref m) {
+bf16_matrix bf16_matrix::from_fp32(const const_mat_ref& m) {
   bf16_matrix out{m.rows(), m.cols(), std::vector<bf16>(static_cast<std::size_t>(m.size()))};
   for (Eigen::Index r = 0; r < m.rows(); ++r) {
     for (Eigen::Index c = 0; c < m.cols(); ++c) {
@@ -114,7 +115,7 @@ bool bf16_path_available(bf16_path path) {
 #endif
 }
 
-Mat linear_bf16(const_mat_ref x, const bf16_matrix& w, bf16_path path) {
+Mat linear_bf16(const const_mat_ref& x, const bf16_matrix& w, bf16_path path) {
   if (x.cols() != w.cols) {
     throw std::invalid_argument("linear_bf16: x columns != W columns (y = x · Wᵀ)");
   }

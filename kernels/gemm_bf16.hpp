@@ -26,7 +26,7 @@ struct bf16_matrix {
   Eigen::Index cols = 0;
   std::vector<bf16> data;  // row-major
 
-  static bf16_matrix from_fp32(const_mat_ref m);
+  static bf16_matrix from_fp32(const const_mat_ref& m);
   Mat to_fp32() const;
   const bf16* row(Eigen::Index r) const { return data.data() + r * cols; }
 };
@@ -37,6 +37,7 @@ enum class bf16_path { automatic, avx512_bf16, fp32_convert };
 bool bf16_path_available(bf16_path path);
 
 // Throws std::invalid_argument on a shape mismatch or an unavailable path.
-Mat linear_bf16(const_mat_ref x, const bf16_matrix& w, bf16_path path = bf16_path::automatic);
+Mat linear_bf16(const const_mat_ref& x, const bf16_matrix& w,
+                bf16_path path = bf16_path::automatic);
 
 }  // namespace kernels

@@ -1,8 +1,10 @@
 #include "kernels/kv_cache.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "kernels/fp8_e4m3.hpp"
 
@@ -39,12 +41,12 @@ std::int64_t kv_cache::bytes_per_token() const {
     case kv_storage::bf16:
       return 2 * elements;
     case kv_storage::fp8_e4m3:
-      return elements + 2 * 4 * std::int64_t{n_kv_heads_};
+      return elements + 8 * std::int64_t{n_kv_heads_};  // + an FP32 scale for K and V per head
   }
   return 0;
 }
 
-void kv_cache::append(const_mat_ref k, const_mat_ref v) {
+void kv_cache::append(const const_mat_ref& k, const const_mat_ref& v) {
   if (k.rows() != v.rows() || k.cols() != Eigen::Index{n_kv_heads_} * keys_.dim ||
       v.cols() != Eigen::Index{n_kv_heads_} * values_.dim) {
     throw std::invalid_argument("kv_cache::append: k/v shape does not match the cache");

@@ -31,7 +31,7 @@ class kv_cache {
 
   // Appends n tokens: k [n, n_kv_heads·head_dim_k], v [n, n_kv_heads·head_dim_v].
   // Throws std::invalid_argument on a shape mismatch, std::length_error beyond capacity.
-  void append(const_mat_ref k, const_mat_ref v);
+  void append(const const_mat_ref& k, const const_mat_ref& v);
   void clear() { size_ = 0; }
 
   int size() const { return size_; }

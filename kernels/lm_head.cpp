@@ -10,7 +10,7 @@
 
 namespace kernels {
 
-Mat lm_head(const_mat_ref h, const_mat_ref w_vocab) {
+Mat lm_head(const const_mat_ref& h, const const_mat_ref& w_vocab) {
   return linear(h, w_vocab);
 }
 

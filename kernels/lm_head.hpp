@@ -14,7 +14,7 @@
 
 namespace kernels {
 
-Mat lm_head(const_mat_ref h, const_mat_ref w_vocab);
+Mat lm_head(const const_mat_ref& h, const const_mat_ref& w_vocab);
 
 // Index of the largest logit; the lowest index among equal maxima. Throws on empty input.
 token_id greedy_token(std::span<const float> logits);

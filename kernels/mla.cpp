@@ -1,5 +1,6 @@
 #include "kernels/mla.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -14,12 +15,13 @@
 namespace kernels {
 namespace {
 
-Mat attend(const_mat_ref q, const_mat_ref k, const_mat_ref v, const attention_shape& shape) {
+Mat attend(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
+           const attention_shape& shape) {
   return q.rows() == 1 ? attention_decode(q, k, v, shape) : attention_prefill(q, k, v, shape);
 }
 
 // The naive form: rebuild per-head keys and values for every cached token.
-Mat attention_naive_form(const_mat_ref q, const const_mat_map& latent, const mla_weights& w,
+Mat attention_naive_form(const const_mat_ref& q, const const_mat_map& latent, const mla_weights& w,
                          const mla_config& c) {
   const Eigen::Index n_k = latent.rows();
   const Eigen::Index nope = c.qk_nope_head_dim;
@@ -38,8 +40,8 @@ Mat attention_naive_form(const_mat_ref q, const const_mat_map& latent, const mla
 
 // The absorbed form: per head, q_lat = q_nope·W_UK,h (W_UK,h is [nope, rank], so this is
 // W_UK,hᵀ·q_nope as a row), attention over the latent rows, then out_h = o_lat·W_UV,hᵀ.
-Mat attention_absorbed_form(const_mat_ref q, const const_mat_map& latent, const mla_weights& w,
-                            const mla_config& c) {
+Mat attention_absorbed_form(const const_mat_ref& q, const const_mat_map& latent,
+                            const mla_weights& w, const mla_config& c) {
   const Eigen::Index n_q = q.rows();
   const Eigen::Index nope = c.qk_nope_head_dim;
   const Eigen::Index rope = c.qk_rope_head_dim;
@@ -79,10 +81,13 @@ void mla_config::validate() const {
   }
 }
 
-mla_cache::mla_cache(const mla_config& config, int capacity)
-    : rows_(capacity, config.latent_dim()) {}
+mla_cache::mla_cache(const mla_config& config, int capacity) {
+  config.validate();
+  if (capacity < 0) throw std::invalid_argument("mla_cache: capacity must be >= 0");
+  rows_.resize(capacity, config.latent_dim());
+}
 
-void mla_cache::append(const_mat_ref rows) {
+void mla_cache::append(const const_mat_ref& rows) {
   if (rows.cols() != rows_.cols()) {
     throw std::invalid_argument("mla_cache::append: rows are not kv_lora_rank + rope wide");
   }
@@ -98,8 +103,8 @@ const_mat_map mla_cache::latent() const {
   return const_mat_map(rows_.data(), size_, rows_.cols(), Eigen::OuterStride<>(rows_.cols()));
 }
 
-Mat mla_project_q(const_mat_ref x, std::span<const std::int32_t> positions, const mla_weights& w,
-                  const mla_config& c) {
+Mat mla_project_q(const const_mat_ref& x, std::span<const std::int32_t> positions,
+                  const mla_weights& w, const mla_config& c) {
   Mat q = linear(rms_norm(linear(x, w.w_dq), w.q_norm, c.norm_eps), w.w_uq);
   apply_rope(
       q, positions,
@@ -107,7 +112,7 @@ Mat mla_project_q(const_mat_ref x, std::span<const std::int32_t> positions, cons
   return q;
 }
 
-Mat mla_project_latent(const_mat_ref x, std::span<const std::int32_t> positions,
+Mat mla_project_latent(const const_mat_ref& x, std::span<const std::int32_t> positions,
                        const mla_weights& w, const mla_config& c) {
   Mat latent = linear(x, w.w_dkv);
   latent.leftCols(c.kv_lora_rank) =
@@ -119,7 +124,7 @@ Mat mla_project_latent(const_mat_ref x, std::span<const std::int32_t> positions,
   return latent;
 }
 
-Mat mla_attention(const_mat_ref q, const mla_cache& cache, const mla_weights& w,
+Mat mla_attention(const const_mat_ref& q, const mla_cache& cache, const mla_weights& w,
                   const mla_config& c, mla_form form) {
   if (q.cols() != Eigen::Index{c.n_heads} * c.qk_head_dim()) {
     throw std::invalid_argument("mla_attention: q columns != n_heads·(nope + rope)");

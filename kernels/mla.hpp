@@ -65,7 +65,7 @@ class mla_cache {
  public:
   mla_cache(const mla_config& config, int capacity);
   // rows [n, kv_lora_rank + rope]; throws std::length_error beyond capacity.
-  void append(const_mat_ref rows);
+  void append(const const_mat_ref& rows);
   void clear() { size_ = 0; }
   int size() const { return size_; }
   int capacity() const { return static_cast<int>(rows_.rows()); }
@@ -79,16 +79,16 @@ class mla_cache {
 enum class mla_form { naive, absorbed };
 
 // Queries of tokens x [n, d_model] at `positions`: [n, n_heads·(nope + rope)], RoPE applied.
-Mat mla_project_q(const_mat_ref x, std::span<const std::int32_t> positions, const mla_weights& w,
-                  const mla_config& config);
+Mat mla_project_q(const const_mat_ref& x, std::span<const std::int32_t> positions,
+                  const mla_weights& w, const mla_config& config);
 // Latent rows of x for the cache: [n, kv_lora_rank + rope] = [RMSNorm(W_DKV·x) | RoPE(W_KR·x)].
-Mat mla_project_latent(const_mat_ref x, std::span<const std::int32_t> positions,
+Mat mla_project_latent(const const_mat_ref& x, std::span<const std::int32_t> positions,
                        const mla_weights& w, const mla_config& config);
 
 // Attention output before W_O, [n_q, n_heads·v], for queries q [n_q, n_heads·(nope + rope)]
 // that are the last n_q tokens of the cache (causal, attention.hpp semantics). n_q == 1 runs
 // the decode kernel, more queries the flash prefill kernel.
-Mat mla_attention(const_mat_ref q, const mla_cache& cache, const mla_weights& w,
+Mat mla_attention(const const_mat_ref& q, const mla_cache& cache, const mla_weights& w,
                   const mla_config& config, mla_form form);
 
 }  // namespace kernels

@@ -11,7 +11,7 @@
 
 namespace kernels {
 
-moe_routing moe_route(const_mat_ref x, const Mat& router, const moe_config& config) {
+moe_routing moe_route(const const_mat_ref& x, const Mat& router, const moe_config& config) {
   if (config.n_experts <= 0 || config.top_k <= 0 || config.top_k > config.n_experts ||
       router.rows() != config.n_experts || router.cols() != x.cols()) {
     throw std::invalid_argument(
@@ -43,7 +43,7 @@ moe_routing moe_route(const_mat_ref x, const Mat& router, const moe_config& conf
   return routing;
 }
 
-Mat moe_ffn(const_mat_ref x, const moe_weights& w, const moe_config& config) {
+Mat moe_ffn(const const_mat_ref& x, const moe_weights& w, const moe_config& config) {
   if (w.experts.size() != static_cast<std::size_t>(config.n_experts)) {
     throw std::invalid_argument("moe_ffn: number of expert weights != n_experts");
   }

@@ -41,11 +41,11 @@ struct moe_routing {
   std::vector<float> weight;
 };
 
-moe_routing moe_route(const_mat_ref x, const Mat& router, const moe_config& config);
+moe_routing moe_route(const const_mat_ref& x, const Mat& router, const moe_config& config);
 
 // Experts run on the gathered rows of the tokens routed to them, one work item per expert;
 // each (token, choice) output lands in its own row, and tokens then sum their choices in rank
 // order — so the result does not depend on the thread count.
-Mat moe_ffn(const_mat_ref x, const moe_weights& w, const moe_config& config);
+Mat moe_ffn(const const_mat_ref& x, const moe_weights& w, const moe_config& config);
 
 }  // namespace kernels

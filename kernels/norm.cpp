@@ -1,5 +1,6 @@
 #include "kernels/norm.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -16,7 +17,7 @@ std::int64_t n_items(Eigen::Index rows) {
 
 }  // namespace
 
-Mat rms_norm(const_mat_ref x, const Vec& gamma, float eps) {
+Mat rms_norm(const const_mat_ref& x, const Vec& gamma, float eps) {
   if (gamma.size() != x.cols()) throw std::invalid_argument("rms_norm: gamma size != columns");
   Mat y(x.rows(), x.cols());
   const auto d = static_cast<float>(x.cols());
@@ -30,7 +31,7 @@ Mat rms_norm(const_mat_ref x, const Vec& gamma, float eps) {
   return y;
 }
 
-Mat layer_norm(const_mat_ref x, const Vec& gamma, const Vec& beta, float eps) {
+Mat layer_norm(const const_mat_ref& x, const Vec& gamma, const Vec& beta, float eps) {
   if (gamma.size() != x.cols() || beta.size() != x.cols()) {
     throw std::invalid_argument("layer_norm: gamma/beta size != columns");
   }

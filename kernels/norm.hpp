@@ -11,7 +11,7 @@
 
 namespace kernels {
 
-Mat rms_norm(const_mat_ref x, const Vec& gamma, float eps);
-Mat layer_norm(const_mat_ref x, const Vec& gamma, const Vec& beta, float eps);
+Mat rms_norm(const const_mat_ref& x, const Vec& gamma, float eps);
+Mat layer_norm(const const_mat_ref& x, const Vec& gamma, const Vec& beta, float eps);
 
 }  // namespace kernels

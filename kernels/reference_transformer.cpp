@@ -79,21 +79,24 @@ reference_transformer::reference_transformer(const transformer_config& config) :
     lw.attn_norm = norm_gain(c.d_model, seed, p + "attn_norm");
     lw.ffn_norm = norm_gain(c.d_model, seed, p + "ffn_norm");
     if (c.attention == attention_kind::gqa) {
-      lw.wq = dense(c.n_heads * c.head_dim, c.d_model, seed, p + "wq");
-      lw.wk = dense(c.n_kv_heads * c.head_dim, c.d_model, seed, p + "wk");
-      lw.wv = dense(c.n_kv_heads * c.head_dim, c.d_model, seed, p + "wv");
-      lw.wo = dense(c.d_model, c.n_heads * c.head_dim, seed, p + "wo");
+      lw.wq = dense(Eigen::Index{c.n_heads} * c.head_dim, c.d_model, seed, p + "wq");
+      lw.wk = dense(Eigen::Index{c.n_kv_heads} * c.head_dim, c.d_model, seed, p + "wk");
+      lw.wv = dense(Eigen::Index{c.n_kv_heads} * c.head_dim, c.d_model, seed, p + "wv");
+      lw.wo = dense(c.d_model, Eigen::Index{c.n_heads} * c.head_dim, seed, p + "wo");
       kv_caches_.emplace_back(c.n_kv_heads, c.head_dim, c.head_dim, c.max_seq_len,
                               c.kv_cache_storage);
     } else {
       lw.mla.w_dq = dense(mc.q_lora_rank, c.d_model, seed, p + "w_dq");
       lw.mla.q_norm = norm_gain(mc.q_lora_rank, seed, p + "q_norm");
-      lw.mla.w_uq = dense(c.n_heads * mc.qk_head_dim(), mc.q_lora_rank, seed, p + "w_uq");
+      lw.mla.w_uq =
+          dense(Eigen::Index{c.n_heads} * mc.qk_head_dim(), mc.q_lora_rank, seed, p + "w_uq");
       lw.mla.w_dkv = dense(mc.latent_dim(), c.d_model, seed, p + "w_dkv");
       lw.mla.kv_norm = norm_gain(mc.kv_lora_rank, seed, p + "kv_norm");
-      lw.mla.w_uk = dense(c.n_heads * mc.qk_nope_head_dim, mc.kv_lora_rank, seed, p + "w_uk");
-      lw.mla.w_uv = dense(c.n_heads * mc.v_head_dim, mc.kv_lora_rank, seed, p + "w_uv");
-      lw.wo = dense(c.d_model, c.n_heads * mc.v_head_dim, seed, p + "wo");
+      lw.mla.w_uk =
+          dense(Eigen::Index{c.n_heads} * mc.qk_nope_head_dim, mc.kv_lora_rank, seed, p + "w_uk");
+      lw.mla.w_uv =
+          dense(Eigen::Index{c.n_heads} * mc.v_head_dim, mc.kv_lora_rank, seed, p + "w_uv");
+      lw.wo = dense(c.d_model, Eigen::Index{c.n_heads} * mc.v_head_dim, seed, p + "wo");
       mla_caches_.emplace_back(mc, c.max_seq_len);
     }
     lw.uses_moe = c.n_experts > 0 && l >= c.n_dense_layers;

@@ -33,8 +33,8 @@ TEST(embedding_lookup, rejects_tokens_outside_the_table) {
 TEST(sinusoidal_positions, follow_the_formula_of_vaswani_2017) {
   const int d = 16;
   const Mat pe = sinusoidal_positions(5, 3, d);
-  for (int p = 0; p < 3; ++p) {
-    for (int i = 0; i < d / 2; ++i) {
+  for (Eigen::Index p = 0; p < 3; ++p) {
+    for (Eigen::Index i = 0; i < d / 2; ++i) {
       const double angle = (5 + p) / std::pow(10000.0, 2.0 * i / d);
       EXPECT_FLOAT_EQ(pe(p, 2 * i), static_cast<float>(std::sin(angle)));
       EXPECT_FLOAT_EQ(pe(p, 2 * i + 1), static_cast<float>(std::cos(angle)));
@@ -57,7 +57,7 @@ Mat rope_reference(const Mat& x, const std::vector<std::int32_t>& pos, const rop
   Mat out = x;
   for (Eigen::Index t = 0; t < x.rows(); ++t) {
     for (int h = 0; h < s.n_heads; ++h) {
-      for (int i = 0; i < s.rope_dim / 2; ++i) {
+      for (Eigen::Index i = 0; i < s.rope_dim / 2; ++i) {
         const Eigen::Index c = Eigen::Index{h} * s.head_dim + s.offset + 2 * i;
         const double theta =
             pos[static_cast<std::size_t>(t)] * std::pow(s.base, -2.0 * i / s.rope_dim);
@@ -95,7 +95,7 @@ TEST(apply_rope, rotates_only_the_requested_slice_of_each_head) {
   Mat x = test::input(2, 96, "q");
   const Mat before = x;
   apply_rope(x, pos, spec);
-  for (int h = 0; h < 4; ++h) {
+  for (Eigen::Index h = 0; h < 4; ++h) {
     EXPECT_EQ(x.middleCols(h * 24, 16), before.middleCols(h * 24, 16));
     EXPECT_NE(x.middleCols(h * 24 + 16, 8), before.middleCols(h * 24 + 16, 8));
   }

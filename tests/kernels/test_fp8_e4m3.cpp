@@ -76,16 +76,16 @@ TEST(kv_cache, fp8_storage_keeps_the_e4m3_error_bounds_per_element) {
   // Values spanning six decades, so some rows have elements far below their row's amax.
   const int heads = 2;
   const int dim = 64;
-  Mat k = test::input(40, heads * dim, "k");
+  Mat k = test::input(40, Eigen::Index{heads} * dim, "k");
   k = (k.array() * (k.array() * 7.0f).exp()).matrix();
-  const Mat v = test::input(40, heads * dim, "v", 30.0f);
+  const Mat v = test::input(40, Eigen::Index{heads} * dim, "v", 30.0f);
   kv_cache cache(heads, dim, dim, 40, kv_storage::fp8_e4m3);
   cache.append(k, v);
   for (const auto& [stored, original] :
        {std::pair{cache.keys(), k}, std::pair{cache.values(), v}}) {
     for (Eigen::Index t = 0; t < original.rows(); ++t) {
       for (int h = 0; h < heads; ++h) {
-        const auto row = original.row(t).segment(h * dim, dim);
+        const auto row = original.row(t).segment(Eigen::Index{h} * dim, dim);
         const float scale = row.cwiseAbs().maxCoeff() / 448.0f;
         for (int c = 0; c < dim; ++c) {
           const float x = row(c);

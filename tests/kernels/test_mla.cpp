@@ -55,7 +55,7 @@ Mat explicit_reference(const Mat& q, const Mat& latent, const mla_weights& w, co
   const Eigen::MatrixXd cl = latent.leftCols(c.kv_lora_rank).cast<double>();
   const Eigen::MatrixXd kr = latent.rightCols(rope).cast<double>();
   Mat out(n_q, Eigen::Index{c.n_heads} * c.v_head_dim);
-  for (int h = 0; h < c.n_heads; ++h) {
+  for (Eigen::Index h = 0; h < c.n_heads; ++h) {
     const Eigen::MatrixXd k_nope =
         cl * w.w_uk.middleRows(h * nope, nope).cast<double>().transpose();
     const Eigen::MatrixXd v =

@@ -4,11 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sim/random.hpp"
 
 namespace sim {
 namespace {
@@ -129,26 +133,108 @@ TEST(WallMonitor, CustomThresholdAndWindow) {
   EXPECT_FALSE(find(results, "low").first_hit.has_value());
 }
 
+// Default quantile 1: every observation is judged, and the running quantile is the maximum.
 TEST(WallMonitor, SampleResource) {
   WallMonitor monitor;
   const ResourceId ttft = monitor.add("ttft", "latency_slo", 2.0, "s", Aggregation::sample);
-  monitor.observe(ttft, at_ms(200), 1.0);
-  monitor.observe(ttft, at_ms(700), 1.5);
-  monitor.observe(ttft, at_ms(2300), 2.5);  // over the SLO: the wall is hit here
-  monitor.observe(ttft, at_ms(2400), 0.5);
-  monitor.finish(at_ms(3500));
+  monitor.observe(ttft, at_ms(1200), 1.0);
+  monitor.observe(ttft, at_ms(1700), 1.5);
+  monitor.observe(ttft, at_ms(3300), 2.5);  // over the SLO: the wall is hit here
+  monitor.observe(ttft, at_ms(3400), 0.5);
+  monitor.finish(at_ms(4500));
   const WallResult r = monitor.results().at(0);
+  EXPECT_EQ(r.quantile, 1.0);
   ASSERT_TRUE(r.first_hit.has_value());
-  EXPECT_EQ(*r.first_hit, at_ms(2300));
+  EXPECT_EQ(*r.first_hit, at_ms(3300));
   EXPECT_DOUBLE_EQ(r.peak_utilization, 2.5 / 2.0);
   EXPECT_NEAR(r.mean_utilization, (1.0 + 1.5 + 2.5 + 0.5) / 4 / 2.0, 1e-12);
-  // Window max per window; windows without samples are NaN (incl. the partial last one).
-  ASSERT_EQ(r.series_utilization.size(), 4u);
-  EXPECT_DOUBLE_EQ(r.series_utilization[0], 1.5 / 2.0);
-  EXPECT_TRUE(std::isnan(r.series_utilization[1]));
-  EXPECT_DOUBLE_EQ(r.series_utilization[2], 2.5 / 2.0);
-  EXPECT_TRUE(std::isnan(r.series_utilization[3]));
-  EXPECT_EQ(r.series_time_s, (std::vector<double>{1.0, 2.0, 3.0, 3.5}));
+  // The running quantile at each window's end: NaN before the first sample, then it carries
+  // over windows without samples (incl. the partial last one).
+  ASSERT_EQ(r.series_utilization.size(), 5u);
+  EXPECT_TRUE(std::isnan(r.series_utilization[0]));
+  EXPECT_DOUBLE_EQ(r.series_utilization[1], 1.5 / 2.0);
+  EXPECT_DOUBLE_EQ(r.series_utilization[2], 1.5 / 2.0);
+  EXPECT_DOUBLE_EQ(r.series_utilization[3], 2.5 / 2.0);
+  EXPECT_DOUBLE_EQ(r.series_utilization[4], 2.5 / 2.0);
+  EXPECT_EQ(r.series_time_s, (std::vector<double>{1.0, 2.0, 3.0, 4.0, 4.5}));
+}
+
+// p90: one slow request among the first ten is not a p90 violation; two among eleven are.
+TEST(WallMonitor, SampleQuantileIsJudgedOnceThereAreEnoughObservations) {
+  WallMonitor monitor;
+  const ResourceId ttft = monitor.add("ttft", "latency_slo", 1.0, "s", Aggregation::sample, 0.9);
+  monitor.observe(ttft, at_ms(50), 5.0);  // alone, it would be the p90 of one sample
+  for (int i = 1; i < 10; ++i) monitor.observe(ttft, at_ms(50 + 100 * i), 0.1);
+  monitor.observe(ttft, at_ms(1050), 5.0);  // ceil(0.9 * 11) = 10th smallest of 11 is 5.0
+  monitor.finish(at_ms(2000));
+  const WallResult r = monitor.results().at(0);
+  EXPECT_EQ(r.quantile, 0.9);
+  ASSERT_TRUE(r.first_hit.has_value());
+  EXPECT_EQ(*r.first_hit, at_ms(1050));
+  EXPECT_DOUBLE_EQ(r.peak_utilization, 5.0);
+  EXPECT_NEAR(r.mean_utilization, (5.0 + 9 * 0.1 + 5.0) / 11, 1e-12);
+  // At 1 s the ten samples' p90 is their 9th smallest, 0.1.
+  ASSERT_EQ(r.series_utilization.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.series_utilization[0], 0.1);
+  EXPECT_DOUBLE_EQ(r.series_utilization[1], 5.0);
+}
+
+// A p90 is first judged at the 10th observation (1 / (1 - 0.9)), not earlier, not later.
+TEST(WallMonitor, SampleQuantileIsFirstJudgedAtOneOverOneMinusQObservations) {
+  WallMonitor monitor;
+  const ResourceId ttft = monitor.add("ttft", "latency_slo", 1.0, "s", Aggregation::sample, 0.9);
+  monitor.observe(ttft, at_ms(50), 5.0);
+  monitor.observe(ttft, at_ms(150), 5.0);
+  // From the 2nd to the 9th observation the running p90 is the maximum, 5.0, but too few
+  // observations have been made to judge it. At the 10th it is the 9th smallest: still 5.0.
+  for (int i = 2; i < 10; ++i) monitor.observe(ttft, at_ms(50 + 100 * i), 0.1);
+  monitor.finish(at_ms(1000));
+  const WallResult r = monitor.results().at(0);
+  ASSERT_TRUE(r.first_hit.has_value());
+  EXPECT_EQ(*r.first_hit, at_ms(950));
+}
+
+TEST(WallMonitor, SampleQuantileWithTooFewObservationsIsJudgedAtTheEnd) {
+  WallMonitor monitor;
+  // p99 needs 100 observations; with 3, the run is judged once, at its end, on all of them.
+  const ResourceId ttft = monitor.add("ttft", "latency_slo", 1.0, "s", Aggregation::sample, 0.99);
+  const ResourceId ok = monitor.add("ok", "latency_slo", 1.0, "s", Aggregation::sample, 0.99);
+  monitor.observe(ttft, at_ms(100), 0.5);
+  monitor.observe(ttft, at_ms(200), 3.0);
+  monitor.observe(ttft, at_ms(300), 0.2);
+  monitor.observe(ok, at_ms(100), 0.5);
+  monitor.finish(at_ms(1500));
+  const auto results = monitor.results();
+  const WallResult& r = find(results, "ttft");
+  ASSERT_TRUE(r.first_hit.has_value());
+  EXPECT_EQ(*r.first_hit, at_ms(1500));
+  EXPECT_DOUBLE_EQ(r.peak_utilization, 3.0);
+  const WallResult& o = find(results, "ok");
+  EXPECT_FALSE(o.first_hit.has_value());
+  EXPECT_DOUBLE_EQ(o.peak_utilization, 0.5);
+}
+
+// The nearest-rank q-quantile, the ceil(q·n)-th smallest, against sorting after every value.
+// q = k/100 so that the rank is exact integer arithmetic: ceil(k·n/100).
+TEST(RunningQuantile, MatchesSortedNearestRank) {
+  for (int k : {1, 50, 90, 95, 99, 100}) {
+    SCOPED_TRACE(k);
+    RunningQuantile running(k / 100.0);
+    EXPECT_TRUE(std::isnan(running.value()));
+    std::vector<double> values;
+    std::uint64_t state = 12345;
+    for (int n = 1; n <= 2000; ++n) {
+      // Few distinct values, so that ties are common.
+      const double x = static_cast<double>(splitmix64(state) % 50);
+      running.add(x);
+      values.push_back(x);
+      std::vector<double> sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      const int rank = std::max(1, (k * n + 99) / 100);
+      ASSERT_EQ(running.value(), sorted[rank - 1]) << "n=" << n;
+      ASSERT_EQ(running.count(), n);
+    }
+  }
 }
 
 TEST(WallMonitor, SampleResourceWithoutSamples) {
@@ -194,6 +280,26 @@ TEST(WallMonitor, RankingHitByTimeThenUnhitByPeakThenRegistrationOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{"early_hit_a", "early_hit_b", "late_hit", "unhit_high",
                                              "unhit_half_a", "unhit_half_b", "idle"}));
   EXPECT_EQ(ranks, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+}
+
+// Enough resources that std::sort would not fall back to (stable) insertion sort.
+TEST(WallMonitor, RankingTiesKeepRegistrationOrderAmongManyResources) {
+  WallMonitor monitor;
+  constexpr int kCount = 60;
+  for (int i = 0; i < kCount; ++i) {
+    const ResourceId id = monitor.add("r" + std::to_string(i), "k", 100, "u", Aggregation::level);
+    monitor.set_load(id, at_ms(0), 10.0 * (i % 3));  // peaks 0, 0.1, 0.2
+  }
+  monitor.finish(at_ms(1000));
+  std::vector<std::string> expected;
+  for (int peak : {2, 1, 0}) {
+    for (int i = 0; i < kCount; ++i) {
+      if (i % 3 == peak) expected.push_back("r" + std::to_string(i));
+    }
+  }
+  std::vector<std::string> names;
+  for (const WallResult& r : monitor.results()) names.push_back(r.name);
+  EXPECT_EQ(names, expected);
 }
 
 TEST(WallMonitor, SeriesLengthsAndWindowEnds) {
@@ -244,6 +350,9 @@ TEST(WallMonitor, InvalidLimitThrows) {
   for (double limit : {0.0, -1.0, nan, inf}) {
     EXPECT_THROW(monitor.add("r", "k", limit, "u", Aggregation::level), std::invalid_argument)
         << limit;
+  }
+  for (double q : {0.0, -0.1, 1.1, nan}) {
+    EXPECT_THROW(monitor.add("r", "k", 1, "u", Aggregation::sample, q), std::invalid_argument) << q;
   }
   EXPECT_EQ(monitor.size(), 0u);
   EXPECT_THROW(WallMonitor(WallOptions{.threshold = 0}), std::invalid_argument);

@@ -44,8 +44,8 @@ class EngineHold {
  public:
   explicit EngineHold(std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) {
-      engine_.schedule_at(sim::SimTime::from_ns(increments_.next()), [this] { on_event(); },
-                          "hold");
+      engine_.schedule_at(
+          sim::SimTime::from_ns(increments_.next()), [this] { on_event(); }, "hold");
     }
   }
   sim::Engine& engine() { return engine_; }
@@ -53,7 +53,8 @@ class EngineHold {
  private:
   // Captures only `this`, so std::function stores the closure inline (no allocation).
   void on_event() {
-    engine_.schedule_in(sim::Duration::ns(increments_.next()), [this] { on_event(); }, "hold");
+    engine_.schedule_in(
+        sim::Duration::ns(increments_.next()), [this] { on_event(); }, "hold");
   }
   sim::Engine engine_;
   Increments increments_;

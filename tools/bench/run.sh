@@ -26,6 +26,15 @@ if version="$(dpkg-query -W -f='${Version}' libbenchmark-dev 2>/dev/null)" &&
   min_time=0.5s
 fi
 
+# Repetitions run in random interleaved order, so that a burst of load on this (often shared)
+# machine hits all variants alike; summarize.py takes the fastest repetition of each.
+bench_args=(
+  --benchmark_min_time="$min_time"
+  --benchmark_repetitions=3
+  --benchmark_enable_random_interleaving=true
+  --benchmark_display_aggregates_only=true
+)
+
 for program in "${programs[@]}"; do
   exe="$build/$program"
   if [[ ! -x "$exe" ]]; then
@@ -34,8 +43,7 @@ for program in "${programs[@]}"; do
   fi
   name="$(basename "$program")"
   echo "== $name"
-  "$exe" --benchmark_min_time="$min_time" \
-         --benchmark_out="$out_dir/$name.json" --benchmark_out_format=json
+  "$exe" "${bench_args[@]}" --benchmark_out="$out_dir/$name.json" --benchmark_out_format=json
 done
 
 /usr/bin/python3 "$here/summarize.py" "$out_dir"
