@@ -33,11 +33,12 @@ TEST(embedding_lookup, rejects_tokens_outside_the_table) {
 TEST(sinusoidal_positions, follow_the_formula_of_vaswani_2017) {
   const int d = 16;
   const Mat pe = sinusoidal_positions(5, 3, d);
-  for (Eigen::Index p = 0; p < 3; ++p) {
-    for (Eigen::Index i = 0; i < d / 2; ++i) {
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < d / 2; ++i) {
       const double angle = (5 + p) / std::pow(10000.0, 2.0 * i / d);
-      EXPECT_FLOAT_EQ(pe(p, 2 * i), static_cast<float>(std::sin(angle)));
-      EXPECT_FLOAT_EQ(pe(p, 2 * i + 1), static_cast<float>(std::cos(angle)));
+      const int even = 2 * i;
+      EXPECT_FLOAT_EQ(pe(p, even), static_cast<float>(std::sin(angle)));
+      EXPECT_FLOAT_EQ(pe(p, even + 1), static_cast<float>(std::cos(angle)));
     }
   }
   // Position 0 is (sin 0, cos 0, ...) = (0, 1, 0, 1, ...).
@@ -59,8 +60,8 @@ Mat rope_reference(const Mat& x, const std::vector<std::int32_t>& pos, const rop
     for (int h = 0; h < s.n_heads; ++h) {
       for (Eigen::Index i = 0; i < s.rope_dim / 2; ++i) {
         const Eigen::Index c = Eigen::Index{h} * s.head_dim + s.offset + 2 * i;
-        const double theta =
-            pos[static_cast<std::size_t>(t)] * std::pow(s.base, -2.0 * i / s.rope_dim);
+        const double theta = pos[static_cast<std::size_t>(t)] *
+                             std::pow(s.base, -2.0 * static_cast<double>(i) / s.rope_dim);
         const double a = x(t, c);
         const double b = x(t, c + 1);
         out(t, c) = static_cast<float>(a * std::cos(theta) - b * std::sin(theta));

@@ -12,6 +12,7 @@
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "sim/config.hpp"
+#include "tools/cli/commands.hpp"
 #include "tools/cli/describe.hpp"
 
 namespace {
@@ -61,12 +62,25 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("models", "List the registered models with one line of help");
 
+  // Families with their own files run from their callbacks, inside app.parse().
+  auto* kernels = app.add_subcommand("kernels", "Measure kernels, fit cost models, validate them against measurements");
+  kernels->require_subcommand(1);
+  cli::add_kernels_cost_commands(*kernels);
+  cli::add_kernels_measure_commands(*kernels);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? kOk : kBadInput;
+  } catch (const sim::config::InputError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "firstwall: internal error: " << e.what() << "\n";
+    return kInternal;
   }
+  if (*kernels) return kOk;
 
   try {
     if (*run || *check) {
