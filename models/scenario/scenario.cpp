@@ -4,6 +4,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "models/scenario/catalog.hpp"
 #include "sim/config.hpp"
 #include "sim/quantity.hpp"
@@ -227,6 +229,21 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     sv.finish();
   }
   top.finish();
+
+  // Every request is kept for the results table: bound the expected count so that a typo
+  // in a rate ("1e9 /s") is an error, not an hour of simulation and a memory blow-up.
+  constexpr double kMaxExpectedRequests = 5e7;
+  if (diags.empty() && s.arrivals.process == ArrivalSpec::Process::poisson) {
+    const double expected = s.arrivals.rate_per_s * s.duration.seconds().value();
+    if (expected > kMaxExpectedRequests) {
+      const Node* w = root.find("workload");
+      const Node* a = w && w->is_mapping() ? w->find("arrivals") : nullptr;
+      const Node* rate = a && a->is_mapping() ? a->find("rate") : nullptr;
+      diags.add(rate ? rate->location() : Location{path, 1, 1}, "workload.arrivals.rate",
+                fmt::format("would bring {:.3g} requests in simulation.duration; at most {:.0e} are supported per run",
+                            expected, kMaxExpectedRequests));
+    }
+  }
 
   // Cross-checks between sections, once each part is known to be well formed.
   if (llm && gpu && diags.empty()) {

@@ -129,3 +129,29 @@ TEST(Cli, ModelsListsTheRegisteredModels) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, EveryShippedScenarioIsValid) {
+  int checked = 0;
+  for (const char* dir : {"scenarios", "scenarios/examples"}) {
+    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(FIRSTWALL_SOURCE_DIR) / dir)) {
+      if (e.path().extension() != ".yaml") continue;
+      const std::string rel = std::string(dir) + "/" + e.path().filename().string();
+      const auto r = test::run_cli("check " + rel);
+      EXPECT_EQ(r.exit_code, 0) << rel << "\n" << r.err;
+      EXPECT_EQ(r.out, rel + ": OK\n");
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3);
+}
+
+TEST(Cli, ImplausibleRequestCountsAreRefused) {
+  const auto r = test::run_cli("check tests/fixtures/scenarios/minimal.yaml --set \"workload.arrivals.rate=1e9 /s\"");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "--set:1:1: workload.arrivals.rate: would bring 1e+10 requests in simulation.duration; at most "
+                   "5e+07 are supported per run\n");
+}
+
+}  // namespace
