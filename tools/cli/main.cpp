@@ -62,11 +62,40 @@ int main(int argc, char** argv) {
 
   auto* list = app.add_subcommand("models", "List the registered models with one line of help");
 
-  // Families with their own files run from their callbacks, inside app.parse().
   auto* kernels = app.add_subcommand("kernels", "Measure kernels, fit cost models, validate them against measurements");
   kernels->require_subcommand(1);
   cli::add_kernels_cost_commands(*kernels);
   cli::add_kernels_measure_commands(*kernels);
+
+  // Every command runs from its callback, inside app.parse(), so that one place maps
+  // failures to exit codes.
+  auto load = [&](bool with_seed) {
+    models::LoadOptions opts;
+    opts.overrides = overrides;
+    if (with_seed && run_seed->count() > 0) opts.seed = seed;
+    return models::load_scenario(scenario, opts);
+  };
+  run->callback([&] {
+    const models::ScenarioSpec spec = load(true);
+    const models::RunResult result = models::run_scenario(spec);
+    const std::string out = output.empty() ? default_output(scenario) : output;
+    const auto parent = std::filesystem::path(out).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    models::write_results(out, spec, result);
+    models::print_report(std::cout, spec, result);
+    std::cout << "\nresults: " << out << "\n";
+  });
+  check->callback([&] {
+    (void)load(false);
+    std::cout << scenario << ": OK\n";
+  });
+  describe->callback(
+      [&] { cli::describe(std::cout, what, name, catalogs.empty() ? default_catalogs() : catalogs, dtype); });
+  list->callback([] {
+    for (const models::ModelInfo& m : models::registered_models()) {
+      std::cout << fmt::format("{:<10} {:<18} {}\n", m.domain, m.name, m.help);
+    }
+  });
 
   try {
     app.parse(argc, argv);
@@ -80,43 +109,5 @@ int main(int argc, char** argv) {
     std::cerr << "firstwall: internal error: " << e.what() << "\n";
     return kInternal;
   }
-  if (*kernels) return kOk;
-
-  try {
-    if (*run || *check) {
-      models::LoadOptions opts;
-      opts.overrides = overrides;
-      if (*run && run_seed->count() > 0) opts.seed = seed;
-      const models::ScenarioSpec spec = models::load_scenario(scenario, opts);
-      if (*check) {
-        std::cout << scenario << ": OK\n";
-        return kOk;
-      }
-      const models::RunResult result = models::run_scenario(spec);
-      const std::string out = output.empty() ? default_output(scenario) : output;
-      const auto parent = std::filesystem::path(out).parent_path();
-      if (!parent.empty()) std::filesystem::create_directories(parent);
-      models::write_results(out, spec, result);
-      models::print_report(std::cout, spec, result);
-      std::cout << "\nresults: " << out << "\n";
-      return kOk;
-    }
-    if (*describe) {
-      cli::describe(std::cout, what, name, catalogs.empty() ? default_catalogs() : catalogs, dtype);
-      return kOk;
-    }
-    if (*list) {
-      for (const models::ModelInfo& m : models::registered_models()) {
-        std::cout << fmt::format("{:<10} {:<18} {}\n", m.domain, m.name, m.help);
-      }
-      return kOk;
-    }
-  } catch (const sim::config::InputError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
-    return kBadInput;
-  } catch (const std::exception& e) {
-    std::cerr << "firstwall: internal error: " << e.what() << "\n";
-    return kInternal;
-  }
-  return kInternal;
+  return kOk;
 }
