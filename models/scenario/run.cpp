@@ -79,7 +79,7 @@ double RunResult::metric(const std::string& name) const {
   return kNaN;
 }
 
-RunResult run_scenario(const ScenarioSpec& spec) {
+RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress) {
   sim::Engine engine(spec.seed, spec.name);
   sim::WallMonitor walls(spec.walls);
   auto cost = std::make_unique<RooflineIterationCost>(spec.llm, spec.gpu, spec.serving.precision,
@@ -89,12 +89,17 @@ RunResult run_scenario(const ScenarioSpec& spec) {
   RequestSource source(spec.arrivals, engine.rng("workload.arrivals"), engine.rng("workload.lengths"), horizon);
   serving.start(source);
 
-  engine.run_until(horizon);
-  // Drain: let in-flight work finish, up to the drain time.
+  // Arrivals, then the drain (in-flight work may finish up to the drain time), in steps of
+  // 1 % of the total so that a long run can show its progress.
   const sim::SimTime limit = horizon + spec.drain;
-  while (engine.pending() > 0 && engine.now() < limit) {
-    engine.run_until(limit);
+  const sim::Duration step = std::max(sim::Duration::ns(1), sim::Duration::ns((limit - sim::SimTime::zero()).count_ns() / 100));
+  for (sim::SimTime t = sim::SimTime::zero() + step; engine.pending() > 0; t = t + step) {
+    if (t > limit) t = limit;
+    engine.run_until(t);
+    if (progress) progress(t.seconds() / limit.seconds());
+    if (t == limit) break;
   }
+  if (engine.now() < horizon) engine.run_until(horizon);
   // The run ends when the last event ran (or at the drain limit), never before the horizon.
   sim::SimTime end = std::max(engine.now(), horizon);
   if (engine.pending() == 0) {

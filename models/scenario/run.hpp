@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -30,7 +31,9 @@ struct RunResult {
   double metric(const std::string& name) const;  // NaN if absent
 };
 
-RunResult run_scenario(const ScenarioSpec& spec);
+// `progress`, if set, is called with the fraction of simulated time done (0..1), about a
+// hundred times per run: for progress display, never for results.
+RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress = {});
 
 // Writes results.h5 atomically (see DESIGN.md, "Output contract").
 void write_results(const std::string& path, const ScenarioSpec& spec, const RunResult& result);

@@ -1,6 +1,9 @@
 // firstwall: the command line. Thin wiring only: parse arguments, call models/, map
 // failures to exit codes (0 success, 2 bad input with file:line:col messages, 1 internal).
+#include <unistd.h>
+
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -77,7 +80,12 @@ int main(int argc, char** argv) {
   };
   run->callback([&] {
     const models::ScenarioSpec spec = load(true);
-    const models::RunResult result = models::run_scenario(spec);
+    std::function<void(double)> progress;
+    if (::isatty(STDERR_FILENO) != 0) {
+      progress = [](double f) { std::cerr << fmt::format("\rsimulating: {:3.0f} %", f * 100) << std::flush; };
+    }
+    const models::RunResult result = models::run_scenario(spec, progress);
+    if (progress) std::cerr << "\r                    \r";
     const std::string out = output.empty() ? default_output(scenario) : output;
     const auto parent = std::filesystem::path(out).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
