@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "models/memory/hbm_budget.hpp"
 #include "models/scenario/catalog.hpp"
 #include "sim/config.hpp"
 #include "sim/quantity.hpp"
@@ -256,10 +257,10 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
       diags.add(tp_location, "serving.tensor_parallel",
                 "must divide, or be a multiple of, the " + std::to_string(llm->kv_heads) + " KV heads of " + model_name);
     } else {
-      const double weights = count_params(*llm).total() * bytes_per_element(sp.precision.weights) / tp;
-      const double usable = gpu->hbm_capacity.value() * (1 - sp.memory_reserve);
-      const double kv_token = kv_bytes_per_token_per_gpu(*llm, sp.precision.kv_cache, tp);
-      if (weights + kv_token > usable) {
+      const HbmBudget budget = hbm_budget(*llm, *gpu, sp.precision.weights, sp.precision.kv_cache, tp, sp.memory_reserve);
+      const double weights = budget.weights.value();
+      const double usable = (budget.capacity - budget.reserve).value();
+      if (budget.kv_capacity_tokens() < 1) {
         diags.add(tp_location, "serving.tensor_parallel",
                   "the " + std::string(to_string(sp.precision.weights)) + " weights of " + model_name + " need " +
                       human_bytes(weights) + " per GPU with tensor_parallel " + std::to_string(tp) + ", more than the " +

@@ -1,5 +1,7 @@
 #include "models/workload/serving.hpp"
 
+#include "models/memory/hbm_budget.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -11,14 +13,12 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
                            std::unique_ptr<IterationCostModel> cost)
     : engine_(engine), walls_(walls), llm_(llm), gpu_(gpu), spec_(spec), slo_(slo), cost_(std::move(cost)) {
   const int tp = spec_.tensor_parallel;
-  weight_bytes_per_gpu_ =
-      sim::Bytes(count_params(llm_).total() * bytes_per_element(spec_.precision.weights) / tp);
-  reserve_bytes_per_gpu_ = gpu_.hbm_capacity * spec_.memory_reserve;
-  kv_bytes_per_token_gpu_ = sim::Bytes(models::kv_bytes_per_token_per_gpu(llm_, spec_.precision.kv_cache, tp));
-  const sim::Bytes free_for_kv = gpu_.hbm_capacity - reserve_bytes_per_gpu_ - weight_bytes_per_gpu_;
-  kv_capacity_tokens_ = free_for_kv.value() > 0
-                            ? static_cast<std::int64_t>(std::floor((free_for_kv / kv_bytes_per_token_gpu_).value()))
-                            : 0;
+  const HbmBudget budget = hbm_budget(llm_, gpu_, spec_.precision.weights, spec_.precision.kv_cache, tp,
+                                      spec_.memory_reserve);
+  weight_bytes_per_gpu_ = budget.weights;
+  reserve_bytes_per_gpu_ = budget.reserve;
+  kv_bytes_per_token_gpu_ = budget.kv_per_token;
+  kv_capacity_tokens_ = budget.kv_capacity_tokens();
   if (kv_capacity_tokens_ < 1) {
     throw std::invalid_argument("the weights leave no HBM for the KV cache");
   }
