@@ -25,8 +25,9 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
   Vec part_sum(n_kv * n_chunks * group);
 
   parallel_for(n_kv * n_chunks, [&](std::int64_t item) {
-    const Eigen::Index g = item / n_chunks;
-    const Eigen::Index t0 = (item % n_chunks) * decode_chunk;
+    const Eigen::Index g = item % n_kv;
+    const Eigen::Index c = item / n_kv;
+    const Eigen::Index t0 = c * decode_chunk;
     const Eigen::Index n = std::min(decode_chunk, n_k - t0);
     Mat k_buf;
     Mat v_buf;
@@ -35,7 +36,7 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
     const const_mat_map q_group(q.data() + g * group * dk, group, dk, Eigen::OuterStride<>(dk));
     Mat s = q_group * k_chunk.transpose();
     s *= shape.scale;
-    const Eigen::Index row0 = item * group;
+    const Eigen::Index row0 = (g * n_chunks + c) * group;
     for (Eigen::Index i = 0; i < group; ++i) {
       const float max = s.row(i).maxCoeff();
       s.row(i) = (s.row(i).array() - max).exp();

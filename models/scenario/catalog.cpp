@@ -11,7 +11,7 @@ using sim::config::Reader;
 namespace {
 constexpr std::int64_t kMaxDim = 1 << 24;
 constexpr std::array<std::string_view, 2> kAttn{"gqa", "mla"};
-constexpr std::array<std::string_view, 2> kPos{"rope", "learned"};
+constexpr std::array<std::string_view, 3> kPos{"rope", "learned", "alibi"};
 constexpr std::array<std::string_view, 2> kFfn{"swiglu", "gelu"};
 
 int read_int(Reader& r, std::string_view key, Need need, std::int64_t lo, int fallback = 0) {
@@ -33,8 +33,10 @@ LlmSpec read_llm(Reader& r, const std::string& name) {
   m.tied_embeddings = r.boolean("tied_embeddings", Need::optional).value_or(false);
 
   m.ffn = r.choice("ffn", kFfn, Need::optional).value_or("swiglu") == "gelu" ? FfnKind::gelu : FfnKind::swiglu;
-  m.position = r.choice("position", kPos, Need::optional).value_or("rope") == "learned" ? PositionKind::learned
-                                                                                        : PositionKind::rope;
+  const std::string position = r.choice("position", kPos, Need::optional).value_or("rope");
+  m.position = position == "learned" ? PositionKind::learned
+               : position == "alibi" ? PositionKind::alibi
+                                     : PositionKind::rope;
   const std::string attention = r.choice("attention", kAttn, Need::required).value_or("gqa");
   if (attention == "mla") {
     m.attention = AttentionKind::mla;

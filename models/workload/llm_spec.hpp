@@ -22,7 +22,7 @@ namespace models {
 
 enum class AttentionKind { gqa, mla };  // MHA is GQA with kv_heads == heads
 enum class FfnKind { gelu, swiglu };
-enum class PositionKind { rope, learned };
+enum class PositionKind { rope, learned, alibi };  // only learned positions have weights
 
 struct MlaSpec {
   int q_lora_rank = 0;  // 0: queries are projected directly (no low-rank query path)

@@ -45,7 +45,8 @@ TEST_F(LlmSpecTest, ParameterCountsMatchPublishedSizes) {
   } cases[] = {
       {"llama-3-8b", 8.03e9, 8.03e9, 0.005},      {"llama-3-70b", 70.6e9, 70.6e9, 0.005},
       {"llama-3-405b", 405.9e9, 405.9e9, 0.005},  {"gpt-3-175b", 175.0e9, 175.0e9, 0.01},
-      {"deepseek-v3", 671e9, 37e9, 0.02},
+      {"deepseek-v3", 671e9, 37e9, 0.02},        {"llama-2-70b", 68.98e9, 68.98e9, 0.005},
+      {"llama-2-7b", 6.74e9, 6.74e9, 0.005},      {"bloom-176b", 176.2e9, 176.2e9, 0.005},
   };
   for (const Case& c : cases) {
     const models::ParamCounts p = models::count_params(llm(c.name));
