@@ -25,6 +25,8 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
   Vec part_sum(n_kv * n_chunks * group);
 
   parallel_for(n_kv * n_chunks, [&](std::int64_t item) {
+    // Chunk-major order: consecutive items read the same cache rows (all kv heads of a token
+    // are adjacent in memory), so a row block is fetched from DRAM once, not once per head.
     const Eigen::Index g = item % n_kv;
     const Eigen::Index c = item / n_kv;
     const Eigen::Index t0 = c * decode_chunk;

@@ -166,7 +166,7 @@ TEST(kv_cache, fp32_views_return_what_was_appended_and_capacity_is_enforced) {
   kv_cache fp8(2, 4, 3, 5, kv_storage::fp8_e4m3);
   EXPECT_THROW(fp8.key_view(), std::logic_error);
   fp8.append(k.topRows(1), v.topRows(1));
-  const Mat q = test::input(1, 4 * 4, "q");
+  const Mat q = test::input(1, 16, "q");
   EXPECT_THROW(attention_decode(q, fp8, attention_shape{4, 2, 4, 4, 0.5f}), std::invalid_argument);
   EXPECT_NO_THROW(attention_decode(q, fp8, attention_shape{4, 2, 4, 3, 0.5f}));
   EXPECT_THROW(attention_decode(q, fp8, attention_shape{3, 2, 4, 3, 0.5f}), std::invalid_argument);

@@ -15,7 +15,7 @@ TEST(work_count, gemm_is_two_m_n_k) {
   EXPECT_EQ(gemm_work(4096, 4096, 4096, 4),
             (kernel_work{2LL * 4096 * 4096 * 4096, 3LL * 4096 * 4096 * 4}));
   // BF16 weights and activations, FP32 output.
-  EXPECT_EQ(gemm_work(1, 8192, 8192, 2, 2, 4).bytes, 8192 * 2 + 8192LL * 8192 * 2 + 8192 * 4);
+  EXPECT_EQ(gemm_work(1, 8192, 8192, 2, 2, 4).bytes, 8192LL * 2 + 8192LL * 8192 * 2 + 8192LL * 4);
   EXPECT_EQ(lm_head_work(3, 64, 1000, 4), gemm_work(3, 1000, 64, 4));
 }
 
@@ -59,9 +59,9 @@ TEST(work_count, deepseek_v3_absorbed_mla_decode_per_cached_token) {
 }
 
 TEST(work_count, elementwise_and_ffn_kernels) {
-  EXPECT_EQ(rms_norm_work(10, 64, 4), (kernel_work{10 * (4 * 64 + 3), (2 * 10 * 64 + 64) * 4}));
+  EXPECT_EQ(rms_norm_work(10, 64, 4), (kernel_work{10LL * (4 * 64 + 3), (2LL * 10 * 64 + 64) * 4}));
   EXPECT_EQ(layer_norm_work(10, 64, 2),
-            (kernel_work{10 * (7 * 64 + 4), (2 * 10 * 64 + 2 * 64) * 2}));
+            (kernel_work{10LL * (7 * 64 + 4), (2LL * 10 * 64 + 2 * 64) * 2}));
   EXPECT_EQ(softmax_work(8, 100, 4), (kernel_work{5 * 8 * 100, 2 * 8 * 100 * 4}));
   EXPECT_EQ(embedding_work(7, 64, 4), (kernel_work{0, 4 * 7 + 2 * 7 * 64 * 4}));
   EXPECT_EQ(rope_work(5, 8, 64, 4), (kernel_work{3 * 5 * 8 * 64 + 5 * 64, 2 * 5 * 8 * 64 * 4}));

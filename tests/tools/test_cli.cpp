@@ -116,9 +116,9 @@ TEST(Cli, DescribeModelPrintsDerivedPropertiesAsYaml) {
   EXPECT_THAT(l.out, ::testing::HasSubstr("\nkv_cache_bytes_per_token: 163840\n"));
   const auto g = run_cli("describe gpu h100-sxm");
   EXPECT_THAT(g.out, ::testing::HasSubstr("\nhbm_bandwidth: 3350000000000  # B/s\n"));
-  const auto bad = run_cli("describe model llama-3-7b");
+  const auto bad = run_cli("describe model llama-3-8");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, ::testing::HasSubstr("unknown model \"llama-3-7b\" (did you mean \"llama-3-70b\"?)"));
+  EXPECT_THAT(bad.err, ::testing::HasSubstr("unknown model \"llama-3-8\" (did you mean \"llama-3-8b\"?)"));
 }
 
 TEST(Cli, ModelsListsTheRegisteredModels) {
