@@ -15,4 +15,8 @@ void add_kernels_cost_commands(CLI::App& kernels);
 // reference transformer (kernels_measure_command.cpp).
 void add_kernels_measure_commands(CLI::App& kernels);
 
+// `firstwall validate splitwise`: simulated batches against measured end-to-end timings
+// (validate_command.cpp).
+void add_validate_commands(CLI::App& app);
+
 }  // namespace cli

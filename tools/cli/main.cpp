@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   kernels->require_subcommand(1);
   cli::add_kernels_cost_commands(*kernels);
   cli::add_kernels_measure_commands(*kernels);
+  cli::add_validate_commands(app);
 
   // Every command runs from its callback, inside app.parse(), so that one place maps
   // failures to exit codes.

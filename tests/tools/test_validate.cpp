@@ -1,0 +1,30 @@
+// `firstwall validate splitwise` on the measured Splitwise table.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli_runner.hpp"
+
+namespace {
+
+TEST(ValidateSplitwise, ReportsEveryGroupAndEndsWithTheMedianError) {
+  const std::string csv = std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv";
+  const auto r = test::run_cli("validate splitwise --csv '" + csv + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* group : {"llama2-70b a100-80gb tp2", "llama2-70b a100-80gb tp4", "llama2-70b a100-80gb tp8",
+                            "bloom-176b a100-80gb tp8"}) {
+    EXPECT_THAT(r.out, ::testing::HasSubstr(group));
+  }
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9]+\\.[0-9][0-9]\n$"));
+}
+
+TEST(ValidateSplitwise, BadInputIsReportedWithItsPlace) {
+  const auto missing = test::run_cli("validate splitwise --csv does/not/exist.csv");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "does/not/exist.csv:1:1: cannot read file\n");
+  const auto hw = test::run_cli("validate splitwise --csv '" + std::string(FIRSTWALL_SHARED_DATA) +
+                                "/splitwise/perf_model_a100.csv' --hardware tpu");
+  EXPECT_EQ(hw.exit_code, 2);
+  EXPECT_EQ(hw.err, "--hardware:1:1: unknown hardware \"tpu\" (known: a100-80gb, h100-80gb)\n");
+}
+
+}  // namespace
