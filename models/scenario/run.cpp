@@ -82,8 +82,10 @@ double RunResult::metric(const std::string& name) const {
 RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress) {
   sim::Engine engine(spec.seed, spec.name);
   sim::WallMonitor walls(spec.walls);
-  auto cost = std::make_unique<RooflineIterationCost>(spec.llm, spec.gpu, spec.serving.precision,
-                                                      spec.serving.tensor_parallel);
+  std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
+  if (spec.serving.cost.kind == CostModelKind::calibrated) kernel_costs = load_kernel_cost_model(spec.serving.cost.calibration);
+  auto cost = make_iteration_cost(spec.llm, spec.gpu, spec.serving.precision, spec.serving.tensor_parallel,
+                                  spec.serving.cost, kernel_costs);
   ServingModel serving(engine, walls, spec.llm, spec.gpu, spec.serving, spec.slo, std::move(cost));
   const sim::SimTime horizon = sim::SimTime::zero() + spec.duration;
   RequestSource source(spec.arrivals, engine.rng("workload.arrivals"), engine.rng("workload.lengths"), horizon);

@@ -26,6 +26,7 @@ constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "l
 constexpr std::array<std::string_view, 2> kProcesses{"poisson", "trace"};
 constexpr std::array<std::string_view, 1> kWorkloadKinds{"serving"};
 constexpr std::array<std::string_view, 2> kRouters{"least_loaded", "round_robin"};
+constexpr std::array<std::string_view, 2> kCostModels{"calibrated", "roofline"};
 
 // Data files named in a scenario are relative to the file that names them.
 std::string resolve_relative(const Location& where, const std::string& path) {
@@ -217,6 +218,13 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     sp.router = sv.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
                     ? Router::round_robin : Router::least_loaded;
 
+    const std::string cost = sv.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
+    sp.cost.kind = cost == "roofline" ? CostModelKind::roofline : CostModelKind::calibrated;
+    if (const Node* cal = sv.node("calibration", Need::optional)) {
+      if (auto p = sv.string("calibration", Need::optional)) sp.cost.calibration = resolve_relative(cal->location(), *p);
+    }
+    sp.cost.iteration_overhead = sv.quantity<sim::dims::time>("iteration_overhead", Need::optional, Bounds{0.0, true, 10.0, true})
+                                     .value_or(CostModelSpec{}.iteration_overhead);
     if (gpu && !gpu->peak(sp.precision.compute)) {
       if (compute_given) {
         diags.add(sv.node("compute_dtype", Need::optional)->location(), sv.path_of("compute_dtype"),

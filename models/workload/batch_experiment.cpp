@@ -27,8 +27,9 @@ BatchTimes run_batch_experiment(const LlmSpec& llm, const GpuSpec& gpu, const Ba
 
   sim::Engine engine;
   sim::WallMonitor walls;
+  spec.cost = e.cost;
   ServingModel serving(engine, walls, llm, gpu, spec, slo,
-                       std::make_unique<RooflineIterationCost>(llm, gpu, e.precision, e.tensor_parallel));
+                       make_iteration_cost(llm, gpu, e.precision, e.tensor_parallel, e.cost, e.kernel_costs));
   RequestSource source(arrivals, engine.rng("arrivals"), engine.rng("lengths"), sim::SimTime::max());
   serving.start(source);
   engine.run();

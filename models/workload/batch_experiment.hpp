@@ -6,7 +6,10 @@
 
 #include <cstdint>
 
+#include <memory>
+
 #include "models/gpu/gpu_spec.hpp"
+#include "models/workload/cost_model_choice.hpp"
 #include "models/workload/iteration_cost.hpp"
 #include "models/workload/llm_spec.hpp"
 #include "sim/units.hpp"
@@ -19,6 +22,8 @@ struct BatchExperiment {
   std::int64_t output = 2;  // >= 2, so that there is at least one decode step
   int tensor_parallel = 1;
   Precision precision;
+  CostModelSpec cost;
+  std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;  // for `calibrated`
 };
 
 struct BatchTimes {

@@ -117,6 +117,7 @@ void ServingModel::try_start(Replica& r) {
     if (run.prefilled == rec.prompt_tokens) {
       ++batch.decodes;
       batch.decode_context_sum += static_cast<double>(rec.prompt_tokens + rec.generated_tokens);
+      batch.decode_contexts.push_back(rec.prompt_tokens + rec.generated_tokens);
     }
   }
   budget -= batch.decodes;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "models/gpu/gpu_spec.hpp"
+#include "models/workload/cost_model_choice.hpp"
 #include "models/workload/iteration_cost.hpp"
 #include "models/workload/llm_spec.hpp"
 #include "models/workload/request_source.hpp"
@@ -45,6 +46,7 @@ struct ServingSpec {
   Precision precision;
   double memory_reserve = 0.1;  // fraction of HBM kept for activations and workspace
   Router router = Router::least_loaded;
+  CostModelSpec cost;
 };
 
 struct SloSpec {

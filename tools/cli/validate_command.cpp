@@ -48,6 +48,9 @@ models::Catalog load_catalog(const std::string& dir) {
 struct Options {
   std::string csv;
   std::string hardware;
+  std::string cost_model = "calibrated";
+  std::string calibration;
+  double iteration_overhead_ms = models::CostModelSpec{}.iteration_overhead.value() * 1e3;
   std::string catalog_dir = FIRSTWALL_CATALOG_DIR;
 };
 
@@ -68,6 +71,12 @@ void validate_splitwise(const Options& o) {
                                                                "\" (known: a100-80gb, h100-80gb)");
   }
   const models::Catalog catalog = load_catalog(o.catalog_dir);
+  models::CostModelSpec cost;
+  cost.kind = o.cost_model == "roofline" ? models::CostModelKind::roofline : models::CostModelKind::calibrated;
+  cost.calibration = o.calibration;
+  cost.iteration_overhead = sim::Seconds(o.iteration_overhead_ms * 1e-3);
+  std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
+  if (cost.kind == models::CostModelKind::calibrated) kernel_costs = models::load_kernel_cost_model(cost.calibration);
 
   struct Group {
     std::vector<double> prefill_err, decode_err;
@@ -99,6 +108,8 @@ void validate_splitwise(const Options& o) {
     e.prompt = prompt;
     e.output = std::max<long long>(tokens, 2);
     e.tensor_parallel = static_cast<int>(tp);
+    e.cost = cost;
+    e.kernel_costs = kernel_costs;
     models::BatchTimes t;
     try {
       t = models::run_batch_experiment(catalog.llms.at(kModels.at(cell("model"))), catalog.gpus.at(kHardware.at(hw)), e);
@@ -137,6 +148,12 @@ void add_validate_commands(CLI::App& app) {
   sw->add_option("--csv", opts->csv, "Splitwise perf_model CSV")->required();
   sw->add_option("--hardware", opts->hardware, "only rows of this hardware (a100-80gb, h100-80gb)");
   sw->add_option("--catalog-dir", opts->catalog_dir, "folder with llms.yaml and gpus.yaml")->capture_default_str();
+  sw->add_option("--cost-model", opts->cost_model, "iteration cost model")
+      ->check(CLI::IsMember({"calibrated", "roofline"}))
+      ->capture_default_str();
+  sw->add_option("--calibration", opts->calibration, "kernel calibration YAML (default: the shipped one)");
+  sw->add_option("--iteration-overhead-ms", opts->iteration_overhead_ms, "host time per iteration, ms")
+      ->capture_default_str();
   sw->callback([opts] { validate_splitwise(*opts); });
 }
 

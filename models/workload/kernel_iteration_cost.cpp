@@ -1,0 +1,173 @@
+#include "models/workload/kernel_iteration_cost.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace models {
+
+namespace kc = kernels::cost;
+
+namespace {
+
+kc::NumberFormat format_of(DType t) {
+  switch (t) {
+    case DType::fp32: return kc::NumberFormat::fp32;
+    case DType::bf16: return kc::NumberFormat::bf16;
+    case DType::fp16: return kc::NumberFormat::fp16;
+    case DType::fp8: return kc::NumberFormat::fp8;
+    case DType::fp4: return kc::NumberFormat::fp8;  // no fp4 kernels modelled: costed as fp8
+  }
+  return kc::NumberFormat::bf16;
+}
+
+}  // namespace
+
+KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp,
+                                         std::shared_ptr<const kc::KernelCostModel> model,
+                                         sim::Seconds iteration_overhead)
+    : llm_(llm),
+      precision_(precision),
+      tp_(tp),
+      model_(std::move(model)),
+      overhead_(iteration_overhead),
+      ring_{gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency} {
+  const auto peak = gpu.peak(precision.compute);
+  if (!peak) throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) + " peak");
+  if (!model_) throw std::invalid_argument("KernelIterationCost: no kernel cost model");
+  device_.name = gpu.name;
+  device_.peak_flops = *peak;
+  device_.memory_bandwidth = gpu.hbm_bandwidth;
+  device_.sm_count = kc::known_sm_count(gpu.name);
+}
+
+std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) const {
+  std::vector<CountedCall> out;
+  const std::int64_t t = batch.tokens();
+  if (t == 0) return out;
+  const std::int64_t tp = tp_;
+  const std::int64_t h = llm_.hidden;
+  const double layers = llm_.layers;
+  const kc::NumberFormat f = format_of(precision_.compute);
+  const kc::NumberFormat act = format_of(precision_.activations);
+  const kc::NumberFormat kv = format_of(precision_.kv_cache);
+  const std::int64_t heads = llm_.heads / tp;
+  auto gemm = [&](std::int64_t m, std::int64_t n, std::int64_t k, double count) {
+    if (m > 0 && n > 0 && k > 0) out.push_back({kc::Gemm{m, n, k, f}, count});
+  };
+  auto norm = [&](std::int64_t rows, double count) {
+    out.push_back({llm_.ffn == FfnKind::gelu ? kc::layer_norm(rows, h, act) : kc::rms_norm(rows, h, act), count});
+  };
+
+  out.push_back({kc::embedding(t, h, act), 1});
+
+  // Attention block.
+  norm(t, layers);
+  std::int64_t logits = batch.decodes;
+  for (const PrefillChunk& c : batch.prefills) logits += c.last ? 1 : 0;
+  if (llm_.attention == AttentionKind::gqa) {
+    const std::int64_t kvh = std::max<std::int64_t>(1, llm_.kv_heads / tp);
+    const std::int64_t hd = llm_.head_dim;
+    gemm(t, (heads + 2 * kvh) * hd, h, layers);
+    if (llm_.position == PositionKind::rope) out.push_back({kc::rope(t, heads, kvh, hd, act), layers});
+    const kc::AttentionShape shape{heads, kvh, hd, hd, false, act, kv};
+    if (!batch.prefills.empty()) {
+      kc::AttentionPrefill p{shape, {}};
+      for (const PrefillChunk& c : batch.prefills) p.requests.push_back({c.tokens, c.past + c.tokens});
+      out.push_back({p, layers});
+    }
+    gemm(t, h, heads * hd, layers);
+  } else {
+    const MlaSpec& a = *llm_.mla;
+    const std::int64_t qk = a.qk_nope_head_dim + a.qk_rope_head_dim;
+    if (a.q_lora_rank > 0) {
+      gemm(t, a.q_lora_rank, h, layers);
+      gemm(t, heads * qk, a.q_lora_rank, layers);
+    } else {
+      gemm(t, heads * qk, h, layers);
+    }
+    gemm(t, a.kv_lora_rank + a.qk_rope_head_dim, h, layers);
+    out.push_back({kc::rope(t, heads, 1, a.qk_rope_head_dim, act), layers});
+    if (!batch.prefills.empty()) {
+      // Naive form: up-project K_nope and V of every context token of each chunk, then MHA.
+      std::int64_t context = 0;
+      kc::AttentionPrefill p{kc::AttentionShape{heads, heads, qk, a.v_head_dim, false, act, kv}, {}};
+      for (const PrefillChunk& c : batch.prefills) {
+        context += c.past + c.tokens;
+        p.requests.push_back({c.tokens, c.past + c.tokens});
+      }
+      gemm(context, heads * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank, layers);
+      out.push_back({p, layers});
+    }
+    if (batch.decodes > 0) {
+      // Absorbed form: q_nope -> latent (W_UK) and latent -> v (W_UV), per head.
+      gemm(batch.decodes, a.kv_lora_rank, a.qk_nope_head_dim, layers * static_cast<double>(heads));
+      gemm(batch.decodes, a.v_head_dim, a.kv_lora_rank, layers * static_cast<double>(heads));
+    }
+    gemm(t, h, heads * a.v_head_dim, layers);
+  }
+  if (batch.decodes > 0) {
+    // Decode attention over each request's context (the mean when only the sum is known).
+    const kc::AttentionShape shape = llm_.attention == AttentionKind::mla
+                                         ? kc::mla_absorbed(heads, llm_.mla->kv_lora_rank, llm_.mla->qk_rope_head_dim, act, kv)
+                                         : kc::AttentionShape{heads, std::max<std::int64_t>(1, llm_.kv_heads / tp),
+                                                              llm_.head_dim, llm_.head_dim, false, act, kv};
+    std::vector<std::int64_t> contexts = batch.decode_contexts;
+    if (contexts.size() != static_cast<std::size_t>(batch.decodes)) {
+      const auto mean = static_cast<std::int64_t>(batch.decode_context_sum / static_cast<double>(batch.decodes));
+      contexts.assign(static_cast<std::size_t>(batch.decodes), std::max<std::int64_t>(1, mean));
+    }
+    out.push_back({kc::AttentionDecode{shape, std::move(contexts)},
+                   layers});
+  }
+  out.push_back({kc::residual_add(t, h, 2, act), layers});
+
+  // FFN block.
+  norm(t, layers);
+  const bool gated = llm_.ffn == FfnKind::swiglu;
+  auto ffn = [&](std::int64_t rows, std::int64_t width, double count) {
+    gemm(rows, (gated ? 2 : 1) * width, h, count);
+    out.push_back({gated ? kc::silu_mul(rows, width, act) : kc::gelu(rows, width, act), count});
+    gemm(rows, h, width, count);
+  };
+  if (llm_.moe) {
+    const MoeSpec& e = *llm_.moe;
+    const double dense_layers = e.dense_layers;
+    const double moe_layers = layers - dense_layers;
+    if (e.dense_layers > 0) ffn(t, llm_.ffn_hidden / tp, dense_layers);
+    gemm(t, e.routed_experts, h, moe_layers);
+    const double distinct = expected_distinct_experts(e, static_cast<double>(t));
+    const auto rows = static_cast<std::int64_t>(std::max(1.0, static_cast<double>(t) * e.active_experts / distinct));
+    ffn(rows, e.expert_ffn_hidden / tp, moe_layers * distinct);
+    if (e.shared_experts > 0) ffn(t, e.shared_experts * e.expert_ffn_hidden / tp, moe_layers);
+  } else {
+    ffn(t, llm_.ffn_hidden / tp, layers);
+  }
+  out.push_back({kc::residual_add(t, h, 2, act), layers});
+
+  norm(t, 1);
+  gemm(logits, llm_.vocab / tp, h, 1);
+  return out;
+}
+
+IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ratio) const {
+  IterationCost c;
+  double flops = 0, bytes = 0, seconds = 0;
+  for (const CountedCall& cc : calls(batch)) {
+    const kc::KernelWork w = kc::work(cc.call);
+    flops += cc.count * w.flops.value();
+    bytes += cc.count * w.bytes.value();
+    seconds += cc.count * model_->duration(cc.call, device_, clock_ratio).value();
+  }
+  const sim::Bytes allreduce(static_cast<double>(batch.tokens()) * llm_.hidden * bytes_per_element(precision_.activations));
+  const double allreduces = batch.tokens() > 0 ? 2.0 * llm_.layers : 0;
+  c.flops_per_gpu = sim::Flops(flops);
+  c.hbm_bytes_per_gpu = sim::Bytes(bytes);
+  c.compute_time = c.flops_per_gpu / device_.peak_flops / clock_ratio;
+  c.memory_time = c.hbm_bytes_per_gpu / device_.memory_bandwidth;
+  c.comm_time = allreduces * ring_.time(allreduce, tp_);
+  c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce, tp_);
+  c.time = sim::Seconds(seconds) + c.comm_time + (batch.tokens() > 0 ? overhead_ : sim::Seconds(0));
+  return c;
+}
+
+}  // namespace models
