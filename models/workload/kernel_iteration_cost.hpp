@@ -18,6 +18,8 @@
 //                 GEMM, routed experts (expected distinct experts, tokens spread evenly over
 //                 them), shared experts; all-reduce, residual add
 //   final norm, LM head GEMM for the tokens that produce logits (vocab / tp)
+// Replicated, not sharded, under tensor parallelism: MLA's low-rank down projections
+// (q_down, kv_down) and the MoE router, as in DeepSeek's and vLLM's implementations.
 // Valid where the cost model is (see kernels/cost/README.md); MoE expert imbalance and
 // kernel overlap are not modelled.
 #pragma once

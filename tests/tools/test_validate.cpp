@@ -17,6 +17,21 @@ TEST(ValidateSplitwise, ReportsEveryGroupAndEndsWithTheMedianError) {
   EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9]+\\.[0-9][0-9]\n$"));
 }
 
+TEST(ValidateSplitwise, CalibratedCostsPredictMeasuredTimesWithin10Percent) {
+  // The kernel calibration never saw Splitwise; the host overhead per iteration (15.5 ms)
+  // was fitted leaving one model out (tools/analysis/fit_iteration_overhead.py).
+  const auto r = test::run_cli("validate splitwise --csv '" + std::string(FIRSTWALL_SHARED_DATA) +
+                               "/splitwise/perf_model_a100.csv'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pos = r.out.rfind("median_abs_pct_error=");
+  ASSERT_NE(pos, std::string::npos);
+  EXPECT_LE(std::stod(r.out.substr(pos + 21)), 10.0) << r.out;
+  // The peak-rate roofline, for contrast, is far off: calibration is what brings it in.
+  const auto roof = test::run_cli("validate splitwise --cost-model roofline --csv '" +
+                                  std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv'");
+  EXPECT_GT(std::stod(roof.out.substr(roof.out.rfind("=") + 1)), 30.0);
+}
+
 TEST(ValidateSplitwise, BadInputIsReportedWithItsPlace) {
   const auto missing = test::run_cli("validate splitwise --csv does/not/exist.csv");
   EXPECT_EQ(missing.exit_code, 2);
