@@ -15,7 +15,7 @@
 
 namespace kernels {
 
-inline constexpr Eigen::Index gemm_tile_rows = 64;
+inline constexpr Eigen::Index gemm_tile_rows = 256;
 inline constexpr Eigen::Index gemm_tile_cols = 256;
 
 // Throws std::invalid_argument when x.cols() != w.cols().

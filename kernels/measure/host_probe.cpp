@@ -85,8 +85,10 @@ std::int64_t last_level_cache_bytes() {
 #if defined(__AVX512F__)
 constexpr int fma_lanes = 16;
 float fma_loop(std::int64_t iterations) {
-  std::array<__m512, fma_accumulators> acc{};
-  for (int j = 0; j < fma_accumulators; ++j) acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j));
+  __m512
+      acc[fma_accumulators];  // a C array: std::array<__m512> drops the type's alignment attribute
+  for (int j = 0; j < fma_accumulators; ++j)
+    acc[j] = _mm512_set1_ps(0.001f * static_cast<float>(j));
   const __m512 a = _mm512_set1_ps(0.999999f);
   const __m512 b = _mm512_set1_ps(0.000001f);
   for (std::int64_t i = 0; i < iterations; ++i) {
@@ -95,23 +97,31 @@ float fma_loop(std::int64_t iterations) {
   }
   __m512 sum = acc[0];
   for (int j = 1; j < fma_accumulators; ++j) sum = _mm512_add_ps(sum, acc[j]);
-  return _mm512_reduce_add_ps(sum);
+  // Stored and summed in scalar code: GCC 12.2's _mm512_reduce_add_ps trips -Wuninitialized
+  // inside its own header (GCC bug 105593).
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0.0f;
+  for (float x : lanes) total += x;
+  return total;
 }
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int fma_lanes = 8;
 float fma_loop(std::int64_t iterations) {
-  std::array<__m256, fma_accumulators> acc{};
-  for (int j = 0; j < fma_accumulators; ++j) acc[j] = _mm256_set1_ps(0.001f * static_cast<float>(j));
+  __m256
+      acc[fma_accumulators];  // a C array: std::array<__m256> drops the type's alignment attribute
+  for (int j = 0; j < fma_accumulators; ++j)
+    acc[j] = _mm256_set1_ps(0.001f * static_cast<float>(j));
   const __m256 a = _mm256_set1_ps(0.999999f);
   const __m256 b = _mm256_set1_ps(0.000001f);
   for (std::int64_t i = 0; i < iterations; ++i) {
 #pragma GCC unroll 16
     for (int j = 0; j < fma_accumulators; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
   }
-  alignas(32) std::array<float, 8> lanes{};
+  alignas(32) float lanes[8];
   __m256 sum = acc[0];
   for (int j = 1; j < fma_accumulators; ++j) sum = _mm256_add_ps(sum, acc[j]);
-  _mm256_store_ps(lanes.data(), sum);
+  _mm256_store_ps(lanes, sum);
   float total = 0.0f;
   for (float x : lanes) total += x;
   return total;
@@ -135,7 +145,8 @@ float fma_loop(std::int64_t iterations) {
 host_info probe_host() {
   host_info h;
   std::array<char, 256> name{};
-  h.host_id = ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
+  h.host_id =
+      ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
   h.cpu_model = cpu_model_name();
   h.logical_cores = std::max(1, omp_get_num_procs());
   h.llc_bytes = last_level_cache_bytes();
@@ -152,7 +163,9 @@ const char* fma_isa() {
 #endif
 }
 
-std::int64_t fma_flops_per_iteration() { return std::int64_t{2} * fma_accumulators * fma_lanes; }
+std::int64_t fma_flops_per_iteration() {
+  return std::int64_t{2} * fma_accumulators * fma_lanes;
+}
 
 sim::FlopsPerSecond measure_fma_peak(int threads, std::int64_t iterations, int trials) {
   if (threads < 1 || iterations < 1 || trials < 1) {
@@ -165,7 +178,8 @@ sim::FlopsPerSecond measure_fma_peak(int threads, std::int64_t iterations, int t
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
     sink += fma_loop(iterations);
     const double s = seconds_since(t0);
-    best = std::max(best, static_cast<double>(fma_flops_per_iteration() * iterations * threads) / s);
+    best =
+        std::max(best, static_cast<double>(fma_flops_per_iteration() * iterations * threads) / s);
   }
   // The sum of converging accumulators is finite and positive; anything else means the loop
   // was miscompiled, and its rate would be meaningless.

@@ -19,10 +19,10 @@
 namespace kernels::measure {
 
 struct host_info {
-  std::string host_id;          // hostname
-  std::string cpu_model;        // /proc/cpuinfo "model name"; "unknown" when absent
-  int logical_cores = 0;        // online logical CPUs
-  std::int64_t llc_bytes = 0;   // last-level cache size from sysfs; 0 when unknown
+  std::string host_id;         // hostname
+  std::string cpu_model;       // /proc/cpuinfo "model name"; "unknown" when absent
+  int logical_cores = 0;       // online logical CPUs
+  std::int64_t llc_bytes = 0;  // last-level cache size from sysfs; 0 when unknown
 };
 
 host_info probe_host();

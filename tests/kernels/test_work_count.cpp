@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "kernels/attention.hpp"
 #include "kernels/kv_cache.hpp"
 #include "kernels/mla.hpp"
@@ -59,27 +61,36 @@ TEST(work_count, deepseek_v3_absorbed_mla_decode_per_cached_token) {
 }
 
 TEST(work_count, elementwise_and_ffn_kernels) {
-  EXPECT_EQ(rms_norm_work(10, 64, 4), (kernel_work{10LL * (4 * 64 + 3), (2LL * 10 * 64 + 64) * 4}));
-  EXPECT_EQ(layer_norm_work(10, 64, 2),
-            (kernel_work{10LL * (7 * 64 + 4), (2LL * 10 * 64 + 2 * 64) * 2}));
-  EXPECT_EQ(softmax_work(8, 100, 4), (kernel_work{5 * 8 * 100, 2 * 8 * 100 * 4}));
-  EXPECT_EQ(embedding_work(7, 64, 4), (kernel_work{0, 4 * 7 + 2 * 7 * 64 * 4}));
-  EXPECT_EQ(rope_work(5, 8, 64, 4), (kernel_work{3 * 5 * 8 * 64 + 5 * 64, 2 * 5 * 8 * 64 * 4}));
-  EXPECT_EQ(positional_encoding_work(5, 64, 4), (kernel_work{5 * 64, 3 * 5 * 64 * 4}));
-  // SwiGLU = three GEMMs plus 5 ops per hidden element.
-  const kernel_work s = swiglu_ffn_work(16, 64, 256, 4);
-  EXPECT_EQ(s.flops, 3 * gemm_work(16, 256, 64, 4).flops + 5 * 16 * 256);
-  EXPECT_EQ(gelu_ffn_work(16, 64, 256, 4).flops,
-            2 * gemm_work(16, 256, 64, 4).flops + 10 * 16 * 256 + 16 * 64);
+  // Shapes as 64-bit values, so the expected formulas are evaluated in the counters' type.
+  const std::int64_t n = 10;
+  const std::int64_t d = 64;
+  EXPECT_EQ(rms_norm_work(n, d, 4), (kernel_work{n * (4 * d + 3), (2 * n * d + d) * 4}));
+  EXPECT_EQ(layer_norm_work(n, d, 2), (kernel_work{n * (7 * d + 4), (2 * n * d + 2 * d) * 2}));
+  EXPECT_EQ(softmax_work(n, d, 4), (kernel_work{5 * n * d, 2 * n * d * 4}));
+  EXPECT_EQ(embedding_work(n, d, 4), (kernel_work{0, 4 * n + 2 * n * d * 4}));
+  const std::int64_t heads = 8;
+  EXPECT_EQ(rope_work(n, heads, d, 4),
+            (kernel_work{3 * n * heads * d + n * d, 2 * n * heads * d * 4}));
+  EXPECT_EQ(positional_encoding_work(n, d, 4), (kernel_work{n * d, 3 * n * d * 4}));
+  // SwiGLU = three GEMMs plus 5 ops per hidden element; GELU = two GEMMs, biases, 9-op GELU.
+  const std::int64_t f = 256;
+  EXPECT_EQ(swiglu_ffn_work(n, d, f, 4).flops, 3 * gemm_work(n, f, d, 4).flops + 5 * n * f);
+  EXPECT_EQ(gelu_ffn_work(n, d, f, 4).flops, 2 * gemm_work(n, f, d, 4).flops + 10 * n * f + n * d);
 }
 
 TEST(work_count, moe_counts_routed_and_shared_experts) {
   const moe_config c{8, 2, router_score::sigmoid, true, 1.0f};
-  const kernel_work w = moe_work(10, 64, 32, 1, 5, c, 4);
-  const std::int64_t expert = swiglu_ffn_work(1, 64, 32, 4).flops;
+  const std::int64_t n = 10;
+  const std::int64_t d = 64;
+  const std::int64_t f = 32;
+  const std::int64_t experts = 8;
+  const std::int64_t k = 2;
+  const std::int64_t touched = 5;
+  const kernel_work w = moe_work(n, d, f, 1, touched, c, 4);
+  const std::int64_t expert = swiglu_ffn_work(1, d, f, 4).flops;
   EXPECT_EQ(w.flops,
-            2 * 10 * 64 * 8 + 4 * 10 * 8 + 10 * 2 * expert + 10 * expert + 2 * 10 * 2 * 64);
-  EXPECT_EQ(w.bytes, (10 * 64 + 8 * 64 + 5 * 3 * 64 * 32 + 3 * 64 * 32 + 10 * 64) * 4);
+            2 * n * d * experts + 4 * n * experts + n * k * expert + n * expert + 2 * n * k * d);
+  EXPECT_EQ(w.bytes, (n * d + experts * d + touched * 3 * d * f + 3 * d * f + n * d) * 4);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ mkdir -p "$out_dir"
 
 # Programs, relative to the build directory. Each writes $out_dir/<program name>.json.
 programs=(
+  tools/firstwall_bench_kernels
   tools/firstwall_bench_engine
 )
 

@@ -50,8 +50,71 @@ def engine_hold(results_dir):
     return [("engine_hold_ratio_max", f"{max(ratios.values()):.3f}")]
 
 
+def best_counters(benchmarks, family):
+    """{(arg, ...): {counter: best value}} of the benchmarks named family/<name>:<arg>/...
+
+    Counters here are rates, so the best repetition is the highest (interference from other
+    processes only ever lowers a rate)."""
+    out = {}
+    for b in benchmarks:
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        parts = b.get("run_name", b["name"]).split("/")
+        if parts[0].endswith("Fixture"):  # BENCHMARK_F names are Fixture/Method/args
+            parts = parts[1:]
+        if parts[0] != family:
+            continue
+        args = tuple(int(p.split(":")[-1]) for p in parts[1:] if p != "real_time")
+        entry = out.setdefault(args, {})
+        for key in ("flops_per_s", "bytes_per_s"):
+            if key in b:
+                entry[key] = max(entry.get(key, 0.0), b[key])
+        entry["real_time_ms"] = min(entry.get("real_time_ms", float("inf")),
+                                    b["real_time"] * {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b.get("time_unit", "ns")])
+    return out
+
+
+def kernels(results_dir):
+    """The kernels against the host's own measured roofline (tools/bench/bench_kernels.cpp)."""
+    benchmarks = load(results_dir, "firstwall_bench_kernels")
+    fma = best_counters(benchmarks, "BM_FmaPeak")
+    triad = best_counters(benchmarks, "BM_StreamTriad")
+    gemm = best_counters(benchmarks, "BM_GemmFp32")
+    decode = best_counters(benchmarks, "BM_DecodeGqa")
+    mla = best_counters(benchmarks, "BM_MlaDecode")
+    peak = {t: v["flops_per_s"] for (t,), v in fma.items()}
+    bw = {t: v["bytes_per_s"] for (t,), v in triad.items()}
+    print("kernels: best repetition, wall time")
+    for t in sorted(peak):
+        print(f"  roofline, {t} thread(s): FMA peak {peak[t] / 1e9:7.1f} GFLOP/s, "
+              f"STREAM triad {bw.get(t, 0) / 1e9:6.1f} GB/s (24 B/iteration)")
+    for (n, t), v in sorted(gemm.items()):
+        print(f"  gemm fp32 n=m=k={n:<5} {t} thread(s): {v['flops_per_s'] / 1e9:7.1f} GFLOP/s "
+              f"= {v['flops_per_s'] / peak[t]:.3f} of FMA peak")
+    for (ctx, t), v in sorted(decode.items()):
+        print(f"  decode GQA 32q/8kv x128 fp32 cache, {ctx} tokens, {t} thread(s): "
+              f"{v['bytes_per_s'] / 1e9:6.1f} GB/s = {v['bytes_per_s'] / bw[t]:.3f} of STREAM triad")
+    for (form, t), v in sorted(mla.items()):
+        print(f"  MLA decode {'naive' if form == 0 else 'absorbed':8} 128 heads, 4096 tokens, {t} thread(s): "
+              f"{v['real_time_ms']:9.2f} ms ({v['flops_per_s'] / 1e9:.1f} GFLOP/s)")
+    # The largest FP32 GEMM on one thread; decode at the longest context on all threads
+    # (both are stated in the table above).
+    n_max = max(n for (n, t) in gemm if t == 1)
+    ctx_max = max(c for (c, t) in decode)
+    t_max = max(t for (c, t) in decode if c == ctx_max)
+    gemm_fraction = gemm[(n_max, 1)]["flops_per_s"] / peak[1]
+    decode_fraction = decode[(ctx_max, t_max)]["bytes_per_s"] / bw[t_max]
+    speedup = mla[(0, 1)]["real_time_ms"] / mla[(1, 1)]["real_time_ms"]
+    print(f"  (gemm_fraction_of_peak: n={n_max}, 1 thread; decode_attention_fraction_of_stream: "
+          f"{ctx_max} tokens, {t_max} threads; mla_absorbed_speedup: 1 thread)")
+    return [("gemm_fraction_of_peak", f"{gemm_fraction:.3f}"),
+            ("decode_attention_fraction_of_stream", f"{decode_fraction:.3f}"),
+            ("mla_absorbed_speedup", f"{speedup:.1f}")]
+
+
 # Add new summaries before engine_hold: its line is expected to be the last one.
 SUMMARIES = [
+    kernels,
     engine_hold,
 ]
 

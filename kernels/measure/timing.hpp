@@ -1,0 +1,64 @@
+#pragma once
+// Timing one kernel call: warm-up, then repeats until a time box is used up, reporting the
+// median, min and max seconds per call.
+//
+// Why these choices:
+//  - Median, not mean: on a shared machine interference only ever adds time, in bursts; the
+//    median ignores bursts that hit fewer than half the repeats, the min shows the
+//    undisturbed cost, the max how bad a burst was.
+//  - Warm-up: the first call pays for page faults of freshly allocated outputs and for cold
+//    instruction caches / branch predictors, none of which repeat in a serving loop.
+//  - Batching: a call shorter than a timer's resolution and its overhead (~20–50 ns for
+//    steady_clock, plus the loop) is timed in batches of calls_per_repeat calls, so every
+//    timed repeat lasts at least min_repeat_time.
+//  - Hot vs cold caches: repeating a call on the same operands leaves them in cache when they
+//    fit, which is the steady state of a kernel measured alone (and of the published kernel
+//    benchmarks). A model whose working set across kernels exceeds the last-level cache reads
+//    its weights from memory on every call; `flush` reproduces that by streaming a buffer of
+//    about twice the LLC before each call (outside the timed region).
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "sim/units.hpp"
+
+namespace kernels::measure {
+
+// Evicts the caches by reading a buffer of `bytes` (choose >= 2× the last-level cache).
+// Reads only: written lines would be written back during the next timed call.
+class cache_flusher {
+ public:
+  explicit cache_flusher(std::int64_t bytes);
+  // Returns a value derived from the data so the reads cannot be optimized away.
+  double flush() const;
+
+ private:
+  std::vector<double> buffer_;
+};
+
+struct timing_options {
+  sim::Seconds budget{0.2};  // time box for the repeats of one point, after warm-up
+  int min_repeats = 3;       // even when one call exceeds the budget
+  int max_repeats = 200;
+  sim::Seconds min_repeat_time{2e-4};    // batch calls until a repeat lasts this long
+  sim::Seconds min_warmup{5e-3};         // warm-up calls continue until this much time passed
+  const cache_flusher* flush = nullptr;  // if set: flush before every call, one call per repeat
+};
+
+struct timing_result {
+  int repeats = 0;
+  int calls_per_repeat = 0;
+  sim::Seconds median{0.0};  // per call
+  sim::Seconds min{0.0};
+  sim::Seconds max{0.0};
+};
+
+// Throws std::invalid_argument unless min_repeats >= 1 and max_repeats >= min_repeats.
+timing_result time_calls(const std::function<void()>& call, const timing_options& options);
+
+// Median of the values (the mean of the two middle ones for an even count); throws
+// std::invalid_argument when empty.
+double median_of(std::vector<double> values);
+
+}  // namespace kernels::measure
