@@ -17,11 +17,16 @@ void check_clock_ratio(double clock_ratio) {
 
 std::optional<KernelClass> stand_in(KernelClass c) {
   switch (c) {
-    case KernelClass::layer_norm: return KernelClass::rms_norm;
-    case KernelClass::rms_norm: return KernelClass::layer_norm;
-    case KernelClass::gelu: return KernelClass::silu_mul;
-    case KernelClass::silu_mul: return KernelClass::gelu;
-    default: return std::nullopt;
+    case KernelClass::layer_norm:
+      return KernelClass::rms_norm;
+    case KernelClass::rms_norm:
+      return KernelClass::layer_norm;
+    case KernelClass::gelu:
+      return KernelClass::silu_mul;
+    case KernelClass::silu_mul:
+      return KernelClass::gelu;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -69,7 +74,8 @@ RooflineParts roofline_parts(const CostFeatures& f, const ClassParams& p) {
   // Share of the bytes that come from HBM (B'/B).
   double from_hbm = 1.0;
   if (p.l2_hit_fraction > 0 && f.bytes.value() > 0) {
-    from_hbm = 1.0 - p.l2_hit_fraction * std::min(f.bytes.value(), f.l2_cache.value()) / f.bytes.value();
+    from_hbm =
+        1.0 - p.l2_hit_fraction * std::min(f.bytes.value(), f.l2_cache.value()) / f.bytes.value();
   }
   parts.memory = f.memory_at_peak * (from_hbm / p.memory_efficiency);
   const double cycles_per_second = f.sm_clock.value();
@@ -97,8 +103,8 @@ sim::Seconds combine(const RooflineParts& parts, const ClassParams& p, double cl
     const double big = std::max({c, m, r});
     if (big > 0) {
       const double e = *p.blend_exponent;
-      limit = big * std::pow(std::pow(c / big, e) + std::pow(m / big, e) + std::pow(r / big, e),
-                             1.0 / e);
+      limit = big *
+              std::pow(std::pow(c / big, e) + std::pow(m / big, e) + std::pow(r / big, e), 1.0 / e);
     }
   } else {
     limit = std::max({c, m, r});
@@ -127,8 +133,7 @@ sim::Seconds CalibratedRoofline::duration(const KernelCall& call, const Device& 
                                           double clock_ratio) const {
   check_clock_ratio(clock_ratio);
   const ClassParams& p = params(call, device);
-  return combine(roofline_parts(cost_features(call, device, calibration_.tile), p), p,
-                 clock_ratio);
+  return combine(roofline_parts(cost_features(call, device, calibration_.tile), p), p, clock_ratio);
 }
 
 }  // namespace kernels::cost

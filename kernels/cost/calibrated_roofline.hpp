@@ -63,7 +63,7 @@ struct ClassParams {
   std::optional<double> row_bytes_per_cycle;  // β_row: one block on its row (row-wise)
   double rows_per_sm = 1;                     // k (row-wise)
   std::optional<double> sm_bytes_per_cycle;   // β_sm: one SM (streaming)
-  std::string source;                    // where hand-set values come from (attention)
+  std::string source;                         // where hand-set values come from (attention)
 };
 
 struct GemmTile {

@@ -38,7 +38,9 @@ std::string yaml_quoted(std::string_view s) {
   return out + "\"";
 }
 
-std::string number(double v) { return fmt::format("{:.{}g}", v, kDigits); }
+std::string number(double v) {
+  return fmt::format("{:.{}g}", v, kDigits);
+}
 // A fitted fraction or time the data did not need ends up at 1e-300 rather than 0 (the fit
 // works on logits and logs); below these it is written as 0, which predicts the same.
 constexpr double kNegligibleFraction = 1e-9;
@@ -90,7 +92,8 @@ ClassParams read_params(Reader& r) {
   p.wave_weight =
       r.quantity("wave_weight", sim::dims::none, Need::optional, Bounds::fraction()).value_or(0.0);
   p.l2_hit_fraction =
-      r.quantity("l2_hit_fraction", sim::dims::none, Need::optional, Bounds::fraction()).value_or(0.0);
+      r.quantity("l2_hit_fraction", sim::dims::none, Need::optional, Bounds::fraction())
+          .value_or(0.0);
   p.row_bytes_per_cycle = r.number("row_bytes_per_cycle", Need::optional, positive);
   p.rows_per_sm = r.number("rows_per_sm", Need::optional, positive).value_or(1.0);
   p.sm_bytes_per_cycle = r.number("sm_bytes_per_cycle", Need::optional, positive);
@@ -194,7 +197,8 @@ void write_calibration(const std::string& path, const CalibrationFile& file) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, target, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + path + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path + ": " + ec.message());
 }
 
 namespace {
@@ -208,7 +212,8 @@ CalibrationFile read_root(const Node& root, sim::config::Diagnostics& diags) {
     f.provenance.command = pv.string("command", Need::optional).value_or("");
     f.provenance.firstwall_version = pv.string("firstwall_version", Need::optional).value_or("");
     // The rest documents the fit for people; predictions do not depend on it.
-    for (const char* key : {"method", "sources", "excluded_models", "excluded_files", "residuals"}) {
+    for (const char* key :
+         {"method", "sources", "excluded_models", "excluded_files", "residuals"}) {
       (void)pv.node(key, Need::optional);
     }
     pv.finish();

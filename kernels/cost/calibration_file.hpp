@@ -14,9 +14,9 @@
 namespace kernels::cost {
 
 struct SourceRecord {
-  std::string file;    // as given on the command line
-  std::string device;  // catalog name
-  std::string model;   // <org>/<model> from the path
+  std::string file;         // as given on the command line
+  std::string device;       // catalog name
+  std::string model;        // <org>/<model> from the path
   std::size_t rows = 0;     // table rows
   std::size_t samples = 0;  // (row, operator) measurements used
 };

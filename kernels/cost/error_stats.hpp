@@ -10,7 +10,7 @@ struct ErrorStats {
   std::size_t count = 0;
   double median = 0;  // middle value; the mean of the two middle ones for an even count
   double mean = 0;
-  double p90 = 0;     // linear interpolation between order statistics (numpy's default)
+  double p90 = 0;  // linear interpolation between order statistics (numpy's default)
 };
 
 ErrorStats error_stats(std::vector<double> abs_pct_errors);

@@ -27,37 +27,54 @@ enum class Form { gemm, row_wise, gather, streaming };
 
 Form form_of(KernelClass c) {
   switch (c) {
-    case KernelClass::gemm: return Form::gemm;
+    case KernelClass::gemm:
+      return Form::gemm;
     case KernelClass::rms_norm:
     case KernelClass::layer_norm:
     case KernelClass::silu_mul:
-    case KernelClass::rope: return Form::row_wise;
-    case KernelClass::embedding: return Form::gather;
-    default: return Form::streaming;
+    case KernelClass::rope:
+      return Form::row_wise;
+    case KernelClass::embedding:
+      return Form::gather;
+    default:
+      return Form::streaming;
   }
 }
 
 Eigen::Index parameter_count(KernelClass c) {
   switch (form_of(c)) {
     case Form::gemm:
-    case Form::row_wise: return 6;
-    case Form::gather: return 5;
-    case Form::streaming: return 3;
+    case Form::row_wise:
+      return 6;
+    case Form::gather:
+      return 5;
+    case Form::streaming:
+      return 3;
   }
   return 0;
 }
 
-double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double logit(double p) { return std::log(p / (1.0 - p)); }
+double logistic(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
+double logit(double p) {
+  return std::log(p / (1.0 - p));
+}
 
 // A parameter the data does not need (an SM limit that never binds, a zero overhead) drifts
 // towards ±∞ in the transformed space; clamping keeps it finite, and so printable.
-double bounded_exp(double x) { return std::exp(std::clamp(x, -60.0, 60.0)); }
+double bounded_exp(double x) {
+  return std::exp(std::clamp(x, -60.0, 60.0));
+}
 
-// Blend exponents above ~64 are max() to 1 % (n^(1/p) for n = 3 terms).
+// Blend exponents above ~64 are max() to within 2 % (n^(1/p) for n = 3 terms).
 constexpr double kMaxBlendExponent = 64.0;
-double blend(double x) { return 1.0 + (kMaxBlendExponent - 1.0) * logistic(x); }
-double blend_inverse(double p) { return logit((p - 1.0) / (kMaxBlendExponent - 1.0)); }
+double blend(double x) {
+  return 1.0 + (kMaxBlendExponent - 1.0) * logistic(x);
+}
+double blend_inverse(double p) {
+  return logit((p - 1.0) / (kMaxBlendExponent - 1.0));
+}
 
 // Transformed parameters -> ClassParams. Efficiencies go through a logistic, so they stay
 // in (0, 1); times and rates through exp; the blend exponent p = 1 + 63·logistic(x).
@@ -116,7 +133,9 @@ Vec start(KernelClass c) {
     case Form::gather:
       x << logit(0.8), std::log(2e-6), std::log(2.0), blend_inverse(4.0), logit(0.1);
       break;
-    case Form::streaming: x << logit(0.8), std::log(2e-6), logit(0.1); break;
+    case Form::streaming:
+      x << logit(0.8), std::log(2e-6), logit(0.1);
+      break;
   }
   return x;
 }
@@ -263,7 +282,8 @@ FitResult fit_calibration(const std::vector<FitSample>& samples, const std::vect
       if (c == KernelClass::attention_prefill || c == KernelClass::attention_decode) {
         throw std::invalid_argument("attention classes are not fitted from samples");
       }
-      if (s.device >= devices.size()) throw std::invalid_argument("sample device index out of range");
+      if (s.device >= devices.size())
+        throw std::invalid_argument("sample device index out of range");
       if (!(s.measured.value() > 0)) continue;
       if (local[s.device] < 0) {
         local[s.device] = static_cast<int>(used.size());

@@ -19,7 +19,9 @@ void require(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(std::string("kernel call: ") + what);
 }
 
-double d(std::int64_t v) { return static_cast<double>(v); }
+double d(std::int64_t v) {
+  return static_cast<double>(v);
+}
 
 Elementwise make(ElementwiseOp op, std::int64_t rows, std::int64_t elements, double bytes,
                  double flops, int launches = 1) {
@@ -47,32 +49,42 @@ double kv_token_bytes(const AttentionShape& s) {
 }
 
 constexpr std::array<std::string_view, 10> kClassNames = {
-    "gemm", "rms_norm",     "layer_norm", "silu_mul",          "gelu",
-    "residual_add", "rope", "embedding", "attention_prefill", "attention_decode"};
+    "gemm",         "rms_norm", "layer_norm", "silu_mul",          "gelu",
+    "residual_add", "rope",     "embedding",  "attention_prefill", "attention_decode"};
 
 }  // namespace
 
 sim::Bytes element_size(NumberFormat f) {
   switch (f) {
-    case NumberFormat::fp32: return sim::Bytes(4);
-    case NumberFormat::bf16: return sim::Bytes(2);
-    case NumberFormat::fp16: return sim::Bytes(2);
-    case NumberFormat::fp8: return sim::Bytes(1);
+    case NumberFormat::fp32:
+      return sim::Bytes(4);
+    case NumberFormat::bf16:
+      return sim::Bytes(2);
+    case NumberFormat::fp16:
+      return sim::Bytes(2);
+    case NumberFormat::fp8:
+      return sim::Bytes(1);
   }
   return sim::Bytes(0);
 }
 
 std::string_view to_string(NumberFormat f) {
   switch (f) {
-    case NumberFormat::fp32: return "fp32";
-    case NumberFormat::bf16: return "bf16";
-    case NumberFormat::fp16: return "fp16";
-    case NumberFormat::fp8: return "fp8";
+    case NumberFormat::fp32:
+      return "fp32";
+    case NumberFormat::bf16:
+      return "bf16";
+    case NumberFormat::fp16:
+      return "fp16";
+    case NumberFormat::fp8:
+      return "fp8";
   }
   return "?";
 }
 
-std::string_view to_string(KernelClass c) { return kClassNames[static_cast<std::size_t>(c)]; }
+std::string_view to_string(KernelClass c) {
+  return kClassNames[static_cast<std::size_t>(c)];
+}
 
 std::optional<KernelClass> parse_kernel_class(std::string_view s) {
   for (KernelClass c : kAllKernelClasses) {
@@ -86,13 +98,20 @@ KernelClass kernel_class(const KernelCall& call) {
       overloaded{[](const Gemm&) { return KernelClass::gemm; },
                  [](const Elementwise& e) {
                    switch (e.op) {
-                     case ElementwiseOp::rms_norm: return KernelClass::rms_norm;
-                     case ElementwiseOp::layer_norm: return KernelClass::layer_norm;
-                     case ElementwiseOp::silu_mul: return KernelClass::silu_mul;
-                     case ElementwiseOp::gelu: return KernelClass::gelu;
-                     case ElementwiseOp::residual_add: return KernelClass::residual_add;
-                     case ElementwiseOp::rope: return KernelClass::rope;
-                     case ElementwiseOp::embedding: return KernelClass::embedding;
+                     case ElementwiseOp::rms_norm:
+                       return KernelClass::rms_norm;
+                     case ElementwiseOp::layer_norm:
+                       return KernelClass::layer_norm;
+                     case ElementwiseOp::silu_mul:
+                       return KernelClass::silu_mul;
+                     case ElementwiseOp::gelu:
+                       return KernelClass::gelu;
+                     case ElementwiseOp::residual_add:
+                       return KernelClass::residual_add;
+                     case ElementwiseOp::rope:
+                       return KernelClass::rope;
+                     case ElementwiseOp::embedding:
+                       return KernelClass::embedding;
                    }
                    return KernelClass::residual_add;
                  },
@@ -108,55 +127,57 @@ std::int64_t causal_pairs(std::int64_t query_len, std::int64_t kv_len) {
 
 KernelWork work(const KernelCall& call) {
   return std::visit(
-      overloaded{
-          [](const Gemm& g) {
-            require(g.m >= 0 && g.n >= 0 && g.k >= 0, "negative GEMM dimension");
-            const double e = element_size(g.format).value();
-            return KernelWork{sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k)),
-                              sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e)};
-          },
-          [](const Elementwise& e) { return KernelWork{e.flops, e.bytes}; },
-          [](const AttentionPrefill& a) {
-            check(a.shape);
-            const double e = element_size(a.shape.format).value();
-            double flops = 0;
-            double bytes = 0;
-            for (const QueryKv& r : a.requests) {
-              const double pairs = d(causal_pairs(r.query_len, r.kv_len));
-              flops += 2.0 * d(a.shape.heads) * pairs * d(a.shape.qk_dim + a.shape.v_dim);
-              bytes += d(r.query_len) * d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
-                       d(r.kv_len) * kv_token_bytes(a.shape);
-            }
-            return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
-          },
-          [](const AttentionDecode& a) {
-            check(a.shape);
-            const double e = element_size(a.shape.format).value();
-            double flops = 0;
-            double bytes = 0;
-            for (std::int64_t kv : a.kv_lens) {
-              require(kv >= 1, "decode kv_len must be >= 1");
-              flops += 2.0 * d(a.shape.heads) * d(kv) * d(a.shape.qk_dim + a.shape.v_dim);
-              bytes += d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
-                       d(kv) * kv_token_bytes(a.shape);
-            }
-            return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
-          }},
+      overloaded{[](const Gemm& g) {
+                   require(g.m >= 0 && g.n >= 0 && g.k >= 0, "negative GEMM dimension");
+                   const double e = element_size(g.format).value();
+                   return KernelWork{
+                       sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k)),
+                       sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e)};
+                 },
+                 [](const Elementwise& e) {
+                   return KernelWork{e.flops, e.bytes};
+                 },
+                 [](const AttentionPrefill& a) {
+                   check(a.shape);
+                   const double e = element_size(a.shape.format).value();
+                   double flops = 0;
+                   double bytes = 0;
+                   for (const QueryKv& r : a.requests) {
+                     const double pairs = d(causal_pairs(r.query_len, r.kv_len));
+                     flops += 2.0 * d(a.shape.heads) * pairs * d(a.shape.qk_dim + a.shape.v_dim);
+                     bytes +=
+                         d(r.query_len) * d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
+                         d(r.kv_len) * kv_token_bytes(a.shape);
+                   }
+                   return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
+                 },
+                 [](const AttentionDecode& a) {
+                   check(a.shape);
+                   const double e = element_size(a.shape.format).value();
+                   double flops = 0;
+                   double bytes = 0;
+                   for (std::int64_t kv : a.kv_lens) {
+                     require(kv >= 1, "decode kv_len must be >= 1");
+                     flops += 2.0 * d(a.shape.heads) * d(kv) * d(a.shape.qk_dim + a.shape.v_dim);
+                     bytes += d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
+                              d(kv) * kv_token_bytes(a.shape);
+                   }
+                   return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
+                 }},
       call);
 }
 
 std::int64_t tokens(const KernelCall& call) {
-  return std::visit(overloaded{[](const Gemm& g) { return g.m; },
-                               [](const Elementwise& e) { return e.rows; },
-                               [](const AttentionPrefill& a) {
-                                 std::int64_t q = 0;
-                                 for (const QueryKv& r : a.requests) q += r.query_len;
-                                 return q;
-                               },
-                               [](const AttentionDecode& a) {
-                                 return static_cast<std::int64_t>(a.kv_lens.size());
-                               }},
-                    call);
+  return std::visit(
+      overloaded{
+          [](const Gemm& g) { return g.m; }, [](const Elementwise& e) { return e.rows; },
+          [](const AttentionPrefill& a) {
+            std::int64_t q = 0;
+            for (const QueryKv& r : a.requests) q += r.query_len;
+            return q;
+          },
+          [](const AttentionDecode& a) { return static_cast<std::int64_t>(a.kv_lens.size()); }},
+      call);
 }
 
 Elementwise rms_norm(std::int64_t tokens, std::int64_t hidden, NumberFormat f) {

@@ -46,7 +46,7 @@ struct Elementwise {
   std::int64_t elements = 0;  // elements of the output
   sim::Bytes bytes;           // compulsory HBM traffic
   sim::Flops flops;
-  int launches = 1;           // kernels the operator runs (a 3-operand add is 2 launches)
+  int launches = 1;  // kernels the operator runs (a 3-operand add is 2 launches)
 };
 
 // Heads and head sizes per GPU. `v_in_k`: V is a slice of the cached K row, as in MLA's
@@ -94,11 +94,16 @@ enum class KernelClass {
   attention_prefill,
   attention_decode,
 };
-inline constexpr KernelClass kAllKernelClasses[] = {
-    KernelClass::gemm,         KernelClass::rms_norm,          KernelClass::layer_norm,
-    KernelClass::silu_mul,     KernelClass::gelu,              KernelClass::residual_add,
-    KernelClass::rope,         KernelClass::embedding,         KernelClass::attention_prefill,
-    KernelClass::attention_decode};
+inline constexpr KernelClass kAllKernelClasses[] = {KernelClass::gemm,
+                                                    KernelClass::rms_norm,
+                                                    KernelClass::layer_norm,
+                                                    KernelClass::silu_mul,
+                                                    KernelClass::gelu,
+                                                    KernelClass::residual_add,
+                                                    KernelClass::rope,
+                                                    KernelClass::embedding,
+                                                    KernelClass::attention_prefill,
+                                                    KernelClass::attention_decode};
 
 std::string_view to_string(KernelClass c);
 std::optional<KernelClass> parse_kernel_class(std::string_view s);

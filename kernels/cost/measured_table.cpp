@@ -47,7 +47,8 @@ MeasuredTable::MeasuredTable(const std::vector<MeasuredPoint>& points) {
   }
 }
 
-std::optional<sim::Seconds> MeasuredTable::lookup(const KernelCall& call, const Device& device) const {
+std::optional<sim::Seconds> MeasuredTable::lookup(const KernelCall& call,
+                                                  const Device& device) const {
   const auto key = shape_key(call);
   if (!key) return std::nullopt;
   const auto it = series_.find({device.name, *key});
@@ -55,14 +56,16 @@ std::optional<sim::Seconds> MeasuredTable::lookup(const KernelCall& call, const 
   const auto& s = it->second;
   const double x = static_cast<double>(tokens(call));
   if (s.empty() || x < s.front().first || x > s.back().first) return std::nullopt;
-  const auto hi = std::lower_bound(s.begin(), s.end(), x,
-                                   [](const auto& p, double v) { return p.first < v; });
+  const auto hi =
+      std::lower_bound(s.begin(), s.end(), x, [](const auto& p, double v) { return p.first < v; });
   if (hi->first == x) return sim::Seconds(hi->second);
   const auto lo = hi - 1;
   // Log-log: kernel times follow power laws in the token count between measured points
   // (flat while launch-bound, linear once bandwidth- or compute-bound).
-  const double f = (std::log(x) - std::log(lo->first)) / (std::log(hi->first) - std::log(lo->first));
-  return sim::Seconds(std::exp(std::log(lo->second) + f * (std::log(hi->second) - std::log(lo->second))));
+  const double f =
+      (std::log(x) - std::log(lo->first)) / (std::log(hi->first) - std::log(lo->first));
+  return sim::Seconds(
+      std::exp(std::log(lo->second) + f * (std::log(hi->second) - std::log(lo->second))));
 }
 
 bool MeasuredTable::covers(const KernelCall& call, const Device& device) const {

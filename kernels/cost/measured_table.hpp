@@ -25,7 +25,7 @@ namespace kernels::cost {
 struct MeasuredPoint {
   std::string device;  // catalog name
   KernelCall call;
-  sim::Seconds time;   // at full clock
+  sim::Seconds time;  // at full clock
 };
 
 class MeasuredTable final : public KernelCostModel {

@@ -116,7 +116,8 @@ CalibrationFile fit_vidur(const VidurFitInput& input) {
       continue;
     }
     if (!input.devices.contains(*info.device)) {
-      diags.add({f, 1, 1}, "", "GPU \"" + *info.device + "\" (from the path) is not in the catalog");
+      diags.add({f, 1, 1}, "",
+                "GPU \"" + *info.device + "\" (from the path) is not in the catalog");
       continue;
     }
     if (excluded(info, input.exclude_models)) {
@@ -127,7 +128,8 @@ CalibrationFile fit_vidur(const VidurFitInput& input) {
   }
   if (!diags.empty()) throw InputError(diags);
   if (tables.empty()) {
-    throw InputError({"<command line>", 1, 1}, "--vidur", "no table left to fit after the exclusions");
+    throw InputError({"<command line>", 1, 1}, "--vidur",
+                     "no table left to fit after the exclusions");
   }
   {
     std::set<std::string> names;
@@ -164,8 +166,10 @@ CalibrationFile fit_vidur(const VidurFitInput& input) {
     auto it = classes.find(KernelClass::gemm);
     return it == classes.end() ? sim::Seconds(0) : it->second.overhead;
   };
-  cal.defaults[KernelClass::attention_prefill] = attention_prefill_params(gemm_overhead(cal.defaults));
-  cal.defaults[KernelClass::attention_decode] = attention_decode_params(gemm_overhead(cal.defaults));
+  cal.defaults[KernelClass::attention_prefill] =
+      attention_prefill_params(gemm_overhead(cal.defaults));
+  cal.defaults[KernelClass::attention_decode] =
+      attention_decode_params(gemm_overhead(cal.defaults));
   for (auto& [name, classes] : cal.devices) {
     classes[KernelClass::attention_prefill] = attention_prefill_params(gemm_overhead(classes));
     classes[KernelClass::attention_decode] = attention_decode_params(gemm_overhead(classes));
@@ -186,8 +190,9 @@ CalibrationFile fit_vidur(const VidurFitInput& input) {
   pv.median_abs_pct_error = overall.median;
   for (const auto& [key, errors] : by) {
     const ErrorStats s = error_stats(errors);
-    pv.residuals.push_back({devices[key.first].name, std::string(to_string(kAllVidurOps[key.second])),
-                            s.count, s.median, s.p90});
+    pv.residuals.push_back({devices[key.first].name,
+                            std::string(to_string(kAllVidurOps[key.second])), s.count, s.median,
+                            s.p90});
   }
   return out;
 }

@@ -20,8 +20,10 @@ using sim::config::InputError;
 using sim::config::Location;
 
 constexpr std::array<std::string_view, kVidurOpCount> kOpNames = {
-    "emb",         "input_layernorm", "attn_pre_proj", "attn_rope", "attn_post_proj",
-    "post_attention_layernorm", "mlp_up_proj", "mlp_act", "mlp_down_proj", "add"};
+    "emb",         "input_layernorm", "attn_pre_proj",
+    "attn_rope",   "attn_post_proj",  "post_attention_layernorm",
+    "mlp_up_proj", "mlp_act",         "mlp_down_proj",
+    "add"};
 
 // Vidur profiles in fp16 (mlp_wrapper.py: model.to(dtype=torch.float16)).
 constexpr NumberFormat kVidurFormat = NumberFormat::fp16;
@@ -44,7 +46,9 @@ std::vector<Field> split(std::string_view line) {
   return out;
 }
 
-std::string shown(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string shown(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
 
 std::optional<std::int64_t> positive_integer(std::string_view s) {
   std::int64_t v = 0;
@@ -61,12 +65,14 @@ std::optional<double> number(std::string_view s) {
 }
 
 constexpr std::array<std::string_view, 8> kShapeColumns = {
-    "n_head",     "n_kv_head", "n_embd",    "n_expanded_embd",
+    "n_head",     "n_kv_head",     "n_embd",     "n_expanded_embd",
     "vocab_size", "use_gated_mlp", "num_tokens", "num_tensor_parallel_workers"};
 
 }  // namespace
 
-std::string_view to_string(VidurOp op) { return kOpNames[static_cast<std::size_t>(op)]; }
+std::string_view to_string(VidurOp op) {
+  return kOpNames[static_cast<std::size_t>(op)];
+}
 
 VidurTable parse_vidur_mlp(std::string_view text, const std::string& file_name) {
   Diagnostics diags;
@@ -84,7 +90,8 @@ VidurTable parse_vidur_mlp(std::string_view text, const std::string& file_name) 
   }
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   if (lines.empty()) {
-    throw InputError({file_name, 1, 1}, "", "empty file: expected a header line of Vidur's mlp.csv columns");
+    throw InputError({file_name, 1, 1}, "",
+                     "empty file: expected a header line of Vidur's mlp.csv columns");
   }
 
   // Header: where each column is.
@@ -161,9 +168,11 @@ VidurTable parse_vidur_mlp(std::string_view text, const std::string& file_name) 
     if (ok) {
       // The shard sizes must be whole, as Vidur's profiler asserts (mlp_impl.py).
       const VidurShape& s = row.shape;
-      auto must_divide = [&](std::size_t col, std::int64_t value, std::int64_t by, std::string_view by_name) {
+      auto must_divide = [&](std::size_t col, std::int64_t value, std::int64_t by,
+                             std::string_view by_name) {
         if (value % by != 0) {
-          diags.add({file_name, line_no, fields[shape_at[col]].column}, std::string(kShapeColumns[col]),
+          diags.add({file_name, line_no, fields[shape_at[col]].column},
+                    std::string(kShapeColumns[col]),
                     "must be divisible by " + std::string(by_name) + " (" + std::to_string(by) +
                         "), got " + std::to_string(value));
           ok = false;
@@ -181,7 +190,8 @@ VidurTable parse_vidur_mlp(std::string_view text, const std::string& file_name) 
       if (f.text.empty() || f.text == "nan" || f.text == "NaN") continue;  // not measured
       const auto v = number(f.text);
       if (!v || *v < 0) {
-        diags.add({file_name, line_no, f.column}, "time_stats." + std::string(to_string(op)) + ".median",
+        diags.add({file_name, line_no, f.column},
+                  "time_stats." + std::string(to_string(op)) + ".median",
                   "expected a time in ms >= 0 (got " + shown(f.text) + ")");
         ok = false;
         continue;
@@ -198,10 +208,10 @@ VidurTable read_vidur_mlp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   if (!in || std::filesystem::is_directory(path, ec)) {
-    const std::string reason = std::filesystem::exists(path, ec)
-                                   ? (std::filesystem::is_directory(path, ec) ? "is a directory"
-                                                                              : std::strerror(errno))
-                                   : "no such file";
+    const std::string reason =
+        std::filesystem::exists(path, ec)
+            ? (std::filesystem::is_directory(path, ec) ? "is a directory" : std::strerror(errno))
+            : "no such file";
     throw InputError({path, 1, 1}, "", "cannot read file: " + reason);
   }
   std::ostringstream s;
@@ -214,7 +224,8 @@ KernelCall vidur_call(VidurOp op, const VidurShape& s) {
   const std::int64_t t = s.tensor_parallel;
   const std::int64_t head_dim = s.n_embd / s.n_head;
   switch (op) {
-    case VidurOp::emb: return embedding(n, s.n_embd, kVidurFormat);
+    case VidurOp::emb:
+      return embedding(n, s.n_embd, kVidurFormat);
     case VidurOp::input_layernorm:
     case VidurOp::post_attention_layernorm:
       return s.gated ? rms_norm(n, s.n_embd, kVidurFormat) : layer_norm(n, s.n_embd, kVidurFormat);
@@ -222,14 +233,17 @@ KernelCall vidur_call(VidurOp op, const VidurShape& s) {
       return Gemm{n, (s.n_head + 2 * s.n_kv_head) * head_dim / t, s.n_embd, kVidurFormat};
     case VidurOp::attn_rope:
       return rope(n, s.n_head / t, s.n_kv_head / t, head_dim, kVidurFormat);
-    case VidurOp::attn_post_proj: return Gemm{n, s.n_embd, s.n_head * head_dim / t, kVidurFormat};
+    case VidurOp::attn_post_proj:
+      return Gemm{n, s.n_embd, s.n_head * head_dim / t, kVidurFormat};
     case VidurOp::mlp_up_proj:
       return Gemm{n, (s.gated ? 2 : 1) * s.n_expanded_embd / t, s.n_embd, kVidurFormat};
     case VidurOp::mlp_act:
       return s.gated ? silu_mul(n, s.n_expanded_embd / t, kVidurFormat)
                      : gelu(n, s.n_expanded_embd / t, kVidurFormat);
-    case VidurOp::mlp_down_proj: return Gemm{n, s.n_embd, s.n_expanded_embd / t, kVidurFormat};
-    case VidurOp::add: return residual_add(n, s.n_embd, s.gated ? 2 : 3, kVidurFormat);
+    case VidurOp::mlp_down_proj:
+      return Gemm{n, s.n_embd, s.n_expanded_embd / t, kVidurFormat};
+    case VidurOp::add:
+      return residual_add(n, s.n_embd, s.gated ? 2 : 3, kVidurFormat);
   }
   return Gemm{};
 }

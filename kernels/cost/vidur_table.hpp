@@ -44,11 +44,10 @@ enum class VidurOp {
 };
 inline constexpr std::size_t kVidurOpCount = 10;
 inline constexpr VidurOp kAllVidurOps[kVidurOpCount] = {
-    VidurOp::emb,           VidurOp::input_layernorm,
-    VidurOp::attn_pre_proj, VidurOp::attn_rope,
-    VidurOp::attn_post_proj, VidurOp::post_attention_layernorm,
-    VidurOp::mlp_up_proj,   VidurOp::mlp_act,
-    VidurOp::mlp_down_proj, VidurOp::add};
+    VidurOp::emb,         VidurOp::input_layernorm, VidurOp::attn_pre_proj,
+    VidurOp::attn_rope,   VidurOp::attn_post_proj,  VidurOp::post_attention_layernorm,
+    VidurOp::mlp_up_proj, VidurOp::mlp_act,         VidurOp::mlp_down_proj,
+    VidurOp::add};
 
 std::string_view to_string(VidurOp op);
 
@@ -95,9 +94,10 @@ KernelCall vidur_call(VidurOp op, const VidurShape& shape);
 
 // What a table's path says: .../<device dir>/<org>/<model>/mlp.csv.
 struct VidurPathInfo {
-  std::string device_dir;             // "a100"
-  std::optional<std::string> device;  // catalog name: a100 -> a100-sxm-80gb, h100 -> h100-sxm, a40 -> a40
-  std::string model;                  // "meta-llama/Llama-2-7b-hf"
+  std::string device_dir;  // "a100"
+  std::optional<std::string>
+      device;         // catalog name: a100 -> a100-sxm-80gb, h100 -> h100-sxm, a40 -> a40
+  std::string model;  // "meta-llama/Llama-2-7b-hf"
 };
 VidurPathInfo vidur_path_info(const std::string& path);
 

@@ -10,8 +10,12 @@ namespace kernels::cost {
 namespace {
 
 Device h100() {
-  return Device{"h100-sxm", sim::FlopsPerSecond(989.4e12), sim::BytesPerSecond(3.35e12), 132,
-                sim::Hertz(1.98e9), sim::Bytes(50e6)};
+  return Device{"h100-sxm",
+                sim::FlopsPerSecond(989.4e12),
+                sim::BytesPerSecond(3.35e12),
+                132,
+                sim::Hertz(1.98e9),
+                sim::Bytes(50e6)};
 }
 
 ClassParams gemm_params() {
@@ -73,7 +77,8 @@ TEST(calibrated_roofline, half_clock_doubles_compute_bound_time_not_memory_bound
   // A residual add is all HBM.
   const Elementwise add = residual_add(32768, 8192, 2, NumberFormat::bf16);
   EXPECT_DOUBLE_EQ(model.duration(add, d, 0.5).value(), model.duration(add, d, 1.0).value());
-  EXPECT_NEAR(model.duration(add, d, 1.0).value(), 1e-6 + add.bytes.value() / (3.35e12 * 0.9), 1e-12);
+  EXPECT_NEAR(model.duration(add, d, 1.0).value(), 1e-6 + add.bytes.value() / (3.35e12 * 0.9),
+              1e-12);
 }
 
 TEST(calibrated_roofline, a_partial_wave_costs_its_weighted_share) {
@@ -140,7 +145,8 @@ TEST(calibrated_roofline, device_parameters_win_and_stand_ins_fill_gaps) {
   EXPECT_EQ(c.find(KernelClass::layer_norm, "b200"), c.find(KernelClass::rms_norm, "b200"));
   EXPECT_EQ(c.find_exact(KernelClass::layer_norm, "b200"), nullptr);
   const CalibratedRoofline model(c);
-  EXPECT_THROW(model.duration(rope(1, 8, 8, 128, NumberFormat::bf16), h100(), 1.0), std::out_of_range);
+  EXPECT_THROW(model.duration(rope(1, 8, 8, 128, NumberFormat::bf16), h100(), 1.0),
+               std::out_of_range);
 }
 
 }  // namespace
@@ -150,13 +156,16 @@ namespace kernels::cost {
 namespace {
 
 TEST(device, catalog_devices_get_sm_count_clock_and_l2_from_the_tables) {
-  const Device h = catalog_device("h100-sxm", sim::FlopsPerSecond(989.4e12), sim::BytesPerSecond(3.35e12));
+  const Device h =
+      catalog_device("h100-sxm", sim::FlopsPerSecond(989.4e12), sim::BytesPerSecond(3.35e12));
   EXPECT_EQ(h.sm_count, 132);
   EXPECT_EQ(h.sm_clock, sim::Hertz(1.98e9));
   EXPECT_EQ(h.l2_cache, sim::Bytes(50e6));
-  const Device a = catalog_device("a100-sxm-80gb", sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12));
+  const Device a =
+      catalog_device("a100-sxm-80gb", sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12));
   EXPECT_EQ(a.sm_count, 108);
-  const Device m = catalog_device("mi300x", sim::FlopsPerSecond(1307.4e12), sim::BytesPerSecond(5.3e12));
+  const Device m =
+      catalog_device("mi300x", sim::FlopsPerSecond(1307.4e12), sim::BytesPerSecond(5.3e12));
   EXPECT_FALSE(m.sm_count || m.sm_clock || m.l2_cache);
 }
 

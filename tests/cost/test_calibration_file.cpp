@@ -58,21 +58,19 @@ TEST(calibration_file, round_trip_predicts_the_same) {
   EXPECT_EQ(back.provenance.command, f.provenance.command);
   EXPECT_EQ(back.calibration.tile.m, 128);
   EXPECT_EQ(back.calibration.devices.size(), 1u);
-  EXPECT_EQ(back.calibration.defaults.at(KernelClass::attention_prefill).source, "FlashAttention-3 \"75 %\"");
+  EXPECT_EQ(back.calibration.defaults.at(KernelClass::attention_prefill).source,
+            "FlashAttention-3 \"75 %\"");
 
   const CalibratedRoofline before(f.calibration);
   const CalibratedRoofline after(back.calibration);
   const std::vector<KernelCall> calls = {
-      Gemm{1, 12288, 4096, NumberFormat::fp16},
-      Gemm{3000, 12288, 4096, NumberFormat::fp16},
-      rms_norm(17, 8192, NumberFormat::fp16),
-      rms_norm(9000, 8192, NumberFormat::fp16),
-      embedding(300, 8192, NumberFormat::fp16),
-      AttentionPrefill{{32, 8, 128, 128}, {{2048, 2048}}},
+      Gemm{1, 12288, 4096, NumberFormat::fp16}, Gemm{3000, 12288, 4096, NumberFormat::fp16},
+      rms_norm(17, 8192, NumberFormat::fp16),   rms_norm(9000, 8192, NumberFormat::fp16),
+      embedding(300, 8192, NumberFormat::fp16), AttentionPrefill{{32, 8, 128, 128}, {{2048, 2048}}},
   };
   for (const char* name : {"a100-sxm-80gb", "h100-sxm"}) {
-    const Device d{name, sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12), 108,
-                   sim::Hertz(1.41e9), sim::Bytes(40e6)};
+    const Device d{name, sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12),
+                   108,  sim::Hertz(1.41e9),          sim::Bytes(40e6)};
     for (const KernelCall& c : calls) {
       const double x = before.duration(c, d, 0.8).value();
       const double y = after.duration(c, d, 0.8).value();
@@ -104,7 +102,8 @@ TEST(calibration_file, reports_every_problem_with_its_place) {
                      "    overhead: 4 W\n"),
             "cal.yaml:4:3: defaults.gemn: unknown kernel class \"gemn\" (did you mean \"gemm\"?)\n"
             "cal.yaml:8:24: defaults.rms_norm.memory_efficiency: must be > 0 (got \"-3 %\")\n"
-            "cal.yaml:9:15: defaults.rms_norm.overhead: expected a duration (e.g. \"1.5 s\"), got a power \"4 W\"\n");
+            "cal.yaml:9:15: defaults.rms_norm.overhead: expected a duration (e.g. \"1.5 s\"), got "
+            "a power \"4 W\"\n");
   EXPECT_EQ(messages("format: 2\ngemm_tile: {m: 128, n: 128}\ndefaults: {}\n"),
             "cal.yaml:1:9: format: must be between 1 and 1 (got \"2\")\n");
 }

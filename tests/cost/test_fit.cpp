@@ -9,8 +9,12 @@ namespace kernels::cost {
 namespace {
 
 Device a100() {
-  return Device{"a100-sxm-80gb", sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12), 108,
-                sim::Hertz(1.41e9), sim::Bytes(40e6)};
+  return Device{"a100-sxm-80gb",
+                sim::FlopsPerSecond(312e12),
+                sim::BytesPerSecond(2.039e12),
+                108,
+                sim::Hertz(1.41e9),
+                sim::Bytes(40e6)};
 }
 
 ClassParams truth() {
@@ -31,7 +35,8 @@ std::vector<FitSample> synthetic() {
     for (std::int64_t n : {1536, 4096, 12288, 22016}) {
       for (std::int64_t k : {2560, 4096, 11008}) {
         const Gemm g{m, n, k, NumberFormat::fp16};
-        const sim::Seconds t = combine(roofline_parts(cost_features(g, a100(), GemmTile{}), p), p, 1.0);
+        const sim::Seconds t =
+            combine(roofline_parts(cost_features(g, a100(), GemmTile{}), p), p, 1.0);
         out.push_back({g, 0, t});
       }
     }

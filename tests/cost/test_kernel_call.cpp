@@ -30,7 +30,8 @@ TEST(kernel_call, elementwise_builders_count_compulsory_traffic) {
   EXPECT_DOUBLE_EQ(embedding(5, 4096, e).bytes.value(), 8.0 * 5 + 2.0 * 5 * 4096 * 2);
   EXPECT_DOUBLE_EQ(embedding(5, 4096, e).flops.value(), 0.0);
   // Q and K of 32 + 8 heads, rotary dim 128, plus the cos/sin row and the int64 position.
-  EXPECT_DOUBLE_EQ(rope(3, 32, 8, 128, e).bytes.value(), 2.0 * 3 * 40 * 128 * 2 + 3.0 * 128 * 2 + 24);
+  EXPECT_DOUBLE_EQ(rope(3, 32, 8, 128, e).bytes.value(),
+                   2.0 * 3 * 40 * 128 * 2 + 3.0 * 128 * 2 + 24);
   EXPECT_EQ(rope(3, 32, 8, 128, e).rows, 3);
 }
 

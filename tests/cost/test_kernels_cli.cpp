@@ -42,7 +42,8 @@ TEST(kernels_cli, validate_rejects_bad_input_with_exit_2) {
   auto r = run_cli("kernels validate --vidur '" + bad.string() + "' --device h100-sxm");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find(bad.string() + ":1:1: missing column \"n_kv_head\"\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(bad.string() + ":1:1: missing column \"n_kv_head\"\n"), std::string::npos)
+      << r.err;
 
   r = run_cli("kernels validate --vidur '" + (dir / "none.csv").string() + "' --device h100-sxm");
   EXPECT_EQ(r.exit_code, 2);
@@ -50,7 +51,10 @@ TEST(kernels_cli, validate_rejects_bad_input_with_exit_2) {
 
   r = run_cli("kernels validate --vidur '" + h100_llama() + "' --device h100-sxn");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.rfind("<command line>:1:1: --device: unknown GPU \"h100-sxn\" (did you mean \"h100-sxm\"?); known: ", 0), 0u)
+  EXPECT_EQ(r.err.rfind("<command line>:1:1: --device: unknown GPU \"h100-sxn\" (did you mean "
+                        "\"h100-sxm\"?); known: ",
+                        0),
+            0u)
       << r.err;
   std::filesystem::remove_all(dir);
 }
@@ -65,15 +69,16 @@ TEST(kernels_cli, fit_writes_a_calibration_with_its_provenance) {
   const auto r = run_cli("kernels fit --vidur '" + phi + "' --vidur '" + h100_llama() +
                          "' --exclude-model Llama-2-7b-hf --out '" + out.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(std::regex_match(last_line(r.out), std::regex(R"(fit_median_abs_pct_error=\d+\.\d\d)")));
+  EXPECT_TRUE(
+      std::regex_match(last_line(r.out), std::regex(R"(fit_median_abs_pct_error=\d+\.\d\d)")));
   const std::string text = test::slurp(out);
   EXPECT_NE(text.find("command: \"firstwall kernels fit --vidur " + phi), std::string::npos);
   EXPECT_NE(text.find("excluded_models: [\"Llama-2-7b-hf\"]"), std::string::npos);
   EXPECT_NE(text.find("rows: 261"), std::string::npos);
   EXPECT_NE(text.find("median_abs_pct_error:"), std::string::npos);
   // The file it wrote is a calibration validate accepts.
-  const auto v = run_cli("kernels validate --vidur '" + phi + "' --device h100-sxm --calibration '" +
-                         out.string() + "'");
+  const auto v = run_cli("kernels validate --vidur '" + phi +
+                         "' --device h100-sxm --calibration '" + out.string() + "'");
   EXPECT_EQ(v.exit_code, 0) << v.err;
   std::filesystem::remove_all(dir);
 }

@@ -13,11 +13,17 @@ namespace kernels::cost {
 namespace {
 
 Device a100() {
-  return Device{"a100-sxm-80gb", sim::FlopsPerSecond(312e12), sim::BytesPerSecond(2.039e12), 108,
-                sim::Hertz(1.41e9), sim::Bytes(40e6)};
+  return Device{"a100-sxm-80gb",
+                sim::FlopsPerSecond(312e12),
+                sim::BytesPerSecond(2.039e12),
+                108,
+                sim::Hertz(1.41e9),
+                sim::Bytes(40e6)};
 }
 
-Gemm up(std::int64_t m) { return Gemm{m, 22016, 4096, NumberFormat::fp16}; }
+Gemm up(std::int64_t m) {
+  return Gemm{m, 22016, 4096, NumberFormat::fp16};
+}
 
 std::vector<MeasuredPoint> points() {
   return {
@@ -50,9 +56,9 @@ TEST(measured_table, interpolates_log_log_between_neighbours) {
 
 TEST(measured_table, refuses_what_it_has_not_measured) {
   const MeasuredTable t(points());
-  EXPECT_FALSE(t.covers(up(8192), a100()));                               // beyond the last point
+  EXPECT_FALSE(t.covers(up(8192), a100()));  // beyond the last point
   EXPECT_FALSE(t.covers(Gemm{64, 22016, 8192, NumberFormat::fp16}, a100()));  // other k
-  EXPECT_FALSE(t.covers(rms_norm(8, 4096, NumberFormat::fp16), a100()));   // before the first
+  EXPECT_FALSE(t.covers(rms_norm(8, 4096, NumberFormat::fp16), a100()));      // before the first
   Device h100 = a100();
   h100.name = "h100-sxm";
   EXPECT_FALSE(t.covers(up(64), h100));  // other device

@@ -18,7 +18,8 @@ using test::table;
 TEST(vidur_generalization, h100_from_a100_and_a40_only) {
   const CalibrationFile f = fit({compute_dir() + "/a100", compute_dir() + "/a40"});
   EXPECT_FALSE(f.calibration.devices.contains("h100-sxm"));  // the defaults are used
-  EXPECT_LE(median_error(f.calibration, table("h100", "meta-llama/Llama-2-7b-hf"), "h100-sxm"), 10.0);
+  EXPECT_LE(median_error(f.calibration, table("h100", "meta-llama/Llama-2-7b-hf"), "h100-sxm"),
+            10.0);
   EXPECT_LE(median_error(f.calibration, table("h100", "microsoft/phi-2"), "h100-sxm"), 10.0);
 }
 
@@ -33,7 +34,8 @@ TEST(vidur_generalization, a100_large_models_from_small_ones) {
     if (i.device_dir != "a100" || small) paths.push_back(e.path().string());
   }
   const CalibrationFile f = fit(paths);
-  for (const char* m : {"meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-70B", "Qwen/Qwen-72B"}) {
+  for (const char* m :
+       {"meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-70B", "Qwen/Qwen-72B"}) {
     EXPECT_LE(median_error(f.calibration, table("a100", m), "a100-sxm-80gb"), 10.0) << m;
   }
 }

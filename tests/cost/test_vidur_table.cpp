@@ -65,13 +65,15 @@ TEST(vidur_table, a_row_stands_for_the_per_gpu_shard) {
   // phi-2: no gated MLP, so LayerNorm, GELU and the parallel residual's two adds.
   const VidurShape phi{32, 32, 2560, 10240, 51200, false, 100, 1};
   EXPECT_EQ(std::get<Gemm>(vidur_call(VidurOp::mlp_up_proj, phi)).n, 10240);
-  EXPECT_EQ(kernel_class(vidur_call(VidurOp::post_attention_layernorm, phi)), KernelClass::layer_norm);
+  EXPECT_EQ(kernel_class(vidur_call(VidurOp::post_attention_layernorm, phi)),
+            KernelClass::layer_norm);
   EXPECT_EQ(kernel_class(vidur_call(VidurOp::mlp_act, phi)), KernelClass::gelu);
   EXPECT_EQ(std::get<Elementwise>(vidur_call(VidurOp::add, phi)).launches, 2);
 }
 
 TEST(vidur_table, the_path_names_the_gpu_and_the_model) {
-  const VidurPathInfo i = vidur_path_info("data/profiling/compute/h100/meta-llama/Llama-2-7b-hf/mlp.csv");
+  const VidurPathInfo i =
+      vidur_path_info("data/profiling/compute/h100/meta-llama/Llama-2-7b-hf/mlp.csv");
   EXPECT_EQ(i.device_dir, "h100");
   EXPECT_EQ(i.device, "h100-sxm");
   EXPECT_EQ(i.model, "meta-llama/Llama-2-7b-hf");
@@ -81,33 +83,39 @@ TEST(vidur_table, the_path_names_the_gpu_and_the_model) {
 }
 
 TEST(vidur_table, missing_columns_are_named) {
-  EXPECT_EQ(messages("time_stats.emb.median,n_head,n_kv_head,n_embd,n_expanded_embd,vocab_size,use_gated_mlp\n"
-                     "1,2,3,4,5,6,True\n"),
-            "mlp.csv:1:1: missing column \"num_tokens\"\n"
-            "mlp.csv:1:1: missing column \"num_tensor_parallel_workers\"\n");
-  EXPECT_EQ(messages("n_head,n_kv_head,n_embd,n_expanded_embd,vocab_size,use_gated_mlp,num_tokens,"
-                     "num_tensor_parallel_workers\n1,1,1,1,1,True,1,1\n"),
-            "mlp.csv:1:1: no operator time column (expected e.g. \"time_stats.attn_pre_proj.median\")\n");
-  EXPECT_EQ(messages(""), "mlp.csv:1:1: empty file: expected a header line of Vidur's mlp.csv columns\n");
+  EXPECT_EQ(
+      messages(
+          "time_stats.emb.median,n_head,n_kv_head,n_embd,n_expanded_embd,vocab_size,use_gated_mlp\n"
+          "1,2,3,4,5,6,True\n"),
+      "mlp.csv:1:1: missing column \"num_tokens\"\n"
+      "mlp.csv:1:1: missing column \"num_tensor_parallel_workers\"\n");
+  EXPECT_EQ(
+      messages("n_head,n_kv_head,n_embd,n_expanded_embd,vocab_size,use_gated_mlp,num_tokens,"
+               "num_tensor_parallel_workers\n1,1,1,1,1,True,1,1\n"),
+      "mlp.csv:1:1: no operator time column (expected e.g. \"time_stats.attn_pre_proj.median\")\n");
+  EXPECT_EQ(messages(""),
+            "mlp.csv:1:1: empty file: expected a header line of Vidur's mlp.csv columns\n");
   EXPECT_EQ(messages(kHeader), "mlp.csv:1:1: no data rows after the header\n");
 }
 
 TEST(vidur_table, bad_values_are_reported_at_their_column) {
-  EXPECT_EQ(messages(kHeader +
-                     "0.1,0.5,32,32,4096,11008,32768,True,4096,1\n"
-                     "0.1,abc,3x,32,4096,11008,32768,Maybe,4096,1\n"
-                     "0.1,0.5,32,32,4096,11008,32768,True,4096\n"
-                     "0.1,-1,32,32,4096,11008,32768,True,0,3\n"),
-            "mlp.csv:3:5: time_stats.attn_pre_proj.median: expected a time in ms >= 0 (got \"abc\")\n"
-            "mlp.csv:3:9: n_head: expected a positive integer (got \"3x\")\n"
-            "mlp.csv:3:32: use_gated_mlp: expected True or False (got \"Maybe\")\n"
-            "mlp.csv:4:1: expected 10 fields like the header, got 9\n"
-            "mlp.csv:5:5: time_stats.attn_pre_proj.median: expected a time in ms >= 0 (got \"-1\")\n"
-            "mlp.csv:5:36: num_tokens: expected a positive integer (got \"0\")\n");
-  EXPECT_EQ(messages(kHeader + "0.1,0.5,32,32,4096,11008,32768,True,64,3\n"),
-            "mlp.csv:2:9: n_head: must be divisible by num_tensor_parallel_workers (3), got 32\n"
-            "mlp.csv:2:12: n_kv_head: must be divisible by num_tensor_parallel_workers (3), got 32\n"
-            "mlp.csv:2:20: n_expanded_embd: must be divisible by num_tensor_parallel_workers (3), got 11008\n");
+  EXPECT_EQ(
+      messages(kHeader + "0.1,0.5,32,32,4096,11008,32768,True,4096,1\n"
+                         "0.1,abc,3x,32,4096,11008,32768,Maybe,4096,1\n"
+                         "0.1,0.5,32,32,4096,11008,32768,True,4096\n"
+                         "0.1,-1,32,32,4096,11008,32768,True,0,3\n"),
+      "mlp.csv:3:5: time_stats.attn_pre_proj.median: expected a time in ms >= 0 (got \"abc\")\n"
+      "mlp.csv:3:9: n_head: expected a positive integer (got \"3x\")\n"
+      "mlp.csv:3:32: use_gated_mlp: expected True or False (got \"Maybe\")\n"
+      "mlp.csv:4:1: expected 10 fields like the header, got 9\n"
+      "mlp.csv:5:5: time_stats.attn_pre_proj.median: expected a time in ms >= 0 (got \"-1\")\n"
+      "mlp.csv:5:36: num_tokens: expected a positive integer (got \"0\")\n");
+  EXPECT_EQ(
+      messages(kHeader + "0.1,0.5,32,32,4096,11008,32768,True,64,3\n"),
+      "mlp.csv:2:9: n_head: must be divisible by num_tensor_parallel_workers (3), got 32\n"
+      "mlp.csv:2:12: n_kv_head: must be divisible by num_tensor_parallel_workers (3), got 32\n"
+      "mlp.csv:2:20: n_expanded_embd: must be divisible by num_tensor_parallel_workers (3), got "
+      "11008\n");
 }
 
 TEST(vidur_table, a_missing_file_is_bad_input) {

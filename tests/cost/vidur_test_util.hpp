@@ -26,7 +26,8 @@ inline std::string table(const std::string& gpu_dir, const std::string& org_mode
 inline std::map<std::string, Device> catalog_devices() {
   sim::config::Diagnostics diags;
   const auto root = sim::config::load_file(
-      (std::filesystem::path(FIRSTWALL_SOURCE_DIR) / "scenarios/catalog/gpus.yaml").string(), diags);
+      (std::filesystem::path(FIRSTWALL_SOURCE_DIR) / "scenarios/catalog/gpus.yaml").string(),
+      diags);
   const models::Catalog c = models::read_catalog(root, diags);
   if (!diags.empty()) throw sim::config::InputError(diags);
   std::map<std::string, Device> out;
@@ -48,7 +49,8 @@ inline CalibrationFile fit(const std::vector<std::string>& paths,
   return fit_vidur(in);
 }
 
-inline double median_error(const Calibration& cal, const std::string& csv, const std::string& device) {
+inline double median_error(const Calibration& cal, const std::string& csv,
+                           const std::string& device) {
   const CalibratedRoofline model(cal);
   return validate_vidur(read_vidur_mlp(csv), catalog_devices().at(device), model).overall.median;
 }

@@ -55,7 +55,8 @@ std::optional<kc::Device> fp16_device(const models::GpuSpec& g) {
   return kc::catalog_device(g.name, *peak, g.hbm_bandwidth);
 }
 
-kc::Device find_device(const std::map<std::string, models::GpuSpec>& gpus, const std::string& name) {
+kc::Device find_device(const std::map<std::string, models::GpuSpec>& gpus,
+                       const std::string& name) {
   auto it = gpus.find(name);
   // Vidur's folder names (a100, h100, a40) name the same GPUs.
   if (it == gpus.end()) {
@@ -74,8 +75,9 @@ kc::Device find_device(const std::map<std::string, models::GpuSpec>& gpus, const
   }
   auto d = fp16_device(it->second);
   if (!d) {
-    throw sim::config::InputError(kCommandLine, "--device",
-                                  "GPU \"" + name + "\" has no fp16 peak in the catalog (Vidur profiles fp16)");
+    throw sim::config::InputError(
+        kCommandLine, "--device",
+        "GPU \"" + name + "\" has no fp16 peak in the catalog (Vidur profiles fp16)");
   }
   return *d;
 }
@@ -110,13 +112,18 @@ void run_fit(const FitArgs& a) {
   in.firstwall_version = FIRSTWALL_VERSION_STRING;
 
   const kc::CalibrationFile file = kc::fit_vidur(in);
-  const auto parent = std::filesystem::path(a.out).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  kc::write_calibration(a.out, file);
+  try {
+    const auto parent = std::filesystem::path(a.out).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    kc::write_calibration(a.out, file);
+  } catch (const std::exception& e) {
+    throw sim::config::InputError(kCommandLine, "--out", e.what());
+  }
 
   const kc::Provenance& pv = file.provenance;
   std::cout << fmt::format("fitted {} samples from {} tables", pv.samples, pv.sources.size());
-  if (!pv.excluded_files.empty()) std::cout << fmt::format(" ({} excluded)", pv.excluded_files.size());
+  if (!pv.excluded_files.empty())
+    std::cout << fmt::format(" ({} excluded)", pv.excluded_files.size());
   std::cout << "\n";
   std::cout << fmt::format("{:<16} {:<26} {:>8} {:>9} {:>9}\n", "device", "operator", "samples",
                            "median%", "p90%");
@@ -162,23 +169,26 @@ void run_validate(const ValidateArgs& a) {
   }
   const kc::Device device =
       find_device(load_gpus(a.catalogs.empty() ? default_gpu_catalog() : a.catalogs), device_name);
-  const std::string cal_path = a.calibration.empty() ? kc::default_calibration_path() : a.calibration;
+  const std::string cal_path =
+      a.calibration.empty() ? kc::default_calibration_path() : a.calibration;
   const kc::CalibrationFile cal = kc::read_calibration(cal_path);
   const bool own = cal.calibration.devices.contains(device.name);
   const kc::CalibratedRoofline model(cal.calibration);
   const kc::ValidationReport report = kc::validate_vidur(table, device, model);
   if (!a.predictions.empty()) write_predictions(a.predictions, report);
 
-  std::cout << fmt::format("validate {} ({} rows) on {}: fp16 peak {}, bandwidth {}, {} SMs at {}\n",
-                           a.vidur, table.rows.size(), device.name,
-                           sim::format_quantity(device.peak_flops.value(), sim::dims::flop_rate),
-                           sim::format_quantity(device.memory_bandwidth.value(), sim::dims::byte_rate),
-                           device.sm_count ? std::to_string(*device.sm_count) : "unknown",
-                           device.sm_clock ? fmt::format("{:.0f} MHz", device.sm_clock->value() / 1e6) : "unknown");
-  std::cout << fmt::format("calibration {} ({})\n", cal_path,
-                           own ? "the device's own parameters" : "default parameters: no entry for this device");
-  std::cout << fmt::format("{:<26} {:>7} {:>9} {:>9} {:>9}\n", "operator", "rows", "median%", "mean%",
-                           "p90%");
+  std::cout << fmt::format(
+      "validate {} ({} rows) on {}: fp16 peak {}, bandwidth {}, {} SMs at {}\n", a.vidur,
+      table.rows.size(), device.name,
+      sim::format_quantity(device.peak_flops.value(), sim::dims::flop_rate),
+      sim::format_quantity(device.memory_bandwidth.value(), sim::dims::byte_rate),
+      device.sm_count ? std::to_string(*device.sm_count) : "unknown",
+      device.sm_clock ? fmt::format("{:.0f} MHz", device.sm_clock->value() / 1e6) : "unknown");
+  std::cout << fmt::format(
+      "calibration {} ({})\n", cal_path,
+      own ? "the device's own parameters" : "default parameters: no entry for this device");
+  std::cout << fmt::format("{:<26} {:>7} {:>9} {:>9} {:>9}\n", "operator", "rows", "median%",
+                           "mean%", "p90%");
   for (const kc::OperatorErrors& o : report.operators) {
     std::cout << fmt::format("{:<26} {:>7} {:>9.2f} {:>9.2f} {:>9.2f}\n", kc::to_string(o.op),
                              o.errors.count, o.errors.median, o.errors.mean, o.errors.p90);
@@ -221,11 +231,13 @@ void add_kernels_cost_commands(CLI::App& kernels) {
                        ".../compute/h100/... -> h100-sxm)");
   validate->add_option("--calibration", val_args->calibration,
                        "calibration YAML (default: kernels/calibration/gpu_vidur.yaml)");
-  validate->add_option("--catalog", val_args->catalogs,
-                       "GPU catalog YAML file(s) (default: the shipped gpus.yaml)")
+  validate
+      ->add_option("--catalog", val_args->catalogs,
+                   "GPU catalog YAML file(s) (default: the shipped gpus.yaml)")
       ->allow_extra_args(false);
-  validate->add_option("--predictions", val_args->predictions,
-                       "also write every (row, operator) with its measured and predicted time as CSV");
+  validate->add_option(
+      "--predictions", val_args->predictions,
+      "also write every (row, operator) with its measured and predicted time as CSV");
   validate->callback([val_args] { run_validate(*val_args); });
 }
 
