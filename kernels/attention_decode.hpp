@@ -6,10 +6,13 @@
 // ("Flash-Decoding", Dao, Haziza, Massa & Sizov 2023, crfm.stanford.edu/2023/10/12/
 // flashdecoding.html): the cached tokens are cut into chunks of decode_chunk tokens; each
 // (kv head, chunk) is a work item computing, for the group of query heads sharing that kv
-// head, a partial (max, sum, unnormalized output) — one small GEMM per chunk instead of one
-// GEMV per query head; the partials are merged in chunk order. Chunks depend only on n_k, so
-// results are bit-identical for any thread count, and a single sequence with few kv heads
-// still spreads over all cores.
+// head, a partial (max, sum, unnormalized output) in one fused pass over the chunk's K and V
+// rows: per block of 16 tokens, the group's scores (each K row loaded once for all the group's
+// heads), an online-softmax update (Milakov & Gimelshein 2018), and the weighted V rows added to
+// the group's accumulators — no per-item allocation or packing. Groups larger than 16 query
+// heads (MLA's absorbed MQA) are compute-bound and use one small GEMM per chunk instead. The
+// partials are merged in chunk order. Chunks depend only on n_k, so results are bit-identical
+// for any thread count, and a single sequence with few kv heads still spreads over all cores.
 //
 // Layouts as in attention.hpp; q is [1, n_heads·head_dim_qk], the result [1, n_heads·head_dim_v].
 
@@ -23,8 +26,8 @@ inline constexpr Eigen::Index decode_chunk = 256;
 Mat attention_decode(const const_mat_ref& q, const const_mat_ref& k, const const_mat_ref& v,
                      const attention_shape& shape);
 
-// Over a cache of any storage: FP32 storage is read in place; BF16/FP8 chunks are dequantized
-// into a per-item FP32 buffer right before use.
+// Over a cache of any storage: FP32 storage is read in place; BF16/FP8 rows are dequantized
+// (kv_cache::key_row / value_row, inlined) into a small per-thread buffer as they are reached.
 Mat attention_decode(const const_mat_ref& q, const kv_cache& cache, const attention_shape& shape);
 
 // Causal prefill of the last q.rows() cached tokens (attention.hpp semantics) against the

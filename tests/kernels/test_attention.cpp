@@ -2,13 +2,16 @@
 // and MQA, and attention over quantized KV caches.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
 #include "kernel_test_util.hpp"
 #include "kernels/attention.hpp"
 #include "kernels/attention_decode.hpp"
+#include "kernels/fp8_e4m3.hpp"
 #include "kernels/kv_cache.hpp"
 
 namespace kernels {
@@ -171,6 +174,42 @@ TEST(kv_cache, fp32_views_return_what_was_appended_and_capacity_is_enforced) {
   EXPECT_NO_THROW(attention_decode(q, fp8, attention_shape{4, 2, 4, 3, 0.5f}));
   EXPECT_THROW(attention_decode(q, fp8, attention_shape{3, 2, 4, 3, 0.5f}), std::invalid_argument);
   EXPECT_EQ(fp8.bytes_per_token(), 2 * (4 + 3) + 2 * 2 * 4);
+}
+
+
+// The decode kernel reads cache rows through key_row / value_row (inlined dequantization); they
+// must give exactly what read_keys / read_values give, for every FP8 code and for BF16.
+TEST(attention_decode, cache_rows_match_read_for_every_code) {
+  // One token whose single head holds every finite E4M3 value (amax 448 → scale 1, so each value
+  // encodes to its own code) and NaN (→ 0x7F): element c holds code 7c mod 256, so the first 256
+  // elements cover every code and the last 15 (a row length not a multiple of 16) a mix.
+  const int dim = 271;
+  Mat k(1, dim);
+  for (int c = 0; c < dim; ++c) {
+    const int code = (7 * c) % 256;
+    k(0, c) = (code & 0x7F) == 0x7F ? std::numeric_limits<float>::quiet_NaN()
+                                    : fp8_e4m3_decode(static_cast<std::uint8_t>(code));
+  }
+  const Mat v = k.array() * 0.5f;
+  for (const auto storage : {kv_storage::fp32, kv_storage::bf16, kv_storage::fp8_e4m3}) {
+    kv_cache cache(1, dim, dim, 1, storage);
+    cache.append(k, v);
+    Mat want_k(1, dim);
+    Mat want_v(1, dim);
+    cache.read_keys(0, 0, 1, want_k);
+    cache.read_values(0, 0, 1, want_v);
+    std::vector<float> buf(dim);
+    const float* got_k = cache.key_row(0, 0, buf.data());
+    for (int c = 0; c < dim; ++c) {
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(got_k[c]), std::bit_cast<std::uint32_t>(want_k(0, c)))
+          << "key element " << c;
+    }
+    const float* got_v = cache.value_row(0, 0, buf.data());
+    for (int c = 0; c < dim; ++c) {
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(got_v[c]), std::bit_cast<std::uint32_t>(want_v(0, c)))
+          << "value element " << c;
+    }
+  }
 }
 
 }  // namespace
