@@ -21,4 +21,17 @@ void parallel_for(std::int64_t n_items, Body&& body) {
   for (std::int64_t i = 0; i < n_items; ++i) body(i);
 }
 
+// Sets the OpenMP thread count for a scope and restores the previous one (for harnesses
+// that run kernels at several thread counts).
+class thread_scope {
+ public:
+  explicit thread_scope(int threads) : before_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  ~thread_scope() { omp_set_num_threads(before_); }
+  thread_scope(const thread_scope&) = delete;
+  thread_scope& operator=(const thread_scope&) = delete;
+
+ private:
+  int before_;
+};
+
 }  // namespace kernels

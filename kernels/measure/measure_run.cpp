@@ -6,22 +6,12 @@
 
 #include <omp.h>
 
+#include "kernels/parallel.hpp"
+
 namespace kernels::measure {
 namespace {
 
-// Sets the OpenMP thread count for a scope and restores the previous one.
-class thread_scope {
- public:
-  explicit thread_scope(int threads) : before_(omp_get_max_threads()) {
-    omp_set_num_threads(threads);
-  }
-  ~thread_scope() { omp_set_num_threads(before_); }
-  thread_scope(const thread_scope&) = delete;
-  thread_scope& operator=(const thread_scope&) = delete;
-
- private:
-  int before_;
-};
+using kernels::thread_scope;
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;

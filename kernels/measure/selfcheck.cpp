@@ -11,6 +11,8 @@
 
 #include <omp.h>
 
+#include "kernels/parallel.hpp"
+
 #include "kernels/attention_decode.hpp"
 #include "kernels/embedding.hpp"
 #include "kernels/ffn.hpp"
@@ -27,18 +29,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-class thread_scope {
- public:
-  explicit thread_scope(int threads) : before_(omp_get_max_threads()) {
-    omp_set_num_threads(threads);
-  }
-  ~thread_scope() { omp_set_num_threads(before_); }
-  thread_scope(const thread_scope&) = delete;
-  thread_scope& operator=(const thread_scope&) = delete;
-
- private:
-  int before_;
-};
+using kernels::thread_scope;
 
 struct planned_call {
   std::string name;

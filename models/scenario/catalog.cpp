@@ -149,4 +149,24 @@ Catalog read_catalog(const sim::config::Node& root, sim::config::Diagnostics& di
   return c;
 }
 
+Catalog load_catalog_files(const std::vector<std::string>& files) {
+  sim::config::Diagnostics diags;
+  Catalog all;
+  for (const std::string& f : files) {
+    const sim::config::Node root = sim::config::load_file(f, diags);
+    if (!diags.empty()) continue;
+    Reader top(&root, "", diags);
+    (void)top.node("llms", Need::optional);
+    (void)top.node("gpus", Need::optional);
+    top.finish();
+    Catalog c = read_catalog(root, diags);
+    all.llms.merge(c.llms);
+    all.gpus.merge(c.gpus);
+    all.llm_locations.merge(c.llm_locations);
+    all.gpu_locations.merge(c.gpu_locations);
+  }
+  if (!diags.empty()) throw sim::config::InputError(diags);
+  return all;
+}
+
 }  // namespace models

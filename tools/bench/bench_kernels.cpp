@@ -20,6 +20,8 @@
 
 #include <omp.h>
 
+#include "kernels/parallel.hpp"
+
 #include "kernels/attention_decode.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/kv_cache.hpp"
@@ -35,18 +37,7 @@ using kernels::Mat;
 
 constexpr std::uint64_t seed = 1;
 
-class thread_scope {
- public:
-  explicit thread_scope(int threads) : before_(omp_get_max_threads()) {
-    omp_set_num_threads(threads);
-  }
-  ~thread_scope() { omp_set_num_threads(before_); }
-  thread_scope(const thread_scope&) = delete;
-  thread_scope& operator=(const thread_scope&) = delete;
-
- private:
-  int before_;
-};
+using kernels::thread_scope;
 
 void BM_FmaPeak(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(0));

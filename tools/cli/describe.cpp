@@ -14,25 +14,6 @@ using models::DType;
 
 namespace {
 
-models::Catalog load_catalogs(const std::vector<std::string>& files) {
-  sim::config::Diagnostics diags;
-  sim::config::Node merged = sim::config::Node::make_mapping({});
-  models::Catalog all;
-  for (const std::string& f : files) {
-    sim::config::Node root = sim::config::load_file(f, diags);
-    if (!diags.empty()) continue;
-    sim::config::Reader top(&root, "", diags);
-    (void)top.node("llms", sim::config::Need::optional);
-    (void)top.node("gpus", sim::config::Need::optional);
-    top.finish();
-    models::Catalog c = models::read_catalog(root, diags);
-    all.llms.merge(c.llms);
-    all.gpus.merge(c.gpus);
-  }
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return all;
-}
-
 template <class Map>
 const typename Map::mapped_type& find_or_throw(const Map& map, const std::string& name, const char* what) {
   auto it = map.find(name);
@@ -126,7 +107,7 @@ void describe_gpu(std::ostream& out, const models::GpuSpec& g) {
 
 void describe(std::ostream& out, const std::string& what, const std::string& name,
               const std::vector<std::string>& catalog_files, const std::string& dtype) {
-  const models::Catalog c = load_catalogs(catalog_files);
+  const models::Catalog c = models::load_catalog_files(catalog_files);
   if (what == "model") {
     const auto kv = models::parse_dtype(dtype);
     if (!kv) throw sim::config::InputError({"<command line>", 1, 1}, "", "--dtype must be one of: fp32, bf16, fp16, fp8, fp4 (got \"" + dtype + "\")");

@@ -32,20 +32,7 @@ std::vector<std::string> default_gpu_catalog() {
 }
 
 std::map<std::string, models::GpuSpec> load_gpus(const std::vector<std::string>& files) {
-  sim::config::Diagnostics diags;
-  std::map<std::string, models::GpuSpec> gpus;
-  for (const std::string& f : files) {
-    const sim::config::Node root = sim::config::load_file(f, diags);
-    if (!diags.empty()) continue;
-    sim::config::Reader top(&root, "", diags);
-    (void)top.node("llms", sim::config::Need::optional);
-    (void)top.node("gpus", sim::config::Need::optional);
-    top.finish();
-    models::Catalog c = models::read_catalog(root, diags);
-    gpus.merge(c.gpus);
-  }
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return gpus;
+  return models::load_catalog_files(files).gpus;
 }
 
 // Vidur profiled in fp16 (vidur/profiling/mlp/mlp_wrapper.py), so the device's fp16 peak.

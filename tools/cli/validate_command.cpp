@@ -32,19 +32,6 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-models::Catalog load_catalog(const std::string& dir) {
-  sim::config::Diagnostics diags;
-  models::Catalog all;
-  for (const char* f : {"llms.yaml", "gpus.yaml"}) {
-    const sim::config::Node root = sim::config::load_file((std::filesystem::path(dir) / f).string(), diags);
-    models::Catalog c = models::read_catalog(root, diags);
-    all.llms.merge(c.llms);
-    all.gpus.merge(c.gpus);
-  }
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return all;
-}
-
 struct Options {
   std::string csv;
   std::string hardware;
@@ -70,7 +57,8 @@ void validate_splitwise(const Options& o) {
     throw sim::config::InputError({"--hardware", 1, 1}, "", "unknown hardware \"" + o.hardware +
                                                                "\" (known: a100-80gb, h100-80gb)");
   }
-  const models::Catalog catalog = load_catalog(o.catalog_dir);
+  const models::Catalog catalog = models::load_catalog_files(
+      {(std::filesystem::path(o.catalog_dir) / "llms.yaml").string(), (std::filesystem::path(o.catalog_dir) / "gpus.yaml").string()});
   models::CostModelSpec cost;
   cost.kind = o.cost_model == "roofline" ? models::CostModelKind::roofline : models::CostModelKind::calibrated;
   cost.calibration = o.calibration;
