@@ -119,8 +119,8 @@ inline void value_tiles(float* o, Eigen::Index dv, const score_block& p, const f
 #endif
 
 // p[i][j] = q_i · k_j for the group's heads i < group and the block's tokens j < nb.
-inline void block_scores(const float* q, Eigen::Index group, Eigen::Index dk,
-                         const float* const* k, Eigen::Index nb, score_block& p) {
+inline void block_scores(const float* q, Eigen::Index group, Eigen::Index dk, const float* const* k,
+                         Eigen::Index nb, score_block& p) {
 #ifdef __AVX512F__
   if (dk % 16 == 0) {
     Eigen::Index i = 0;

@@ -114,15 +114,16 @@ class kv_cache {
         // The same decode 16 codes at a time.
         const __m512 scale16 = _mm512_set1_ps(scale);
         for (; c + 16 <= dim; c += 16) {
-          const __m512i code = _mm512_cvtepu8_epi32(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + c)));
+          const __m512i code =
+              _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + c)));
           const __m512i em = _mm512_and_si512(code, _mm512_set1_epi32(0x7F));
-          const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(code, _mm512_set1_epi32(0x80)), 24);
+          const __m512i sign =
+              _mm512_slli_epi32(_mm512_and_si512(code, _mm512_set1_epi32(0x80)), 24);
           const __m512i normal =
               _mm512_add_epi32(_mm512_slli_epi32(em, 20), _mm512_set1_epi32(120 << 23));
-          const __m512 subnormal = _mm512_mul_ps(
-              _mm512_cvtepi32_ps(_mm512_and_si512(em, _mm512_set1_epi32(7))),
-              _mm512_set1_ps(0.001953125f));
+          const __m512 subnormal =
+              _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_and_si512(em, _mm512_set1_epi32(7))),
+                            _mm512_set1_ps(0.001953125f));
           const __mmask16 is_sub = _mm512_cmplt_epi32_mask(em, _mm512_set1_epi32(8));
           const __mmask16 is_nan = _mm512_cmpeq_epi32_mask(em, _mm512_set1_epi32(0x7F));
           __m512i magnitude =

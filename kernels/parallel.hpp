@@ -25,7 +25,9 @@ void parallel_for(std::int64_t n_items, Body&& body) {
 // that run kernels at several thread counts).
 class thread_scope {
  public:
-  explicit thread_scope(int threads) : before_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  explicit thread_scope(int threads) : before_(omp_get_max_threads()) {
+    omp_set_num_threads(threads);
+  }
   ~thread_scope() { omp_set_num_threads(before_); }
   thread_scope(const thread_scope&) = delete;
   thread_scope& operator=(const thread_scope&) = delete;

@@ -82,11 +82,11 @@ class Node {
   bool is_sequence() const { return kind_ == Kind::sequence; }
   bool is_null() const { return kind_ == Kind::null; }
   const Location& location() const { return where_; }
-  const std::string& scalar() const { return scalar_; }      // scalars only
-  const std::vector<Node>& items() const { return items_; }   // sequences only
+  const std::string& scalar() const { return scalar_; }           // scalars only
+  const std::vector<Node>& items() const { return items_; }       // sequences only
   const std::vector<Entry>& entries() const { return entries_; }  // mappings, file order
-  const Node* find(std::string_view key) const;               // mappings; nullptr if absent
-  Node* find(std::string_view key);                           // same, for building (--set)
+  const Node* find(std::string_view key) const;                   // mappings; nullptr if absent
+  Node* find(std::string_view key);                               // same, for building (--set)
   // Where a mapping key itself stands (for "unknown key" messages).
   const Location* key_location(std::string_view key) const;
 

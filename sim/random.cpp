@@ -8,7 +8,9 @@ namespace sim {
 
 namespace {
 __extension__ using u128 = unsigned __int128;  // GCC/Clang extension, for Lemire's method
-constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+constexpr std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 RngStream::RngStream(std::uint64_t master_seed, std::string_view scenario_id,
@@ -68,6 +70,8 @@ double RngStream::normal(double mean, double stddev) {
   return mean + stddev * r * std::cos(theta);
 }
 
-double RngStream::lognormal(double mu, double sigma) { return std::exp(normal(mu, sigma)); }
+double RngStream::lognormal(double mu, double sigma) {
+  return std::exp(normal(mu, sigma));
+}
 
 }  // namespace sim

@@ -28,7 +28,8 @@ class Duration {
   // is below 0.5 ns. Out-of-range or NaN input is a programming error.
   static Duration from_seconds(Seconds s) {
     const double ns = std::round(s.value() * 1e9);
-    if (!(std::fabs(ns) < 9.2e18)) throw std::overflow_error("Duration::from_seconds: out of range");
+    if (!(std::fabs(ns) < 9.2e18))
+      throw std::overflow_error("Duration::from_seconds: out of range");
     return Duration(static_cast<std::int64_t>(ns));
   }
   static constexpr Duration max() { return Duration(std::numeric_limits<std::int64_t>::max()); }
@@ -40,7 +41,10 @@ class Duration {
   friend constexpr Duration operator-(Duration a, Duration b) { return Duration(a.ns_ - b.ns_); }
   friend constexpr Duration operator*(Duration a, std::int64_t k) { return Duration(a.ns_ * k); }
   friend constexpr auto operator<=>(Duration, Duration) = default;
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
 
  private:
   constexpr explicit Duration(std::int64_t ns) : ns_(ns) {}
@@ -51,14 +55,22 @@ class SimTime {
  public:
   constexpr SimTime() = default;
   static constexpr SimTime zero() { return SimTime(); }
-  static constexpr SimTime from_ns(std::int64_t ns) { SimTime t; t.ns_ = ns; return t; }
+  static constexpr SimTime from_ns(std::int64_t ns) {
+    SimTime t;
+    t.ns_ = ns;
+    return t;
+  }
   static constexpr SimTime max() { return from_ns(std::numeric_limits<std::int64_t>::max()); }
 
   constexpr std::int64_t ns() const { return ns_; }
   constexpr double seconds() const { return static_cast<double>(ns_) * 1e-9; }
 
-  friend constexpr SimTime operator+(SimTime t, Duration d) { return from_ns(t.ns_ + d.count_ns()); }
-  friend constexpr SimTime operator-(SimTime t, Duration d) { return from_ns(t.ns_ - d.count_ns()); }
+  friend constexpr SimTime operator+(SimTime t, Duration d) {
+    return from_ns(t.ns_ + d.count_ns());
+  }
+  friend constexpr SimTime operator-(SimTime t, Duration d) {
+    return from_ns(t.ns_ - d.count_ns());
+  }
   friend constexpr Duration operator-(SimTime a, SimTime b) { return Duration::ns(a.ns_ - b.ns_); }
   friend constexpr auto operator<=>(SimTime, SimTime) = default;
 

@@ -84,13 +84,29 @@ class Quantity {
   constexpr double value() const { return value_; }
 
   constexpr Quantity operator-() const { return Quantity(-value_); }
-  constexpr Quantity& operator+=(Quantity o) { value_ += o.value_; return *this; }
-  constexpr Quantity& operator-=(Quantity o) { value_ -= o.value_; return *this; }
-  constexpr Quantity& operator*=(double k) { value_ *= k; return *this; }
-  constexpr Quantity& operator/=(double k) { value_ /= k; return *this; }
+  constexpr Quantity& operator+=(Quantity o) {
+    value_ += o.value_;
+    return *this;
+  }
+  constexpr Quantity& operator-=(Quantity o) {
+    value_ -= o.value_;
+    return *this;
+  }
+  constexpr Quantity& operator*=(double k) {
+    value_ *= k;
+    return *this;
+  }
+  constexpr Quantity& operator/=(double k) {
+    value_ /= k;
+    return *this;
+  }
 
-  friend constexpr Quantity operator+(Quantity a, Quantity b) { return Quantity(a.value_ + b.value_); }
-  friend constexpr Quantity operator-(Quantity a, Quantity b) { return Quantity(a.value_ - b.value_); }
+  friend constexpr Quantity operator+(Quantity a, Quantity b) {
+    return Quantity(a.value_ + b.value_);
+  }
+  friend constexpr Quantity operator-(Quantity a, Quantity b) {
+    return Quantity(a.value_ - b.value_);
+  }
   friend constexpr Quantity operator*(Quantity a, double k) { return Quantity(a.value_ * k); }
   friend constexpr Quantity operator*(double k, Quantity a) { return Quantity(a.value_ * k); }
   friend constexpr Quantity operator/(Quantity a, double k) { return Quantity(a.value_ / k); }
@@ -146,22 +162,44 @@ using Kilograms = Quantity<dims::mass>;
 using KilogramsPerSecond = Quantity<dims::mass_flow>;
 
 namespace literals {
-constexpr Seconds operator""_s(long double v) { return Seconds(static_cast<double>(v)); }
-constexpr Seconds operator""_s(unsigned long long v) { return Seconds(static_cast<double>(v)); }
-constexpr Seconds operator""_ms(long double v) { return Seconds(static_cast<double>(v) * 1e-3); }
-constexpr Seconds operator""_ms(unsigned long long v) { return Seconds(static_cast<double>(v) * 1e-3); }
-constexpr Watts operator""_W(long double v) { return Watts(static_cast<double>(v)); }
-constexpr Watts operator""_W(unsigned long long v) { return Watts(static_cast<double>(v)); }
-constexpr Watts operator""_kW(unsigned long long v) { return Watts(static_cast<double>(v) * 1e3); }
-constexpr Bytes operator""_B(unsigned long long v) { return Bytes(static_cast<double>(v)); }
-constexpr Bytes operator""_GB(unsigned long long v) { return Bytes(static_cast<double>(v) * 1e9); }
+constexpr Seconds operator""_s(long double v) {
+  return Seconds(static_cast<double>(v));
+}
+constexpr Seconds operator""_s(unsigned long long v) {
+  return Seconds(static_cast<double>(v));
+}
+constexpr Seconds operator""_ms(long double v) {
+  return Seconds(static_cast<double>(v) * 1e-3);
+}
+constexpr Seconds operator""_ms(unsigned long long v) {
+  return Seconds(static_cast<double>(v) * 1e-3);
+}
+constexpr Watts operator""_W(long double v) {
+  return Watts(static_cast<double>(v));
+}
+constexpr Watts operator""_W(unsigned long long v) {
+  return Watts(static_cast<double>(v));
+}
+constexpr Watts operator""_kW(unsigned long long v) {
+  return Watts(static_cast<double>(v) * 1e3);
+}
+constexpr Bytes operator""_B(unsigned long long v) {
+  return Bytes(static_cast<double>(v));
+}
+constexpr Bytes operator""_GB(unsigned long long v) {
+  return Bytes(static_cast<double>(v) * 1e9);
+}
 constexpr Bytes operator""_GiB(unsigned long long v) {
   return Bytes(static_cast<double>(v) * 1073741824.0);
 }
 }  // namespace literals
 
 // Absolute temperatures in degrees Celsius, for reading and printing only.
-constexpr Kelvin from_celsius(double c) { return Kelvin(c + 273.15); }
-constexpr double to_celsius(Kelvin k) { return k.value() - 273.15; }
+constexpr Kelvin from_celsius(double c) {
+  return Kelvin(c + 273.15);
+}
+constexpr double to_celsius(Kelvin k) {
+  return k.value() - 273.15;
+}
 
 }  // namespace sim

@@ -15,16 +15,20 @@ constexpr double kSlack = 1e-9;
 
 const char* to_string(Aggregation a) {
   switch (a) {
-    case Aggregation::level: return "level";
-    case Aggregation::rate: return "rate";
-    case Aggregation::sample: return "sample";
+    case Aggregation::level:
+      return "level";
+    case Aggregation::rate:
+      return "rate";
+    case Aggregation::sample:
+      return "sample";
   }
   return "?";
 }
 
 WallMonitor::WallMonitor(WallOptions options, SimTime start)
     : options_(options), start_(start), end_(start) {
-  if (options_.window <= Duration::ns(0)) throw std::invalid_argument("WallMonitor: window must be > 0");
+  if (options_.window <= Duration::ns(0))
+    throw std::invalid_argument("WallMonitor: window must be > 0");
   if (!(options_.threshold > 0)) throw std::invalid_argument("WallMonitor: threshold must be > 0");
 }
 
@@ -81,7 +85,8 @@ void WallMonitor::close_bin(State& s, SimTime bin_end, double covered_s) {
   }
   if (s.result.aggregation == Aggregation::rate && covered_s > 0) {
     s.result.peak_utilization = std::max(s.result.peak_utilization, util);
-    if (!s.result.first_hit && util >= options_.threshold * (1 - kSlack)) s.result.first_hit = bin_end;
+    if (!s.result.first_hit && util >= options_.threshold * (1 - kSlack))
+      s.result.first_hit = bin_end;
   }
   s.result.series_time_s.push_back(bin_end.seconds());
   s.result.series_utilization.push_back(util);
@@ -89,7 +94,8 @@ void WallMonitor::close_bin(State& s, SimTime bin_end, double covered_s) {
 }
 
 void WallMonitor::advance(State& s, SimTime now) {
-  if (now < s.last) throw std::logic_error("WallMonitor: load of " + s.result.name + " went back in time");
+  if (now < s.last)
+    throw std::logic_error("WallMonitor: load of " + s.result.name + " went back in time");
   const std::int64_t w = options_.window.count_ns();
   while (true) {
     const SimTime bin_end = start_ + Duration::ns((s.bin + 1) * w);
@@ -158,7 +164,8 @@ void WallMonitor::finish(SimTime end) {
     if (s.result.aggregation == Aggregation::sample) {
       // Too few observations to have judged on the way: judge the whole run, at its end.
       if (s.samples > 0 && s.samples < min_samples(s)) judge_sample(s, end);
-      s.result.mean_utilization = s.samples > 0 ? s.sample_sum / static_cast<double>(s.samples) / s.result.limit : 0;
+      s.result.mean_utilization =
+          s.samples > 0 ? s.sample_sum / static_cast<double>(s.samples) / s.result.limit : 0;
     } else {
       s.result.mean_utilization = span > 0 ? s.total_integral / span / s.result.limit : 0;
     }

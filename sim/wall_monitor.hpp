@@ -42,8 +42,8 @@ struct ResourceId {
 };
 
 struct WallOptions {
-  double threshold = 1.0;               // utilization that counts as hitting the wall
-  Duration window = Duration::s(1);     // averaging window of rate resources and series bins
+  double threshold = 1.0;            // utilization that counts as hitting the wall
+  Duration window = Duration::s(1);  // averaging window of rate resources and series bins
 };
 
 struct WallResult {
@@ -55,7 +55,7 @@ struct WallResult {
   double peak_utilization = 0;
   double mean_utilization = 0;
   std::optional<SimTime> first_hit;
-  int rank = 0;  // 1 = the first wall
+  int rank = 0;         // 1 = the first wall
   double quantile = 1;  // sample resources: the quantile judged
   // Utilization per window (level: time-mean; rate: window mean; sample: the running quantile
   // at the window's end, NaN before the first sample). time_s is each window's end.

@@ -11,22 +11,32 @@ enum class DType { fp32, bf16, fp16, fp8, fp4 };
 
 constexpr double bytes_per_element(DType t) {
   switch (t) {
-    case DType::fp32: return 4;
-    case DType::bf16: return 2;
-    case DType::fp16: return 2;
-    case DType::fp8: return 1;
-    case DType::fp4: return 0.5;
+    case DType::fp32:
+      return 4;
+    case DType::bf16:
+      return 2;
+    case DType::fp16:
+      return 2;
+    case DType::fp8:
+      return 1;
+    case DType::fp4:
+      return 0.5;
   }
   return 0;
 }
 
 constexpr std::string_view to_string(DType t) {
   switch (t) {
-    case DType::fp32: return "fp32";
-    case DType::bf16: return "bf16";
-    case DType::fp16: return "fp16";
-    case DType::fp8: return "fp8";
-    case DType::fp4: return "fp4";
+    case DType::fp32:
+      return "fp32";
+    case DType::bf16:
+      return "bf16";
+    case DType::fp16:
+      return "fp16";
+    case DType::fp8:
+      return "fp8";
+    case DType::fp4:
+      return "fp4";
   }
   return "?";
 }

@@ -32,8 +32,8 @@ struct HbmBudget {
   }
 };
 
-inline HbmBudget hbm_budget(const LlmSpec& llm, const GpuSpec& gpu, DType weights, DType kv_cache, int tp,
-                            double reserve_fraction) {
+inline HbmBudget hbm_budget(const LlmSpec& llm, const GpuSpec& gpu, DType weights, DType kv_cache,
+                            int tp, double reserve_fraction) {
   HbmBudget b;
   b.capacity = gpu.hbm_capacity;
   b.weights = sim::Bytes(count_params(llm).total() * bytes_per_element(weights) / tp);

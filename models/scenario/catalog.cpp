@@ -15,7 +15,8 @@ constexpr std::array<std::string_view, 3> kPos{"rope", "learned", "alibi"};
 constexpr std::array<std::string_view, 2> kFfn{"swiglu", "gelu"};
 
 int read_int(Reader& r, std::string_view key, Need need, std::int64_t lo, int fallback = 0) {
-  auto v = r.integer(key, need, Bounds::between(static_cast<double>(lo), static_cast<double>(kMaxDim)));
+  auto v =
+      r.integer(key, need, Bounds::between(static_cast<double>(lo), static_cast<double>(kMaxDim)));
   return v ? static_cast<int>(*v) : fallback;
 }
 }  // namespace
@@ -32,7 +33,8 @@ LlmSpec read_llm(Reader& r, const std::string& name) {
   m.max_context = read_int(r, "max_context", Need::required, 1);
   m.tied_embeddings = r.boolean("tied_embeddings", Need::optional).value_or(false);
 
-  m.ffn = r.choice("ffn", kFfn, Need::optional).value_or("swiglu") == "gelu" ? FfnKind::gelu : FfnKind::swiglu;
+  m.ffn = r.choice("ffn", kFfn, Need::optional).value_or("swiglu") == "gelu" ? FfnKind::gelu
+                                                                             : FfnKind::swiglu;
   const std::string position = r.choice("position", kPos, Need::optional).value_or("rope");
   m.position = position == "learned" ? PositionKind::learned
                : position == "alibi" ? PositionKind::alibi
@@ -67,11 +69,13 @@ LlmSpec read_llm(Reader& r, const std::string& name) {
     moe.expert_ffn_hidden = read_int(e, "expert_ffn_hidden", Need::required, 1);
     moe.dense_layers = read_int(e, "dense_layers", Need::optional, 0);
     if (moe.active_experts > moe.routed_experts && moe.routed_experts > 0) {
-      e.diagnostics().add(e.node("active_experts", Need::optional)->location(), e.path_of("active_experts"),
+      e.diagnostics().add(e.node("active_experts", Need::optional)->location(),
+                          e.path_of("active_experts"),
                           "must be <= routed_experts (" + std::to_string(moe.routed_experts) + ")");
     }
     if (moe.dense_layers >= m.layers && m.layers > 0) {
-      e.diagnostics().add(e.node("dense_layers", Need::optional)->location(), e.path_of("dense_layers"),
+      e.diagnostics().add(e.node("dense_layers", Need::optional)->location(),
+                          e.path_of("dense_layers"),
                           "must be < layers (" + std::to_string(m.layers) + ")");
     }
     e.finish();
@@ -99,23 +103,30 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
       }
     }
     if (!any && present) {
-      p.diagnostics().add(p.location(), p.path(), "needs at least one of fp32, bf16, fp16, fp8, fp4");
+      p.diagnostics().add(p.location(), p.path(),
+                          "needs at least one of fp32, bf16, fp16, fp8, fp4");
     }
     p.finish();
   }
-  g.hbm_capacity = r.quantity<sim::dims::bytes>("hbm_capacity", Need::required, Bounds::positive()).value_or(sim::Bytes(1));
-  g.hbm_bandwidth = r.quantity<sim::dims::byte_rate>("hbm_bandwidth", Need::required, Bounds::positive())
-                        .value_or(sim::BytesPerSecond(1));
-  g.tdp = r.quantity<sim::dims::power>("tdp", Need::required, Bounds::positive()).value_or(sim::Watts(1));
+  g.hbm_capacity = r.quantity<sim::dims::bytes>("hbm_capacity", Need::required, Bounds::positive())
+                       .value_or(sim::Bytes(1));
+  g.hbm_bandwidth =
+      r.quantity<sim::dims::byte_rate>("hbm_bandwidth", Need::required, Bounds::positive())
+          .value_or(sim::BytesPerSecond(1));
+  g.tdp = r.quantity<sim::dims::power>("tdp", Need::required, Bounds::positive())
+              .value_or(sim::Watts(1));
   g.idle_power = r.quantity<sim::dims::power>("idle_power", Need::optional, Bounds::positive());
   {
     Reader s = r.section("scale_up", Need::required);
-    g.scale_up_bandwidth = s.quantity<sim::dims::byte_rate>("bandwidth", Need::required, Bounds::positive())
-                               .value_or(sim::BytesPerSecond(1));
+    g.scale_up_bandwidth =
+        s.quantity<sim::dims::byte_rate>("bandwidth", Need::required, Bounds::positive())
+            .value_or(sim::BytesPerSecond(1));
     g.scale_up_step_latency =
-        s.quantity<sim::dims::time>("step_latency", Need::required, Bounds::non_negative()).value_or(sim::Seconds(0));
-    g.scale_up_efficiency = s.quantity("efficiency", sim::dims::none, Need::required,
-                                       Bounds{0.0, false, 1.0, true}).value_or(1.0);
+        s.quantity<sim::dims::time>("step_latency", Need::required, Bounds::non_negative())
+            .value_or(sim::Seconds(0));
+    g.scale_up_efficiency =
+        s.quantity("efficiency", sim::dims::none, Need::required, Bounds{0.0, false, 1.0, true})
+            .value_or(1.0);
     s.finish();
   }
   r.finish();

@@ -22,7 +22,8 @@ using sim::config::Reader;
 
 namespace {
 
-constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "lognormal", "empirical"};
+constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "lognormal",
+                                                       "empirical"};
 constexpr std::array<std::string_view, 2> kProcesses{"poisson", "trace"};
 constexpr std::array<std::string_view, 1> kWorkloadKinds{"serving"};
 constexpr std::array<std::string_view, 2> kRouters{"least_loaded", "round_robin"};
@@ -44,7 +45,8 @@ void add_file_errors(Diagnostics& diags, const Location& where, const std::strin
 LengthDistribution read_lengths(Reader& parent, std::string_view key) {
   LengthDistribution d;
   Reader r = parent.section(key, Need::required);
-  const std::string kind = r.choice("distribution", kLengthKinds, Need::required).value_or("constant");
+  const std::string kind =
+      r.choice("distribution", kLengthKinds, Need::required).value_or("constant");
   const Bounds tokens = Bounds::between(1, 1e7);
   if (kind == "constant") {
     d.kind = LengthDistribution::Kind::constant;
@@ -52,11 +54,14 @@ LengthDistribution read_lengths(Reader& parent, std::string_view key) {
     d.min = 1;
     d.max = static_cast<std::int64_t>(d.value);
   } else {
-    d.min = r.integer("min", kind == "uniform" ? Need::required : Need::optional, tokens).value_or(1);
-    d.max = r.integer("max", kind == "uniform" ? Need::required : Need::optional, tokens).value_or(1 << 20);
+    d.min =
+        r.integer("min", kind == "uniform" ? Need::required : Need::optional, tokens).value_or(1);
+    d.max = r.integer("max", kind == "uniform" ? Need::required : Need::optional, tokens)
+                .value_or(1 << 20);
     if (d.max < d.min) {
-      r.diagnostics().add(r.node("max", Need::optional) ? r.node("max", Need::optional)->location() : r.location(),
-                          r.path_of("max"), "must be >= min (" + std::to_string(d.min) + ")");
+      r.diagnostics().add(
+          r.node("max", Need::optional) ? r.node("max", Need::optional)->location() : r.location(),
+          r.path_of("max"), "must be >= min (" + std::to_string(d.min) + ")");
     }
     if (kind == "uniform") {
       d.kind = LengthDistribution::Kind::uniform;
@@ -87,7 +92,8 @@ ArrivalSpec read_arrivals(Reader& workload) {
   const std::string process = r.choice("process", kProcesses, Need::required).value_or("poisson");
   if (process == "poisson") {
     a.process = ArrivalSpec::Process::poisson;
-    a.rate_per_s = r.quantity("rate", sim::dims::frequency, Need::required, Bounds::positive()).value_or(1);
+    a.rate_per_s =
+        r.quantity("rate", sim::dims::frequency, Need::required, Bounds::positive()).value_or(1);
     a.prompt = read_lengths(r, "prompt_tokens");
     a.output = read_lengths(r, "output_tokens");
   } else {
@@ -121,7 +127,8 @@ const typename Map::mapped_type* lookup(Reader& r, std::string_view key, const M
   if (auto s = sim::config::did_you_mean(*name, names)) {
     msg += " (did you mean \"" + *s + "\"?)";
   } else if (names.empty()) {
-    msg += std::string(" (no ") + what + " catalog is loaded: include scenarios/catalog/" + what + "s.yaml)";
+    msg += std::string(" (no ") + what + " catalog is loaded: include scenarios/catalog/" + what +
+           "s.yaml)";
   }
   r.diagnostics().add(n->location(), r.path_of(key), msg);
   return nullptr;
@@ -133,7 +140,9 @@ std::optional<DType> read_dtype(Reader& r, std::string_view key, DType fallback)
   return parse_dtype(*s);
 }
 
-std::string human_bytes(double b) { return sim::format_quantity(b, sim::dims::bytes, 4); }
+std::string human_bytes(double b) {
+  return sim::format_quantity(b, sim::dims::bytes, 4);
+}
 
 }  // namespace
 
@@ -142,7 +151,8 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
   Node root = sim::config::load_file(path, diags);
   if (!diags.empty()) throw sim::config::InputError(diags);
   int index = 0;
-  for (const std::string& o : options.overrides) sim::config::apply_override(root, o, ++index, diags);
+  for (const std::string& o : options.overrides)
+    sim::config::apply_override(root, o, ++index, diags);
   if (!diags.empty()) throw sim::config::InputError(diags);
 
   ScenarioSpec s;
@@ -154,24 +164,31 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
   (void)top.node("llms", Need::optional);
   (void)top.node("gpus", Need::optional);
   s.name = top.string("name", Need::required).value_or("");
-  s.seed = static_cast<std::uint64_t>(top.integer("seed", Need::optional, Bounds::between(0, 9.2e18)).value_or(0));
+  s.seed = static_cast<std::uint64_t>(
+      top.integer("seed", Need::optional, Bounds::between(0, 9.2e18)).value_or(0));
   if (options.seed) s.seed = *options.seed;
 
   {
     Reader sim_r = top.section("simulation", Need::required);
     const Bounds horizon = Bounds{0.0, false, 100.0 * 365 * 86400, true};
     s.duration = sim::Duration::from_seconds(
-        sim_r.quantity<sim::dims::time>("duration", Need::required, horizon).value_or(sim::Seconds(1)));
+        sim_r.quantity<sim::dims::time>("duration", Need::required, horizon)
+            .value_or(sim::Seconds(1)));
     s.drain = sim::Duration::from_seconds(
-        sim_r.quantity<sim::dims::time>("drain", Need::optional, Bounds{0.0, true, horizon.max, true})
+        sim_r
+            .quantity<sim::dims::time>("drain", Need::optional,
+                                       Bounds{0.0, true, horizon.max, true})
             .value_or(sim::Seconds(0)));
     sim_r.finish();
   }
   {
     Reader w = top.section("walls", Need::optional);
-    s.walls.threshold = w.quantity("threshold", sim::dims::none, Need::optional, Bounds{0.0, false, 10.0, true}).value_or(1.0);
+    s.walls.threshold =
+        w.quantity("threshold", sim::dims::none, Need::optional, Bounds{0.0, false, 10.0, true})
+            .value_or(1.0);
     s.walls.window = sim::Duration::from_seconds(
-        w.quantity<sim::dims::time>("window", Need::optional, Bounds{1e-6, true, 86400.0, true}).value_or(sim::Seconds(1)));
+        w.quantity<sim::dims::time>("window", Need::optional, Bounds{1e-6, true, 86400.0, true})
+            .value_or(sim::Seconds(1)));
     w.finish();
   }
 
@@ -183,9 +200,13 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     llm = lookup(w, "model", catalog.llms, "model", model_name);
     s.arrivals = read_arrivals(w);
     Reader slo = w.section("slo", Need::required);
-    s.slo.ttft = slo.quantity<sim::dims::time>("ttft", Need::required, Bounds::positive()).value_or(sim::Seconds(1));
-    s.slo.tpot = slo.quantity<sim::dims::time>("tpot", Need::required, Bounds::positive()).value_or(sim::Seconds(1));
-    s.slo.percentile = slo.quantity("percentile", sim::dims::none, Need::optional, Bounds{0.0, false, 1.0, true}).value_or(0.99);
+    s.slo.ttft = slo.quantity<sim::dims::time>("ttft", Need::required, Bounds::positive())
+                     .value_or(sim::Seconds(1));
+    s.slo.tpot = slo.quantity<sim::dims::time>("tpot", Need::required, Bounds::positive())
+                     .value_or(sim::Seconds(1));
+    s.slo.percentile =
+        slo.quantity("percentile", sim::dims::none, Need::optional, Bounds{0.0, false, 1.0, true})
+            .value_or(0.99);
     slo.finish();
     w.finish();
   }
@@ -196,15 +217,21 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     Reader sv = top.section("serving", Need::required);
     gpu = lookup(sv, "gpu", catalog.gpus, "gpu", gpu_name);
     ServingSpec& sp = s.serving;
-    sp.replicas = static_cast<int>(sv.integer("replicas", Need::required, Bounds::between(1, 1e6)).value_or(1));
-    sp.tensor_parallel = static_cast<int>(sv.integer("tensor_parallel", Need::required, Bounds::between(1, 1024)).value_or(1));
+    sp.replicas = static_cast<int>(
+        sv.integer("replicas", Need::required, Bounds::between(1, 1e6)).value_or(1));
+    sp.tensor_parallel = static_cast<int>(
+        sv.integer("tensor_parallel", Need::required, Bounds::between(1, 1024)).value_or(1));
     if (const Node* n = sv.node("tensor_parallel", Need::optional)) tp_location = n->location();
-    const auto batch_tokens = sv.integer("max_batch_tokens", Need::required, Bounds::between(1, 1e8));
-    const auto batch_requests = sv.integer("max_batch_requests", Need::required, Bounds::between(1, 1e6));
+    const auto batch_tokens =
+        sv.integer("max_batch_tokens", Need::required, Bounds::between(1, 1e8));
+    const auto batch_requests =
+        sv.integer("max_batch_requests", Need::required, Bounds::between(1, 1e6));
     sp.max_batch_tokens = batch_tokens.value_or(1);
     sp.max_batch_requests = static_cast<int>(batch_requests.value_or(1));
     if (batch_tokens && batch_requests && sp.max_batch_tokens < sp.max_batch_requests) {
-      diags.add(sv.node("max_batch_tokens", Need::optional) ? sv.node("max_batch_tokens", Need::optional)->location() : sv.location(),
+      diags.add(sv.node("max_batch_tokens", Need::optional)
+                    ? sv.node("max_batch_tokens", Need::optional)->location()
+                    : sv.location(),
                 sv.path_of("max_batch_tokens"),
                 "must be >= max_batch_requests (" + std::to_string(sp.max_batch_requests) +
                     "): every running request decodes one token per iteration");
@@ -213,26 +240,37 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     sp.precision.kv_cache = read_dtype(sv, "kv_cache_dtype", DType::bf16).value_or(DType::bf16);
     sp.precision.activations = DType::bf16;
     const bool compute_given = sv.has("compute_dtype");
-    sp.precision.compute = read_dtype(sv, "compute_dtype", sp.precision.weights).value_or(DType::bf16);
-    sp.memory_reserve = sv.quantity("memory_reserve", sim::dims::none, Need::optional, Bounds{0.0, true, 0.9, true}).value_or(0.1);
-    sp.router = sv.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
-                    ? Router::round_robin : Router::least_loaded;
+    sp.precision.compute =
+        read_dtype(sv, "compute_dtype", sp.precision.weights).value_or(DType::bf16);
+    sp.memory_reserve =
+        sv.quantity("memory_reserve", sim::dims::none, Need::optional, Bounds{0.0, true, 0.9, true})
+            .value_or(0.1);
+    sp.router =
+        sv.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
+            ? Router::round_robin
+            : Router::least_loaded;
 
-    const std::string cost = sv.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
+    const std::string cost =
+        sv.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
     sp.cost.kind = cost == "roofline" ? CostModelKind::roofline : CostModelKind::calibrated;
     if (const Node* cal = sv.node("calibration", Need::optional)) {
-      if (auto p = sv.string("calibration", Need::optional)) sp.cost.calibration = resolve_relative(cal->location(), *p);
+      if (auto p = sv.string("calibration", Need::optional))
+        sp.cost.calibration = resolve_relative(cal->location(), *p);
     }
-    sp.cost.iteration_overhead = sv.quantity<sim::dims::time>("iteration_overhead", Need::optional, Bounds{0.0, true, 10.0, true})
+    sp.cost.iteration_overhead = sv.quantity<sim::dims::time>("iteration_overhead", Need::optional,
+                                                              Bounds{0.0, true, 10.0, true})
                                      .value_or(CostModelSpec{}.iteration_overhead);
     if (gpu && !gpu->peak(sp.precision.compute)) {
       if (compute_given) {
-        diags.add(sv.node("compute_dtype", Need::optional)->location(), sv.path_of("compute_dtype"),
-                  gpu_name + " has no " + std::string(to_string(sp.precision.compute)) + " tensor cores");
+        diags.add(
+            sv.node("compute_dtype", Need::optional)->location(), sv.path_of("compute_dtype"),
+            gpu_name + " has no " + std::string(to_string(sp.precision.compute)) + " tensor cores");
       } else {
         // Weights in a format the GPU cannot compute in are up-converted (e.g. fp8 on A100).
         sp.precision.compute = DType::bf16;
-        if (!gpu->peak(DType::bf16)) diags.add(sv.location(), sv.path_of("compute_dtype"), "must be set: " + gpu_name + " has no bf16 peak");
+        if (!gpu->peak(DType::bf16))
+          diags.add(sv.location(), sv.path_of("compute_dtype"),
+                    "must be set: " + gpu_name + " has no bf16 peak");
       }
     }
     sv.finish();
@@ -249,7 +287,8 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
       const Node* a = w && w->is_mapping() ? w->find("arrivals") : nullptr;
       const Node* rate = a && a->is_mapping() ? a->find("rate") : nullptr;
       diags.add(rate ? rate->location() : Location{path, 1, 1}, "workload.arrivals.rate",
-                fmt::format("would bring {:.3g} requests in simulation.duration; at most {:.0e} are supported per run",
+                fmt::format("would bring {:.3g} requests in simulation.duration; at most {:.0e} "
+                            "are supported per run",
                             expected, kMaxExpectedRequests));
     }
   }
@@ -259,19 +298,24 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
     const ServingSpec& sp = s.serving;
     const int tp = sp.tensor_parallel;
     if (llm->heads % tp != 0) {
+      diags.add(
+          tp_location, "serving.tensor_parallel",
+          "must divide the " + std::to_string(llm->heads) + " attention heads of " + model_name);
+    } else if (llm->attention == AttentionKind::gqa && llm->kv_heads % tp != 0 &&
+               tp % llm->kv_heads != 0) {
       diags.add(tp_location, "serving.tensor_parallel",
-                "must divide the " + std::to_string(llm->heads) + " attention heads of " + model_name);
-    } else if (llm->attention == AttentionKind::gqa && llm->kv_heads % tp != 0 && tp % llm->kv_heads != 0) {
-      diags.add(tp_location, "serving.tensor_parallel",
-                "must divide, or be a multiple of, the " + std::to_string(llm->kv_heads) + " KV heads of " + model_name);
+                "must divide, or be a multiple of, the " + std::to_string(llm->kv_heads) +
+                    " KV heads of " + model_name);
     } else {
-      const HbmBudget budget = hbm_budget(*llm, *gpu, sp.precision.weights, sp.precision.kv_cache, tp, sp.memory_reserve);
+      const HbmBudget budget = hbm_budget(*llm, *gpu, sp.precision.weights, sp.precision.kv_cache,
+                                          tp, sp.memory_reserve);
       const double weights = budget.weights.value();
       const double usable = (budget.capacity - budget.reserve).value();
       if (budget.kv_capacity_tokens() < 1) {
         diags.add(tp_location, "serving.tensor_parallel",
-                  "the " + std::string(to_string(sp.precision.weights)) + " weights of " + model_name + " need " +
-                      human_bytes(weights) + " per GPU with tensor_parallel " + std::to_string(tp) + ", more than the " +
+                  "the " + std::string(to_string(sp.precision.weights)) + " weights of " +
+                      model_name + " need " + human_bytes(weights) +
+                      " per GPU with tensor_parallel " + std::to_string(tp) + ", more than the " +
                       human_bytes(usable) + " that " + gpu_name + " has after the memory reserve");
       }
     }

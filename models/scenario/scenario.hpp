@@ -18,7 +18,7 @@
 namespace models {
 
 struct ScenarioSpec {
-  std::string file;           // as given on the command line
+  std::string file;  // as given on the command line
   std::string name;
   std::uint64_t seed = 0;
   std::string resolved_yaml;  // the whole scenario after includes and --set overrides

@@ -19,7 +19,7 @@ enum class CostModelKind { roofline, calibrated };
 
 struct CostModelSpec {
   CostModelKind kind = CostModelKind::calibrated;
-  std::string calibration;               // calibration YAML; empty: the shipped one
+  std::string calibration;  // calibration YAML; empty: the shipped one
   // Host time per iteration (scheduling, input preparation, sampling, output processing),
   // which kernel costs do not see. Default: 15.5 ms, fitted to Splitwise's measured DGX-A100
   // timings by tools/analysis/fit_iteration_overhead.py leaving one model out (fit on
@@ -30,11 +30,12 @@ struct CostModelSpec {
 };
 
 // Reads a calibration file into a kernel cost model (throws sim::config::InputError).
-std::shared_ptr<const kernels::cost::KernelCostModel> load_kernel_cost_model(const std::string& calibration);
+std::shared_ptr<const kernels::cost::KernelCostModel> load_kernel_cost_model(
+    const std::string& calibration);
 
 // `kernels` may be null for the roofline; for `calibrated` it must be the loaded model.
-std::unique_ptr<IterationCostModel> make_iteration_cost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision,
-                                                        int tp, const CostModelSpec& spec,
-                                                        std::shared_ptr<const kernels::cost::KernelCostModel> kernels);
+std::unique_ptr<IterationCostModel> make_iteration_cost(
+    const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp, const CostModelSpec& spec,
+    std::shared_ptr<const kernels::cost::KernelCostModel> kernels);
 
 }  // namespace models

@@ -21,7 +21,9 @@ RooflineIterationCost::RooflineIterationCost(const LlmSpec& llm, const GpuSpec& 
       ring_{gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency},
       kv_bytes_per_token_gpu_(kv_bytes_per_token_per_gpu(llm, precision.kv_cache, tp)) {
   const auto peak = gpu.peak(precision.compute);
-  if (!peak) throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) + " peak");
+  if (!peak)
+    throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) +
+                                " peak");
   peak_ = *peak;
   weight_bytes_per_gpu_ = sim::Bytes(params_.total() * bytes_per_element(precision.weights) / tp);
 }
@@ -55,7 +57,8 @@ IterationCost RooflineIterationCost::cost(const BatchShape& batch, double clock_
   // HBM traffic per GPU.
   double weights = params_.body_matmul() + params_.lm_head_matmul;
   if (llm_.moe) {
-    weights += params_.moe_expert * params_.moe_layers * expected_distinct_experts(*llm_.moe, tokens);
+    weights +=
+        params_.moe_expert * params_.moe_layers * expected_distinct_experts(*llm_.moe, tokens);
   }
   const double embedding_rows = tokens * llm_.hidden;  // one row gathered per token
   const sim::Bytes hbm_gpu((weights + embedding_rows) * wbytes / tp +

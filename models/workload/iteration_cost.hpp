@@ -24,8 +24,8 @@ struct PrefillChunk {
 
 struct BatchShape {
   std::vector<PrefillChunk> prefills;
-  std::int64_t decodes = 0;           // requests generating one token each
-  double decode_context_sum = 0;      // sum over decodes of tokens attended (cache + new)
+  std::int64_t decodes = 0;                   // requests generating one token each
+  double decode_context_sum = 0;              // sum over decodes of tokens attended (cache + new)
   std::vector<std::int64_t> decode_contexts;  // each decode's tokens attended (may be empty
                                               // when only the sum is known)
 

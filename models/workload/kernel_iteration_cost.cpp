@@ -11,18 +11,24 @@ namespace {
 
 kc::NumberFormat format_of(DType t) {
   switch (t) {
-    case DType::fp32: return kc::NumberFormat::fp32;
-    case DType::bf16: return kc::NumberFormat::bf16;
-    case DType::fp16: return kc::NumberFormat::fp16;
-    case DType::fp8: return kc::NumberFormat::fp8;
-    case DType::fp4: return kc::NumberFormat::fp8;  // no fp4 kernels modelled: costed as fp8
+    case DType::fp32:
+      return kc::NumberFormat::fp32;
+    case DType::bf16:
+      return kc::NumberFormat::bf16;
+    case DType::fp16:
+      return kc::NumberFormat::fp16;
+    case DType::fp8:
+      return kc::NumberFormat::fp8;
+    case DType::fp4:
+      return kc::NumberFormat::fp8;  // no fp4 kernels modelled: costed as fp8
   }
   return kc::NumberFormat::bf16;
 }
 
 }  // namespace
 
-KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp,
+KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
+                                         Precision precision, int tp,
                                          std::shared_ptr<const kc::KernelCostModel> model,
                                          sim::Seconds iteration_overhead)
     : llm_(llm),
@@ -32,7 +38,9 @@ KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
       overhead_(iteration_overhead),
       ring_{gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency} {
   const auto peak = gpu.peak(precision.compute);
-  if (!peak) throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) + " peak");
+  if (!peak)
+    throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) +
+                                " peak");
   if (!model_) throw std::invalid_argument("KernelIterationCost: no kernel cost model");
   // Only the SM count (wave quantization) of the catalog device is used. Its SM clock and L2
   // size drive the calibration's SM-side and L2 terms of memory-bound kernels; measured end
@@ -61,7 +69,9 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
     if (m > 0 && n > 0 && k > 0) out.push_back({kc::Gemm{m, n, k, f}, count});
   };
   auto norm = [&](std::int64_t rows, double count) {
-    out.push_back({llm_.ffn == FfnKind::gelu ? kc::layer_norm(rows, h, act) : kc::rms_norm(rows, h, act), count});
+    out.push_back(
+        {llm_.ffn == FfnKind::gelu ? kc::layer_norm(rows, h, act) : kc::rms_norm(rows, h, act),
+         count});
   };
 
   out.push_back({kc::embedding(t, h, act), 1});
@@ -74,11 +84,13 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
     const std::int64_t kvh = std::max<std::int64_t>(1, llm_.kv_heads / tp);
     const std::int64_t hd = llm_.head_dim;
     gemm(t, (heads + 2 * kvh) * hd, h, layers);
-    if (llm_.position == PositionKind::rope) out.push_back({kc::rope(t, heads, kvh, hd, act), layers});
+    if (llm_.position == PositionKind::rope)
+      out.push_back({kc::rope(t, heads, kvh, hd, act), layers});
     const kc::AttentionShape shape{heads, kvh, hd, hd, false, act, kv};
     if (!batch.prefills.empty()) {
       kc::AttentionPrefill p{shape, {}};
-      for (const PrefillChunk& c : batch.prefills) p.requests.push_back({c.tokens, c.past + c.tokens});
+      for (const PrefillChunk& c : batch.prefills)
+        p.requests.push_back({c.tokens, c.past + c.tokens});
       out.push_back({p, layers});
     }
     gemm(t, h, heads * hd, layers);
@@ -96,7 +108,8 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
     if (!batch.prefills.empty()) {
       // Naive form: up-project K_nope and V of every context token of each chunk, then MHA.
       std::int64_t context = 0;
-      kc::AttentionPrefill p{kc::AttentionShape{heads, heads, qk, a.v_head_dim, false, act, kv}, {}};
+      kc::AttentionPrefill p{kc::AttentionShape{heads, heads, qk, a.v_head_dim, false, act, kv},
+                             {}};
       for (const PrefillChunk& c : batch.prefills) {
         context += c.past + c.tokens;
         p.requests.push_back({c.tokens, c.past + c.tokens});
@@ -113,17 +126,23 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
   }
   if (batch.decodes > 0) {
     // Decode attention over each request's context (the mean when only the sum is known).
-    const kc::AttentionShape shape = llm_.attention == AttentionKind::mla
-                                         ? kc::mla_absorbed(heads, llm_.mla->kv_lora_rank, llm_.mla->qk_rope_head_dim, act, kv)
-                                         : kc::AttentionShape{heads, std::max<std::int64_t>(1, llm_.kv_heads / tp),
-                                                              llm_.head_dim, llm_.head_dim, false, act, kv};
+    const kc::AttentionShape shape =
+        llm_.attention == AttentionKind::mla
+            ? kc::mla_absorbed(heads, llm_.mla->kv_lora_rank, llm_.mla->qk_rope_head_dim, act, kv)
+            : kc::AttentionShape{heads,
+                                 std::max<std::int64_t>(1, llm_.kv_heads / tp),
+                                 llm_.head_dim,
+                                 llm_.head_dim,
+                                 false,
+                                 act,
+                                 kv};
     std::vector<std::int64_t> contexts = batch.decode_contexts;
     if (contexts.size() != static_cast<std::size_t>(batch.decodes)) {
-      const auto mean = static_cast<std::int64_t>(batch.decode_context_sum / static_cast<double>(batch.decodes));
+      const auto mean =
+          static_cast<std::int64_t>(batch.decode_context_sum / static_cast<double>(batch.decodes));
       contexts.assign(static_cast<std::size_t>(batch.decodes), std::max<std::int64_t>(1, mean));
     }
-    out.push_back({kc::AttentionDecode{shape, std::move(contexts)},
-                   layers});
+    out.push_back({kc::AttentionDecode{shape, std::move(contexts)}, layers});
   }
   out.push_back({kc::residual_add(t, h, 2, act), layers});
 
@@ -142,7 +161,8 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
     if (e.dense_layers > 0) ffn(t, llm_.ffn_hidden / tp, dense_layers);
     gemm(t, e.routed_experts, h, moe_layers);
     const double distinct = expected_distinct_experts(e, static_cast<double>(t));
-    const auto rows = static_cast<std::int64_t>(std::max(1.0, static_cast<double>(t) * e.active_experts / distinct));
+    const auto rows = static_cast<std::int64_t>(
+        std::max(1.0, static_cast<double>(t) * e.active_experts / distinct));
     ffn(rows, e.expert_ffn_hidden / tp, moe_layers * distinct);
     if (e.shared_experts > 0) ffn(t, e.shared_experts * e.expert_ffn_hidden / tp, moe_layers);
   } else {
@@ -164,7 +184,8 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     bytes += cc.count * w.bytes.value();
     seconds += cc.count * model_->duration(cc.call, device_, clock_ratio).value();
   }
-  const sim::Bytes allreduce(static_cast<double>(batch.tokens()) * llm_.hidden * bytes_per_element(precision_.activations));
+  const sim::Bytes allreduce(static_cast<double>(batch.tokens()) * llm_.hidden *
+                             bytes_per_element(precision_.activations));
   const double allreduces = batch.tokens() > 0 ? 2.0 * llm_.layers : 0;
   c.flops_per_gpu = sim::Flops(flops);
   c.hbm_bytes_per_gpu = sim::Bytes(bytes);

@@ -27,7 +27,8 @@ ParamCounts count_params(const LlmSpec& m) {
     const double q_path =
         a.q_lora_rank > 0 ? h * a.q_lora_rank + a.q_lora_rank * heads * qk : h * heads * qk;
     const double kv_down = h * (a.kv_lora_rank + a.qk_rope_head_dim);
-    const double kv_up = static_cast<double>(a.kv_lora_rank) * heads * (a.qk_nope_head_dim + a.v_head_dim);
+    const double kv_up =
+        static_cast<double>(a.kv_lora_rank) * heads * (a.qk_nope_head_dim + a.v_head_dim);
     const double out = heads * a.v_head_dim * h;
     attn_per_layer = q_path + kv_down + kv_up + out;
     norms_per_layer += a.kv_lora_rank + a.q_lora_rank;  // RMSNorms on the latents

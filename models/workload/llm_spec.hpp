@@ -34,10 +34,10 @@ struct MlaSpec {
 
 struct MoeSpec {
   int routed_experts = 0;
-  int active_experts = 0;   // routed experts per token
+  int active_experts = 0;  // routed experts per token
   int shared_experts = 0;
   int expert_ffn_hidden = 0;
-  int dense_layers = 0;     // the first layers use a dense FFN of ffn_hidden
+  int dense_layers = 0;  // the first layers use a dense FFN of ffn_hidden
 };
 
 struct LlmSpec {
@@ -46,8 +46,8 @@ struct LlmSpec {
   int layers = 0;
   int hidden = 0;
   int heads = 0;
-  int kv_heads = 0;   // GQA only
-  int head_dim = 0;   // GQA only
+  int kv_heads = 0;  // GQA only
+  int head_dim = 0;  // GQA only
   int ffn_hidden = 0;
   FfnKind ffn = FfnKind::swiglu;
   int vocab = 0;
@@ -61,16 +61,16 @@ struct LlmSpec {
 
 // Parameter counts, split the way the cost model needs them (all layers together).
 struct ParamCounts {
-  double embedding = 0;         // token (+ learned position) embeddings: a lookup, no matmul
-  double lm_head = 0;           // stored LM head; 0 when tied to the embedding
-  double lm_head_matmul = 0;    // vocab * hidden: the LM head's matmul, tied or not
-  double attention = 0;         // projection matrices
+  double embedding = 0;       // token (+ learned position) embeddings: a lookup, no matmul
+  double lm_head = 0;         // stored LM head; 0 when tied to the embedding
+  double lm_head_matmul = 0;  // vocab * hidden: the LM head's matmul, tied or not
+  double attention = 0;       // projection matrices
   double dense_ffn = 0;
   double moe_router = 0;
-  double moe_shared = 0;        // shared experts
-  double moe_routed_total = 0;  // every routed expert
-  double moe_routed_active = 0; // the routed experts one token uses
-  double moe_expert = 0;        // one routed expert of one layer
+  double moe_shared = 0;         // shared experts
+  double moe_routed_total = 0;   // every routed expert
+  double moe_routed_active = 0;  // the routed experts one token uses
+  double moe_expert = 0;         // one routed expert of one layer
   double norms = 0;
   int moe_layers = 0;
 

@@ -10,10 +10,19 @@ namespace models {
 std::int64_t LengthDistribution::sample(sim::RngStream& rng) const {
   double x = 0;
   switch (kind) {
-    case Kind::constant: x = value; break;
-    case Kind::uniform: x = rng.uniform(static_cast<double>(min), static_cast<double>(max) + 1.0 - 1e-9); x = std::floor(x); break;
-    case Kind::lognormal: x = rng.lognormal(std::log(median), sigma); break;
-    case Kind::empirical: x = static_cast<double>(samples[rng.uniform_index(samples.size())]); break;
+    case Kind::constant:
+      x = value;
+      break;
+    case Kind::uniform:
+      x = rng.uniform(static_cast<double>(min), static_cast<double>(max) + 1.0 - 1e-9);
+      x = std::floor(x);
+      break;
+    case Kind::lognormal:
+      x = rng.lognormal(std::log(median), sigma);
+      break;
+    case Kind::empirical:
+      x = static_cast<double>(samples[rng.uniform_index(samples.size())]);
+      break;
   }
   const auto n = static_cast<std::int64_t>(std::llround(x));
   return std::clamp(n, min, max);
@@ -21,9 +30,12 @@ std::int64_t LengthDistribution::sample(sim::RngStream& rng) const {
 
 double LengthDistribution::mean() const {
   switch (kind) {
-    case Kind::constant: return value;
-    case Kind::uniform: return (static_cast<double>(min) + static_cast<double>(max)) / 2;
-    case Kind::lognormal: return median * std::exp(sigma * sigma / 2);
+    case Kind::constant:
+      return value;
+    case Kind::uniform:
+      return (static_cast<double>(min) + static_cast<double>(max)) / 2;
+    case Kind::lognormal:
+      return median * std::exp(sigma * sigma / 2);
     case Kind::empirical: {
       double s = 0;
       for (auto v : samples) s += static_cast<double>(v);
@@ -47,7 +59,8 @@ std::optional<Arrival> RequestSource::next() {
   } else {
     if (trace_pos_ >= spec_->trace.size()) return std::nullopt;
     const TraceRow& r = spec_->trace[trace_pos_++];
-    a.at = sim::SimTime::zero() + sim::Duration::from_seconds(sim::Seconds(r.arrival_s * spec_->time_scale));
+    a.at = sim::SimTime::zero() +
+           sim::Duration::from_seconds(sim::Seconds(r.arrival_s * spec_->time_scale));
     a.prompt_tokens = r.prompt_tokens;
     a.output_tokens = r.output_tokens;
   }
@@ -78,8 +91,9 @@ TraceReadResult read_trace_csv(const std::string& path) {
   for (const sim::csv::Row& row : t->rows) {
     if (r.errors.size() > 20) break;  // a wrong file: enough said
     if (row.cells.size() < need) {
-      r.errors.push_back(sim::csv::where(*t, row, 0) + "expected " + std::to_string(t->header.size()) +
-                         " columns, got " + std::to_string(row.cells.size()));
+      r.errors.push_back(sim::csv::where(*t, row, 0) + "expected " +
+                         std::to_string(t->header.size()) + " columns, got " +
+                         std::to_string(row.cells.size()));
       continue;
     }
     TraceRow tr;
@@ -89,11 +103,14 @@ TraceReadResult read_trace_csv(const std::string& path) {
       r.errors.push_back(sim::csv::where(*t, row, idx[i]) + names[i] + ": " + what);
       ok = false;
     };
-    if (!sim::csv::parse_double(row.cells[idx[0]], tr.arrival_s) || !std::isfinite(tr.arrival_s) || tr.arrival_s < 0) {
+    if (!sim::csv::parse_double(row.cells[idx[0]], tr.arrival_s) || !std::isfinite(tr.arrival_s) ||
+        tr.arrival_s < 0) {
       bad(0, "must be a number >= 0");
     }
-    if (!sim::csv::parse_int(row.cells[idx[1]], prompt) || prompt < 1) bad(1, "must be an integer >= 1");
-    if (!sim::csv::parse_int(row.cells[idx[2]], output) || output < 1) bad(2, "must be an integer >= 1");
+    if (!sim::csv::parse_int(row.cells[idx[1]], prompt) || prompt < 1)
+      bad(1, "must be an integer >= 1");
+    if (!sim::csv::parse_int(row.cells[idx[2]], output) || output < 1)
+      bad(2, "must be an integer >= 1");
     if (ok && tr.arrival_s < last) bad(0, "arrival times must not decrease");
     if (!ok) continue;
     tr.prompt_tokens = prompt;

@@ -11,10 +11,16 @@ namespace models {
 ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
                            const GpuSpec& gpu, const ServingSpec& spec, const SloSpec& slo,
                            std::unique_ptr<IterationCostModel> cost)
-    : engine_(engine), walls_(walls), llm_(llm), gpu_(gpu), spec_(spec), slo_(slo), cost_(std::move(cost)) {
+    : engine_(engine),
+      walls_(walls),
+      llm_(llm),
+      gpu_(gpu),
+      spec_(spec),
+      slo_(slo),
+      cost_(std::move(cost)) {
   const int tp = spec_.tensor_parallel;
-  const HbmBudget budget = hbm_budget(llm_, gpu_, spec_.precision.weights, spec_.precision.kv_cache, tp,
-                                      spec_.memory_reserve);
+  const HbmBudget budget = hbm_budget(llm_, gpu_, spec_.precision.weights, spec_.precision.kv_cache,
+                                      tp, spec_.memory_reserve);
   weight_bytes_per_gpu_ = budget.weights;
   reserve_bytes_per_gpu_ = budget.reserve;
   kv_bytes_per_token_gpu_ = budget.kv_per_token;
@@ -29,19 +35,22 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     Replica& r = replicas_[static_cast<std::size_t>(i)];
     r.index = i;
     const std::string prefix = "replica[" + std::to_string(i) + "].";
-    r.compute = walls_.add(prefix + "compute", "compute", peak->value(), "FLOP/s", sim::Aggregation::rate);
-    r.hbm_bandwidth = walls_.add(prefix + "hbm_bandwidth", "hbm_bandwidth", gpu_.hbm_bandwidth.value(),
-                                 "B/s", sim::Aggregation::rate);
-    r.hbm_capacity = walls_.add(prefix + "hbm_capacity", "hbm_capacity", gpu_.hbm_capacity.value(), "B",
-                                sim::Aggregation::level);
+    r.compute =
+        walls_.add(prefix + "compute", "compute", peak->value(), "FLOP/s", sim::Aggregation::rate);
+    r.hbm_bandwidth = walls_.add(prefix + "hbm_bandwidth", "hbm_bandwidth",
+                                 gpu_.hbm_bandwidth.value(), "B/s", sim::Aggregation::rate);
+    r.hbm_capacity = walls_.add(prefix + "hbm_capacity", "hbm_capacity", gpu_.hbm_capacity.value(),
+                                "B", sim::Aggregation::level);
     if (tp > 1) {
-      r.scale_up = walls_.add(prefix + "scale_up", "network", gpu_.scale_up_one_direction().value(), "B/s",
-                              sim::Aggregation::rate);
+      r.scale_up = walls_.add(prefix + "scale_up", "network", gpu_.scale_up_one_direction().value(),
+                              "B/s", sim::Aggregation::rate);
     }
     update_capacity_load(r);
   }
-  slo_ttft_ = walls_.add("slo.ttft", "latency_slo", slo_.ttft.value(), "s", sim::Aggregation::sample, slo_.percentile);
-  slo_tpot_ = walls_.add("slo.tpot", "latency_slo", slo_.tpot.value(), "s", sim::Aggregation::sample, slo_.percentile);
+  slo_ttft_ = walls_.add("slo.ttft", "latency_slo", slo_.ttft.value(), "s",
+                         sim::Aggregation::sample, slo_.percentile);
+  slo_tpot_ = walls_.add("slo.tpot", "latency_slo", slo_.tpot.value(), "s",
+                         sim::Aggregation::sample, slo_.percentile);
 }
 
 void ServingModel::start(RequestSource& source) {
@@ -53,10 +62,13 @@ void ServingModel::schedule_next_arrival() {
   std::optional<Arrival> a = source_->next();
   if (!a) return;
   const Arrival arrival = *a;
-  engine_.schedule_at(arrival.at, [this, arrival] {
-    on_arrival(arrival);
-    schedule_next_arrival();
-  }, "serving.arrivals");
+  engine_.schedule_at(
+      arrival.at,
+      [this, arrival] {
+        on_arrival(arrival);
+        schedule_next_arrival();
+      },
+      "serving.arrivals");
 }
 
 int ServingModel::route() {
@@ -100,7 +112,8 @@ void ServingModel::update_capacity_load(Replica& r) {
                   static_cast<double>(r.kv_tokens_reserved) * kv_bytes_per_token_gpu_.value();
   if (r.kv_blocked && !r.waiting.empty()) {
     const RequestRecord& head = records_[static_cast<std::size_t>(r.waiting.front())];
-    demand += static_cast<double>(head.prompt_tokens + head.output_tokens) * kv_bytes_per_token_gpu_.value();
+    demand += static_cast<double>(head.prompt_tokens + head.output_tokens) *
+              kv_bytes_per_token_gpu_.value();
   }
   walls_.set_load(r.hbm_capacity, engine_.now(), demand);
 }
@@ -166,12 +179,14 @@ void ServingModel::try_start(Replica& r) {
   const sim::SimTime now = engine_.now();
   walls_.set_load(r.compute, now, c.flops_per_gpu.value() / secs);
   walls_.set_load(r.hbm_bandwidth, now, c.hbm_bytes_per_gpu.value() / secs);
-  if (spec_.tensor_parallel > 1) walls_.set_load(r.scale_up, now, c.link_bytes_per_gpu.value() / secs);
+  if (spec_.tensor_parallel > 1)
+    walls_.set_load(r.scale_up, now, c.link_bytes_per_gpu.value() / secs);
 
   ++stats_.iterations;
   stats_.batch_tokens_sum += static_cast<double>(batch.tokens());
   r.busy = true;
-  engine_.schedule_in(d, [this, &r] { on_iteration_end(r); }, "serving.replica");
+  engine_.schedule_in(
+      d, [this, &r] { on_iteration_end(r); }, "serving.replica");
 }
 
 void ServingModel::on_iteration_end(Replica& r) {
@@ -213,8 +228,8 @@ void ServingModel::on_iteration_end(Replica& r) {
       rec.status = RequestStatus::completed;
       r.kv_tokens_reserved -= rec.prompt_tokens + rec.output_tokens;
       if (rec.output_tokens > 1) {
-        const double tpot = (now - *rec.first_token).seconds().value() /
-                            static_cast<double>(rec.output_tokens - 1);
+        const double tpot =
+            (now - *rec.first_token).seconds().value() / static_cast<double>(rec.output_tokens - 1);
         walls_.observe(slo_tpot_, now, tpot);
       }
     } else {
@@ -233,7 +248,8 @@ void ServingModel::on_iteration_end(Replica& r) {
 void ServingModel::finish(sim::SimTime end) {
   (void)end;
   for (RequestRecord& rec : records_) {
-    if (rec.status != RequestStatus::rejected && !rec.completion) rec.status = RequestStatus::unfinished;
+    if (rec.status != RequestStatus::rejected && !rec.completion)
+      rec.status = RequestStatus::unfinished;
   }
 }
 

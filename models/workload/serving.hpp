@@ -79,8 +79,8 @@ struct ServingStats {
 
 class ServingModel {
  public:
-  ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
-               const GpuSpec& gpu, const ServingSpec& spec, const SloSpec& slo,
+  ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm, const GpuSpec& gpu,
+               const ServingSpec& spec, const SloSpec& slo,
                std::unique_ptr<IterationCostModel> cost);
 
   // Schedules the arrivals `source` produces (lazily, one pending arrival at a time).
@@ -106,7 +106,8 @@ class ServingModel {
     std::int64_t kv_tokens_reserved = 0;
     bool busy = false;
     bool kv_blocked = false;
-    std::vector<std::pair<std::size_t, std::int64_t>> chunk_of;  // (running idx, tokens) this iteration
+    std::vector<std::pair<std::size_t, std::int64_t>>
+        chunk_of;  // (running idx, tokens) this iteration
     sim::ResourceId compute, hbm_bandwidth, hbm_capacity, scale_up;
   };
 

@@ -176,7 +176,6 @@ TEST(kv_cache, fp32_views_return_what_was_appended_and_capacity_is_enforced) {
   EXPECT_EQ(fp8.bytes_per_token(), 2 * (4 + 3) + 2 * 2 * 4);
 }
 
-
 // The decode kernel reads cache rows through key_row / value_row (inlined dequantization); they
 // must give exactly what read_keys / read_values give, for every FP8 code and for BF16.
 TEST(attention_decode, cache_rows_match_read_for_every_code) {

@@ -13,14 +13,16 @@ using models::BatchShape;
 class KernelIterationCostTest : public ::testing::Test {
  protected:
   models::Catalog catalog = test::shipped_catalog();
-  std::shared_ptr<const kernels::cost::KernelCostModel> kernels = models::load_kernel_cost_model("");
+  std::shared_ptr<const kernels::cost::KernelCostModel> kernels =
+      models::load_kernel_cost_model("");
 
   models::KernelIterationCost make(const std::string& llm, int tp, double overhead_s = 0) {
-    return models::KernelIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"), models::Precision{}, tp,
-                                       kernels, sim::Seconds(overhead_s));
+    return models::KernelIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"),
+                                       models::Precision{}, tp, kernels, sim::Seconds(overhead_s));
   }
   models::RooflineIterationCost roofline(const std::string& llm, int tp) {
-    return models::RooflineIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"), models::Precision{}, tp);
+    return models::RooflineIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"),
+                                         models::Precision{}, tp);
   }
 };
 
@@ -41,7 +43,8 @@ TEST_F(KernelIterationCostTest, KernelFlopsMatchTheAnalyticCount) {
     for (int tp : {1, 8}) {
       const auto k = make(llm, tp).cost(mixed_batch(), 1.0);
       const auto r = roofline(llm, tp).cost(mixed_batch(), 1.0);
-      EXPECT_NEAR(k.flops_per_gpu.value() / r.flops_per_gpu.value(), 1.0, 0.03) << llm << " tp " << tp;
+      EXPECT_NEAR(k.flops_per_gpu.value() / r.flops_per_gpu.value(), 1.0, 0.03)
+          << llm << " tp " << tp;
     }
   }
   // MLA agrees on one GPU without cached context; with a cached prefix the naive prefill
@@ -71,7 +74,8 @@ TEST_F(KernelIterationCostTest, OverheadAddsOncePerIteration) {
   const auto a = make("llama-3-8b", 1, 0).cost(mixed_batch(), 1.0);
   const auto b = make("llama-3-8b", 1, 0.01).cost(mixed_batch(), 1.0);
   EXPECT_NEAR((b.time - a.time).value(), 0.01, 1e-12);
-  EXPECT_EQ(make("llama-3-8b", 1, 0.01).cost(BatchShape{}, 1.0).time.value(), 0.0);  // nothing to run
+  EXPECT_EQ(make("llama-3-8b", 1, 0.01).cost(BatchShape{}, 1.0).time.value(),
+            0.0);  // nothing to run
 }
 
 TEST_F(KernelIterationCostTest, LowerClockStretchesComputeBoundPrefillMoreThanMemoryBoundDecode) {

@@ -34,7 +34,8 @@ TEST_F(LlmSpecTest, KvShardingUnderTensorParallelism) {
   EXPECT_EQ(models::kv_bytes_per_token_per_gpu(l70, DType::bf16, 16), 2.0 * 80 * 1 * 128 * 2);
   // The MLA latent is shared by all heads: every GPU holds all of it.
   const auto& ds = llm("deepseek-v3");
-  EXPECT_EQ(models::kv_bytes_per_token_per_gpu(ds, DType::bf16, 8), models::kv_bytes_per_token(ds, DType::bf16));
+  EXPECT_EQ(models::kv_bytes_per_token_per_gpu(ds, DType::bf16, 8),
+            models::kv_bytes_per_token(ds, DType::bf16));
 }
 
 TEST_F(LlmSpecTest, ParameterCountsMatchPublishedSizes) {
@@ -43,10 +44,10 @@ TEST_F(LlmSpecTest, ParameterCountsMatchPublishedSizes) {
     const char* name;
     double total, active, tolerance;
   } cases[] = {
-      {"llama-3-8b", 8.03e9, 8.03e9, 0.005},      {"llama-3-70b", 70.6e9, 70.6e9, 0.005},
-      {"llama-3-405b", 405.9e9, 405.9e9, 0.005},  {"gpt-3-175b", 175.0e9, 175.0e9, 0.01},
+      {"llama-3-8b", 8.03e9, 8.03e9, 0.005},     {"llama-3-70b", 70.6e9, 70.6e9, 0.005},
+      {"llama-3-405b", 405.9e9, 405.9e9, 0.005}, {"gpt-3-175b", 175.0e9, 175.0e9, 0.01},
       {"deepseek-v3", 671e9, 37e9, 0.02},        {"llama-2-70b", 68.98e9, 68.98e9, 0.005},
-      {"llama-2-7b", 6.74e9, 6.74e9, 0.005},      {"bloom-176b", 176.2e9, 176.2e9, 0.005},
+      {"llama-2-7b", 6.74e9, 6.74e9, 0.005},     {"bloom-176b", 176.2e9, 176.2e9, 0.005},
   };
   for (const Case& c : cases) {
     const models::ParamCounts p = models::count_params(llm(c.name));
@@ -89,14 +90,15 @@ TEST_F(LlmSpecTest, PrefillFlopsEqualTheSumOfPerTokenFlops) {
 TEST_F(LlmSpecTest, MlaAttentionWidths) {
   const auto& ds = llm("deepseek-v3");
   EXPECT_EQ(models::attention_width_prefill(ds), 128 + 64 + 128);  // naive: d_qk + d_v
-  EXPECT_EQ(models::attention_width_decode(ds), 512 + 64 + 512);   // absorbed: latent + rope, latent
+  EXPECT_EQ(models::attention_width_decode(ds), 512 + 64 + 512);  // absorbed: latent + rope, latent
 }
 
 TEST(ExpectedDistinctExperts, LimitsAndFormula) {
   const models::MoeSpec moe{.routed_experts = 256, .active_experts = 8};
   EXPECT_DOUBLE_EQ(models::expected_distinct_experts(moe, 1), 8.0);  // one token: its k experts
   EXPECT_NEAR(models::expected_distinct_experts(moe, 1e5), 256.0, 1e-9);  // saturates at E
-  EXPECT_DOUBLE_EQ(models::expected_distinct_experts(moe, 10), 256 * (1 - std::pow(1 - 8.0 / 256, 10)));
+  EXPECT_DOUBLE_EQ(models::expected_distinct_experts(moe, 10),
+                   256 * (1 - std::pow(1 - 8.0 / 256, 10)));
   EXPECT_EQ(models::expected_distinct_experts(moe, 0), 0.0);
 }
 

@@ -45,9 +45,11 @@ TEST(Serving, LoneRequestDecodeIsBoundByWeightBytesOverHbmBandwidth) {
   // Each decode step streams the weights and the cache once: tpot = mean step time, the
   // context growing from prompt+1 to prompt+output-1 tokens.
   double expected = 0;
-  for (std::int64_t g = 1; g < q.output_tokens; ++g) expected += decode_bytes(spec.llm, double(q.prompt_tokens + g) - 1) / bw;
+  for (std::int64_t g = 1; g < q.output_tokens; ++g)
+    expected += decode_bytes(spec.llm, double(q.prompt_tokens + g) - 1) / bw;
   expected /= double(q.output_tokens - 1);
-  const double tpot = (*q.completion - *q.first_token).seconds().value() / double(q.output_tokens - 1);
+  const double tpot =
+      (*q.completion - *q.first_token).seconds().value() / double(q.output_tokens - 1);
   EXPECT_NEAR(tpot / expected, 1.0, 1e-6);  // only nanosecond rounding of event times differs
 
   // The rule of thumb "weight bytes / bandwidth" holds within 10 % for a lone request (the
@@ -96,8 +98,9 @@ TEST(Serving, TokensAreConservedAndEveryRequestIsAccountedFor) {
     ++completed;
   }
   EXPECT_EQ(r.metric("requests_completed"), double(completed));
-  const double out = std::accumulate(r.requests.begin(), r.requests.end(), 0.0,
-                                     [](double s, const auto& q) { return s + double(q.output_tokens); });
+  const double out =
+      std::accumulate(r.requests.begin(), r.requests.end(), 0.0,
+                      [](double s, const auto& q) { return s + double(q.output_tokens); });
   EXPECT_EQ(r.metric("output_tokens"), out);
   // Both replicas got work (least-loaded routing).
   int on0 = 0;
@@ -118,7 +121,8 @@ TEST(Serving, SameSeedSameRunDifferentSeedDifferentRun) {
   EXPECT_EQ(a.events, b.events);
   models::LoadOptions o;
   o.seed = 8;
-  const models::RunResult c = models::run_scenario(models::load_scenario(fixture("poisson_small.yaml"), o));
+  const models::RunResult c =
+      models::run_scenario(models::load_scenario(fixture("poisson_small.yaml"), o));
   EXPECT_NE(a.requests[0].arrival, c.requests[0].arrival);
 }
 
@@ -126,8 +130,9 @@ TEST(Serving, KvCapacityWallQueuesRequests) {
   // Llama-3-70B on 4 A100s with 53 % of HBM reserved: 37.6 GB - 35.3 GB of bf16 weights
   // leaves ~2.3 GB per GPU for KV, ~28k tokens at 81,920 B each; ~35 requests of ~800
   // tokens fill it while 20 requests/s need more in flight: the rest wait.
-  const models::ScenarioSpec spec = load("poisson_small.yaml", {"workload.model=llama-3-70b", "serving.replicas=1",
-                                                                "serving.tensor_parallel=4", "serving.memory_reserve=53 %"});
+  const models::ScenarioSpec spec =
+      load("poisson_small.yaml", {"workload.model=llama-3-70b", "serving.replicas=1",
+                                  "serving.tensor_parallel=4", "serving.memory_reserve=53 %"});
   const models::RunResult r = models::run_scenario(spec);
   const sim::WallResult& cap = wall(r, "replica[0].hbm_capacity");
   ASSERT_TRUE(cap.first_hit.has_value());

@@ -24,39 +24,53 @@ struct BadCase {
 const BadCase kBadCases[] = {
     {"unknown_key.yaml",
      "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpu: missing required key\n"
-     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpus: unknown key \"gpus\" (did you mean \"gpu\"?)\n"},
-    {"missing_key.yaml", "tests/fixtures/scenarios_bad/missing_key.yaml:19:3: serving.replicas: missing required key\n"},
+     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpus: unknown key \"gpus\" (did "
+     "you mean \"gpu\"?)\n"},
+    {"missing_key.yaml",
+     "tests/fixtures/scenarios_bad/missing_key.yaml:19:3: serving.replicas: missing required "
+     "key\n"},
     {"wrong_unit.yaml",
-     "tests/fixtures/scenarios_bad/wrong_unit.yaml:12:11: workload.arrivals.rate: expected a frequency or rate "
+     "tests/fixtures/scenarios_bad/wrong_unit.yaml:12:11: workload.arrivals.rate: expected a "
+     "frequency or rate "
      "(e.g. \"10 /s\"), got a byte rate \"5 GB/s\"\n"},
     {"bare_number.yaml",
-     "tests/fixtures/scenarios_bad/bare_number.yaml:12:11: workload.arrivals.rate: expected a frequency or rate "
+     "tests/fixtures/scenarios_bad/bare_number.yaml:12:11: workload.arrivals.rate: expected a "
+     "frequency or rate "
      "(e.g. \"10 /s\"), got a bare number \"5\"\n"},
     {"unknown_model.yaml",
-     "tests/fixtures/scenarios_bad/unknown_model.yaml:9:10: workload.model: unknown model \"llama-3-8\" (did you "
+     "tests/fixtures/scenarios_bad/unknown_model.yaml:9:10: workload.model: unknown model "
+     "\"llama-3-8\" (did you "
      "mean \"llama-3-8b\"?)\n"},
     {"negative_capacity.yaml",
-     "tests/fixtures/scenarios_bad/negative_capacity.yaml:28:19: gpus.tiny.hbm_capacity: must be > 0 (got \"-80 GB\")\n"},
+     "tests/fixtures/scenarios_bad/negative_capacity.yaml:28:19: gpus.tiny.hbm_capacity: must be > "
+     "0 (got \"-80 GB\")\n"},
     {"bad_include.yaml",
      "tests/fixtures/scenarios_bad/bad_include.yaml:3:5: include[1]: cannot read included file "
      "\"../../../scenarios/catalog/gpu.yaml\": No such file or directory\n"},
     {"weights_do_not_fit.yaml",
-     "tests/fixtures/scenarios_bad/weights_do_not_fit.yaml:21:20: serving.tensor_parallel: the bf16 weights of "
-     "llama-3-405b need 811.7 GB per GPU with tensor_parallel 1, more than the 72 GB that h100-sxm has after the "
+     "tests/fixtures/scenarios_bad/weights_do_not_fit.yaml:21:20: serving.tensor_parallel: the "
+     "bf16 weights of "
+     "llama-3-405b need 811.7 GB per GPU with tensor_parallel 1, more than the 72 GB that h100-sxm "
+     "has after the "
      "memory reserve\n"},
     {"several_errors.yaml",
-     "tests/fixtures/scenarios_bad/several_errors.yaml:16:11: workload.slo.ttft: expected a duration (e.g. \"1.5 s\"), "
+     "tests/fixtures/scenarios_bad/several_errors.yaml:16:11: workload.slo.ttft: expected a "
+     "duration (e.g. \"1.5 s\"), "
      "got a power \"1 kW\"\n"
-     "tests/fixtures/scenarios_bad/several_errors.yaml:20:13: serving.replicas: must be between 1 and 1000000 (got \"0\")\n"
-     "tests/fixtures/scenarios_bad/several_errors.yaml:22:21: serving.max_batch_tokens: must be an integer (got \"lots\")\n"},
+     "tests/fixtures/scenarios_bad/several_errors.yaml:20:13: serving.replicas: must be between 1 "
+     "and 1000000 (got \"0\")\n"
+     "tests/fixtures/scenarios_bad/several_errors.yaml:22:21: serving.max_batch_tokens: must be an "
+     "integer (got \"lots\")\n"},
 };
 
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadScenario, ExitsWithCode2AndExactMessagesAndWritesNothing) {
   const BadCase& c = GetParam();
-  const fs::path out = fs::temp_directory_path() / ("firstwall_bad_" + std::to_string(::getpid()) + ".h5");
-  const auto r = run_cli(std::string("run tests/fixtures/scenarios_bad/") + c.file + " -o '" + out.string() + "'");
+  const fs::path out =
+      fs::temp_directory_path() / ("firstwall_bad_" + std::to_string(::getpid()) + ".h5");
+  const auto r = run_cli(std::string("run tests/fixtures/scenarios_bad/") + c.file + " -o '" +
+                         out.string() + "'");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, c.expected_stderr);
   EXPECT_EQ(r.out, "");
@@ -75,12 +89,14 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, BadScenario, ::testing::ValuesIn(kBadCases),
 
 TEST(Cli, LoaderLevelMistakesAllExitWith2AndNameTheFile) {
   // Broken YAML, tabs, empty files, non-mappings, binary garbage: a located message, code 2.
-  for (const char* f : {"syntax_error.yaml", "tab_indent.yaml", "empty.yaml", "not_mapping.yaml", "binary_garbage.bin",
-                        "duplicate_key.yaml", "include_cycle_a.yaml", "invalid_utf8.yaml"}) {
+  for (const char* f :
+       {"syntax_error.yaml", "tab_indent.yaml", "empty.yaml", "not_mapping.yaml",
+        "binary_garbage.bin", "duplicate_key.yaml", "include_cycle_a.yaml", "invalid_utf8.yaml"}) {
     const auto r = run_cli(std::string("check tests/fixtures/bad/") + f);
     EXPECT_EQ(r.exit_code, 2) << f;
     EXPECT_THAT(r.err, ::testing::StartsWith(std::string("tests/fixtures/bad/"))) << f;
-    EXPECT_THAT(r.err, ::testing::MatchesRegex("([^\n]+:[0-9]+:[0-9]+: [^\n]+\n)+")) << f << ": " << r.err;
+    EXPECT_THAT(r.err, ::testing::MatchesRegex("([^\n]+:[0-9]+:[0-9]+: [^\n]+\n)+"))
+        << f << ": " << r.err;
   }
   const auto missing = run_cli("check does/not/exist.yaml");
   EXPECT_EQ(missing.exit_code, 2);
@@ -88,7 +104,9 @@ TEST(Cli, LoaderLevelMistakesAllExitWith2AndNameTheFile) {
 }
 
 TEST(Cli, OverridesAreValidatedWithTheirPosition) {
-  const auto r = run_cli("check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2 --set serving.replicas=-1");
+  const auto r = run_cli(
+      "check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2 --set "
+      "serving.replicas=-1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "--set:2:1: serving.replicas: must be between 1 and 1000000 (got \"-1\")\n");
   const auto ok = run_cli("check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2");
@@ -118,7 +136,8 @@ TEST(Cli, DescribeModelPrintsDerivedPropertiesAsYaml) {
   EXPECT_THAT(g.out, ::testing::HasSubstr("\nhbm_bandwidth: 3350000000000  # B/s\n"));
   const auto bad = run_cli("describe model llama-3-8");
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, ::testing::HasSubstr("unknown model \"llama-3-8\" (did you mean \"llama-3-8b\"?)"));
+  EXPECT_THAT(bad.err,
+              ::testing::HasSubstr("unknown model \"llama-3-8\" (did you mean \"llama-3-8b\"?)"));
 }
 
 TEST(Cli, ModelsListsTheRegisteredModels) {
@@ -135,7 +154,8 @@ namespace {
 TEST(Cli, EveryShippedScenarioIsValid) {
   int checked = 0;
   for (const char* dir : {"scenarios", "scenarios/examples"}) {
-    for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(FIRSTWALL_SOURCE_DIR) / dir)) {
+    for (const auto& e :
+         std::filesystem::directory_iterator(std::filesystem::path(FIRSTWALL_SOURCE_DIR) / dir)) {
       if (e.path().extension() != ".yaml") continue;
       const std::string rel = std::string(dir) + "/" + e.path().filename().string();
       const auto r = test::run_cli("check " + rel);
@@ -148,10 +168,13 @@ TEST(Cli, EveryShippedScenarioIsValid) {
 }
 
 TEST(Cli, ImplausibleRequestCountsAreRefused) {
-  const auto r = test::run_cli("check tests/fixtures/scenarios/minimal.yaml --set \"workload.arrivals.rate=1e9 /s\"");
+  const auto r = test::run_cli(
+      "check tests/fixtures/scenarios/minimal.yaml --set \"workload.arrivals.rate=1e9 /s\"");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "--set:1:1: workload.arrivals.rate: would bring 1e+10 requests in simulation.duration; at most "
-                   "5e+07 are supported per run\n");
+  EXPECT_EQ(r.err,
+            "--set:1:1: workload.arrivals.rate: would bring 1e+10 requests in simulation.duration; "
+            "at most "
+            "5e+07 are supported per run\n");
 }
 
 }  // namespace

@@ -22,22 +22,24 @@ std::map<std::string, std::vector<unsigned char>> read_datasets(const fs::path& 
   const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   EXPECT_GE(f, 0) << file;
   if (f < 0) return out;
-  H5Ovisit(f, H5_INDEX_NAME, H5_ITER_NATIVE,
-           [](hid_t loc, const char* name, const H5O_info_t* info, void* data) -> herr_t {
-             if (info->type != H5O_TYPE_DATASET) return 0;
-             const hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-             const hid_t t = H5Dget_type(d);
-             const hid_t s = H5Dget_space(d);
-             const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(s));
-             std::vector<unsigned char> buf(n * H5Tget_size(t));
-             if (!buf.empty()) H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-             (*static_cast<std::map<std::string, std::vector<unsigned char>>*>(data))[name] = std::move(buf);
-             H5Sclose(s);
-             H5Tclose(t);
-             H5Dclose(d);
-             return 0;
-           },
-           &out);
+  H5Ovisit(
+      f, H5_INDEX_NAME, H5_ITER_NATIVE,
+      [](hid_t loc, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+        if (info->type != H5O_TYPE_DATASET) return 0;
+        const hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+        const hid_t t = H5Dget_type(d);
+        const hid_t s = H5Dget_space(d);
+        const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(s));
+        std::vector<unsigned char> buf(n * H5Tget_size(t));
+        if (!buf.empty()) H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
+        (*static_cast<std::map<std::string, std::vector<unsigned char>>*>(data))[name] =
+            std::move(buf);
+        H5Sclose(s);
+        H5Tclose(t);
+        H5Dclose(d);
+        return 0;
+      },
+      &out);
   H5Fclose(f);
   return out;
 }
@@ -51,9 +53,16 @@ class RunFixture : public ::testing::Test {
 
 TEST_F(RunFixture, SameScenarioAndSeedGiveIdenticalDatasets) {
   const fs::path a = dir / "a.h5", b = dir / "b.h5", c = dir / "c.h5";
-  ASSERT_EQ(test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + a.string()).exit_code, 0);
-  ASSERT_EQ(test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + b.string()).exit_code, 0);
-  ASSERT_EQ(test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml --seed 99 -o " + c.string()).exit_code, 0);
+  ASSERT_EQ(
+      test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + a.string()).exit_code,
+      0);
+  ASSERT_EQ(
+      test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + b.string()).exit_code,
+      0);
+  ASSERT_EQ(
+      test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml --seed 99 -o " + c.string())
+          .exit_code,
+      0);
   const auto da = read_datasets(a), db = read_datasets(b), dc = read_datasets(c);
   ASSERT_FALSE(da.empty());
   EXPECT_EQ(da, db);
@@ -77,14 +86,18 @@ TEST_F(RunFixture, ResultsHaveTheFourGroupsAndTheReportRanksWalls) {
 }
 
 TEST_F(RunFixture, PythonReadsTheResultsIntoPandas) {
-  if (std::system("/usr/bin/python3 -c 'import h5py, pandas' 2>/dev/null") != 0) GTEST_SKIP() << "no h5py/pandas";
+  if (std::system("/usr/bin/python3 -c 'import h5py, pandas' 2>/dev/null") != 0)
+    GTEST_SKIP() << "no h5py/pandas";
   const fs::path f = dir / "p.h5";
-  ASSERT_EQ(test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + f.string()).exit_code, 0);
-  const std::string cmd = "/usr/bin/python3 -B -c \"import h5py, pandas as pd; f = h5py.File('" + f.string() +
-                          "'); w = pd.DataFrame(f['walls'][()]); s = pd.DataFrame(f['summary'][()]); "
-                          "r = pd.DataFrame(f['requests'][()]); "
-                          "assert len(w) == 10 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
-                          "assert f.attrs['seed'] == 7 and 'serving:' in f.attrs['scenario_yaml']\"";
+  ASSERT_EQ(
+      test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + f.string()).exit_code,
+      0);
+  const std::string cmd =
+      "/usr/bin/python3 -B -c \"import h5py, pandas as pd; f = h5py.File('" + f.string() +
+      "'); w = pd.DataFrame(f['walls'][()]); s = pd.DataFrame(f['summary'][()]); "
+      "r = pd.DataFrame(f['requests'][()]); "
+      "assert len(w) == 10 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
+      "assert f.attrs['seed'] == 7 and 'serving:' in f.attrs['scenario_yaml']\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 

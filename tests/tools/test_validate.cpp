@@ -10,8 +10,8 @@ TEST(ValidateSplitwise, ReportsEveryGroupAndEndsWithTheMedianError) {
   const std::string csv = std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv";
   const auto r = test::run_cli("validate splitwise --csv '" + csv + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* group : {"llama2-70b a100-80gb tp2", "llama2-70b a100-80gb tp4", "llama2-70b a100-80gb tp8",
-                            "bloom-176b a100-80gb tp8"}) {
+  for (const char* group : {"llama2-70b a100-80gb tp2", "llama2-70b a100-80gb tp4",
+                            "llama2-70b a100-80gb tp8", "bloom-176b a100-80gb tp8"}) {
     EXPECT_THAT(r.out, ::testing::HasSubstr(group));
   }
   EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9]+\\.[0-9][0-9]\n$"));
@@ -27,8 +27,9 @@ TEST(ValidateSplitwise, CalibratedCostsPredictMeasuredTimesWithin10Percent) {
   ASSERT_NE(pos, std::string::npos);
   EXPECT_LE(std::stod(r.out.substr(pos + 21)), 10.0) << r.out;
   // The peak-rate roofline, for contrast, is far off: calibration is what brings it in.
-  const auto roof = test::run_cli("validate splitwise --cost-model roofline --csv '" +
-                                  std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv'");
+  const auto roof =
+      test::run_cli("validate splitwise --cost-model roofline --csv '" +
+                    std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv'");
   EXPECT_GT(std::stod(roof.out.substr(roof.out.rfind("=") + 1)), 30.0);
 }
 

@@ -15,7 +15,8 @@ using models::DType;
 namespace {
 
 template <class Map>
-const typename Map::mapped_type& find_or_throw(const Map& map, const std::string& name, const char* what) {
+const typename Map::mapped_type& find_or_throw(const Map& map, const std::string& name,
+                                               const char* what) {
   auto it = map.find(name);
   if (it != map.end()) return it->second;
   std::vector<std::string> names;
@@ -37,7 +38,9 @@ std::string yaml_quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string num(double v) { return fmt::format("{:.15g}", v); }
+std::string num(double v) {
+  return fmt::format("{:.15g}", v);
+}
 
 void describe_model(std::ostream& out, const models::LlmSpec& m, DType kv) {
   const models::ParamCounts p = models::count_params(m);
@@ -61,7 +64,8 @@ void describe_model(std::ostream& out, const models::LlmSpec& m, DType kv) {
   out << "  norms: " << num(p.norms) << "\n";
   out << "weight_bytes:\n";
   for (DType t : {DType::fp32, DType::bf16, DType::fp8, DType::fp4}) {
-    out << "  " << models::to_string(t) << ": " << num(p.total() * models::bytes_per_element(t)) << "\n";
+    out << "  " << models::to_string(t) << ": " << num(p.total() * models::bytes_per_element(t))
+        << "\n";
   }
   out << "kv_cache_dtype: " << models::to_string(kv) << "\n";
   out << "kv_cache_bytes_per_token: " << num(models::kv_bytes_per_token(m, kv)) << "\n";
@@ -69,15 +73,18 @@ void describe_model(std::ostream& out, const models::LlmSpec& m, DType kv) {
   for (DType t : {DType::fp32, DType::bf16, DType::fp8}) {
     out << "  " << models::to_string(t) << ": " << num(models::kv_bytes_per_token(m, t)) << "\n";
   }
-  out << "flops_per_token_decode:  # forward FLOPs of one generated token at a context of N tokens\n";
+  out << "flops_per_token_decode:  # forward FLOPs of one generated token at a context of N "
+         "tokens\n";
   for (double ctx : {1.0, 1024.0, 8192.0, 32768.0, 131072.0}) {
     if (ctx > m.max_context) continue;
-    out << "  context_" << static_cast<long long>(ctx) << ": " << num(models::flops_per_token(m, ctx, false, true)) << "\n";
+    out << "  context_" << static_cast<long long>(ctx) << ": "
+        << num(models::flops_per_token(m, ctx, false, true)) << "\n";
   }
   out << "flops_prefill:  # forward FLOPs of a prompt of N tokens (logits for the last)\n";
   for (double n : {128.0, 1024.0, 8192.0, 32768.0}) {
     if (n > m.max_context) continue;
-    out << "  tokens_" << static_cast<long long>(n) << ": " << num(models::prefill_flops(m, n, 0)) << "\n";
+    out << "  tokens_" << static_cast<long long>(n) << ": " << num(models::prefill_flops(m, n, 0))
+        << "\n";
   }
   out << "max_context: " << m.max_context << "\n";
 }
@@ -87,18 +94,21 @@ void describe_gpu(std::ostream& out, const models::GpuSpec& g) {
   out << "source: " << yaml_quote(g.source) << "\n";
   out << "peak_flops:\n";
   for (DType t : {DType::fp32, DType::bf16, DType::fp16, DType::fp8, DType::fp4}) {
-    if (auto v = g.peak(t)) out << "  " << models::to_string(t) << ": " << num(v->value()) << "  # FLOP/s\n";
+    if (auto v = g.peak(t))
+      out << "  " << models::to_string(t) << ": " << num(v->value()) << "  # FLOP/s\n";
   }
   out << "hbm_capacity: " << num(g.hbm_capacity.value()) << "  # B\n";
   out << "hbm_bandwidth: " << num(g.hbm_bandwidth.value()) << "  # B/s\n";
   out << "ridge_point:  # FLOP per HBM byte where compute and memory time are equal\n";
   for (DType t : {DType::bf16, DType::fp8, DType::fp4}) {
-    if (auto v = g.peak(t)) out << "  " << models::to_string(t) << ": " << num((*v / g.hbm_bandwidth).value()) << "\n";
+    if (auto v = g.peak(t))
+      out << "  " << models::to_string(t) << ": " << num((*v / g.hbm_bandwidth).value()) << "\n";
   }
   out << "tdp: " << num(g.tdp.value()) << "  # W\n";
   if (g.idle_power) out << "idle_power: " << num(g.idle_power->value()) << "  # W\n";
   out << "scale_up_bandwidth_bidirectional: " << num(g.scale_up_bandwidth.value()) << "  # B/s\n";
-  out << "scale_up_bandwidth_one_direction: " << num(g.scale_up_one_direction().value()) << "  # B/s\n";
+  out << "scale_up_bandwidth_one_direction: " << num(g.scale_up_one_direction().value())
+      << "  # B/s\n";
   out << "scale_up_step_latency: " << num(g.scale_up_step_latency.value()) << "  # s\n";
   out << "scale_up_efficiency: " << num(g.scale_up_efficiency) << "\n";
 }
@@ -110,7 +120,10 @@ void describe(std::ostream& out, const std::string& what, const std::string& nam
   const models::Catalog c = models::load_catalog_files(catalog_files);
   if (what == "model") {
     const auto kv = models::parse_dtype(dtype);
-    if (!kv) throw sim::config::InputError({"<command line>", 1, 1}, "", "--dtype must be one of: fp32, bf16, fp16, fp8, fp4 (got \"" + dtype + "\")");
+    if (!kv)
+      throw sim::config::InputError(
+          {"<command line>", 1, 1}, "",
+          "--dtype must be one of: fp32, bf16, fp16, fp8, fp4 (got \"" + dtype + "\")");
     describe_model(out, find_or_throw(c.llms, name, "model"), *kv);
   } else {
     describe_gpu(out, find_or_throw(c.gpus, name, "gpu"));

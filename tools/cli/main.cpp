@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "models/registry.hpp"
 #include "models/scenario/run.hpp"
@@ -30,7 +30,8 @@ std::vector<std::string> default_catalogs() {
 }
 
 std::string default_output(const std::string& scenario) {
-  return (std::filesystem::path("results") / std::filesystem::path(scenario).stem()).string() + ".h5";
+  return (std::filesystem::path("results") / std::filesystem::path(scenario).stem()).string() +
+         ".h5";
 }
 
 }  // namespace
@@ -44,28 +45,38 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   std::uint64_t seed = 0;
 
-  auto* run = app.add_subcommand("run", "Simulate a scenario, print the wall report, write results.h5");
+  auto* run =
+      app.add_subcommand("run", "Simulate a scenario, print the wall report, write results.h5");
   run->add_option("scenario", scenario, "scenario YAML file")->required();
   run->add_option("-o,--output", output, "results file (default: results/<scenario>.h5)");
   auto* run_seed = run->add_option("--seed", seed, "master seed (overrides the file's seed)");
-  run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")->allow_extra_args(false);
+  run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")
+      ->allow_extra_args(false);
 
-  auto* check = app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
+  auto* check =
+      app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
   check->add_option("scenario", scenario, "scenario YAML file")->required();
-  check->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")->allow_extra_args(false);
+  check->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")
+      ->allow_extra_args(false);
 
   std::string what, name, dtype = "bf16";
   std::vector<std::string> catalogs;
   auto* describe = app.add_subcommand("describe", "Derived properties of a catalog entry, as YAML");
-  describe->add_option("what", what, "model or gpu")->required()->check(CLI::IsMember({"model", "gpu"}));
+  describe->add_option("what", what, "model or gpu")
+      ->required()
+      ->check(CLI::IsMember({"model", "gpu"}));
   describe->add_option("name", name, "catalog name, e.g. llama-3-70b or h100-sxm")->required();
-  describe->add_option("--catalog", catalogs, "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)")
+  describe
+      ->add_option("--catalog", catalogs,
+                   "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)")
       ->allow_extra_args(false);
-  describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")->capture_default_str();
+  describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")
+      ->capture_default_str();
 
   auto* list = app.add_subcommand("models", "List the registered models with one line of help");
 
-  auto* kernels = app.add_subcommand("kernels", "Measure kernels, fit cost models, validate them against measurements");
+  auto* kernels = app.add_subcommand(
+      "kernels", "Measure kernels, fit cost models, validate them against measurements");
   kernels->require_subcommand(1);
   cli::add_kernels_cost_commands(*kernels);
   cli::add_kernels_measure_commands(*kernels);
@@ -83,7 +94,9 @@ int main(int argc, char** argv) {
     const models::ScenarioSpec spec = load(true);
     std::function<void(double)> progress;
     if (::isatty(STDERR_FILENO) != 0) {
-      progress = [](double f) { std::cerr << fmt::format("\rsimulating: {:3.0f} %", f * 100) << std::flush; };
+      progress = [](double f) {
+        std::cerr << fmt::format("\rsimulating: {:3.0f} %", f * 100) << std::flush;
+      };
     }
     const models::RunResult result = models::run_scenario(spec, progress);
     if (progress) std::cerr << "\r                    \r";
@@ -98,8 +111,9 @@ int main(int argc, char** argv) {
     (void)load(false);
     std::cout << scenario << ": OK\n";
   });
-  describe->callback(
-      [&] { cli::describe(std::cout, what, name, catalogs.empty() ? default_catalogs() : catalogs, dtype); });
+  describe->callback([&] {
+    cli::describe(std::cout, what, name, catalogs.empty() ? default_catalogs() : catalogs, dtype);
+  });
   list->callback([] {
     for (const models::ModelInfo& m : models::registered_models()) {
       std::cout << fmt::format("{:<10} {:<18} {}\n", m.domain, m.name, m.help);

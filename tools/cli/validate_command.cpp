@@ -22,8 +22,10 @@ namespace {
 
 // Splitwise's names -> the catalog's. "-pcap" rows are power-capped servers: they need the
 // power-cap model and are reported apart until it exists.
-const std::map<std::string, std::string> kHardware = {{"a100-80gb", "a100-sxm-80gb"}, {"h100-80gb", "h100-sxm"}};
-const std::map<std::string, std::string> kModels = {{"llama2-70b", "llama-2-70b"}, {"bloom-176b", "bloom-176b"}};
+const std::map<std::string, std::string> kHardware = {{"a100-80gb", "a100-sxm-80gb"},
+                                                      {"h100-80gb", "h100-sxm"}};
+const std::map<std::string, std::string> kModels = {{"llama2-70b", "llama-2-70b"},
+                                                    {"bloom-176b", "bloom-176b"}};
 
 double median(std::vector<double> v) {
   if (v.empty()) return std::nan("");
@@ -45,26 +47,31 @@ void validate_splitwise(const Options& o) {
   std::string error;
   const auto table = sim::csv::read(o.csv, error);
   if (!table) throw sim::config::InputError({o.csv, 1, 1}, "", error.substr(error.find(": ") + 2));
-  const char* needed[] = {"model", "hardware", "prompt_size", "batch_size", "token_size", "prompt_time", "token_time",
-                          "tensor_parallel"};
+  const char* needed[] = {"model",      "hardware",    "prompt_size", "batch_size",
+                          "token_size", "prompt_time", "token_time",  "tensor_parallel"};
   std::map<std::string, std::size_t> col;
   for (const char* n : needed) {
     auto c = table->column(n);
-    if (!c) throw sim::config::InputError({o.csv, 1, 1}, "", std::string("missing column \"") + n + "\"");
+    if (!c)
+      throw sim::config::InputError({o.csv, 1, 1}, "", std::string("missing column \"") + n + "\"");
     col[n] = *c;
   }
   if (!o.hardware.empty() && !kHardware.count(o.hardware)) {
-    throw sim::config::InputError({"--hardware", 1, 1}, "", "unknown hardware \"" + o.hardware +
-                                                               "\" (known: a100-80gb, h100-80gb)");
+    throw sim::config::InputError(
+        {"--hardware", 1, 1}, "",
+        "unknown hardware \"" + o.hardware + "\" (known: a100-80gb, h100-80gb)");
   }
-  const models::Catalog catalog = models::load_catalog_files(
-      {(std::filesystem::path(o.catalog_dir) / "llms.yaml").string(), (std::filesystem::path(o.catalog_dir) / "gpus.yaml").string()});
+  const models::Catalog catalog =
+      models::load_catalog_files({(std::filesystem::path(o.catalog_dir) / "llms.yaml").string(),
+                                  (std::filesystem::path(o.catalog_dir) / "gpus.yaml").string()});
   models::CostModelSpec cost;
-  cost.kind = o.cost_model == "roofline" ? models::CostModelKind::roofline : models::CostModelKind::calibrated;
+  cost.kind = o.cost_model == "roofline" ? models::CostModelKind::roofline
+                                         : models::CostModelKind::calibrated;
   cost.calibration = o.calibration;
   cost.iteration_overhead = sim::Seconds(o.iteration_overhead_ms * 1e-3);
   std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
-  if (cost.kind == models::CostModelKind::calibrated) kernel_costs = models::load_kernel_cost_model(cost.calibration);
+  if (cost.kind == models::CostModelKind::calibrated)
+    kernel_costs = models::load_kernel_cost_model(cost.calibration);
 
   struct Group {
     std::vector<double> prefill_err, decode_err;
@@ -74,7 +81,9 @@ void validate_splitwise(const Options& o) {
   std::vector<double> all;
   int pcap_rows = 0;
   for (const sim::csv::Row& row : table->rows) {
-    auto cell = [&](const char* n) { return col[n] < row.cells.size() ? row.cells[col[n]] : std::string(); };
+    auto cell = [&](const char* n) {
+      return col[n] < row.cells.size() ? row.cells[col[n]] : std::string();
+    };
     const std::string hw = cell("hardware");
     if (hw.size() > 5 && hw.compare(hw.size() - 5, 5, "-pcap") == 0) {
       ++pcap_rows;
@@ -83,11 +92,15 @@ void validate_splitwise(const Options& o) {
     if (!o.hardware.empty() && hw != o.hardware) continue;
     long long prompt = 0, batch = 0, tokens = 0, tp = 0;
     double prompt_ms = 0, token_ms = 0;
-    if (!kHardware.count(hw) || !kModels.count(cell("model")) || !sim::csv::parse_int(cell("prompt_size"), prompt) ||
-        !sim::csv::parse_int(cell("batch_size"), batch) || !sim::csv::parse_int(cell("token_size"), tokens) ||
-        !sim::csv::parse_int(cell("tensor_parallel"), tp) || !sim::csv::parse_double(cell("prompt_time"), prompt_ms) ||
+    if (!kHardware.count(hw) || !kModels.count(cell("model")) ||
+        !sim::csv::parse_int(cell("prompt_size"), prompt) ||
+        !sim::csv::parse_int(cell("batch_size"), batch) ||
+        !sim::csv::parse_int(cell("token_size"), tokens) ||
+        !sim::csv::parse_int(cell("tensor_parallel"), tp) ||
+        !sim::csv::parse_double(cell("prompt_time"), prompt_ms) ||
         !sim::csv::parse_double(cell("token_time"), token_ms)) {
-      throw sim::config::InputError({o.csv, row.line, 1}, "", "row not understood (model, hardware or a number)");
+      throw sim::config::InputError({o.csv, row.line, 1}, "",
+                                    "row not understood (model, hardware or a number)");
     }
     const std::string key = fmt::format("{} {} tp{}", cell("model"), hw, tp);
     Group& g = groups[key];
@@ -100,7 +113,8 @@ void validate_splitwise(const Options& o) {
     e.kernel_costs = kernel_costs;
     models::BatchTimes t;
     try {
-      t = models::run_batch_experiment(catalog.llms.at(kModels.at(cell("model"))), catalog.gpus.at(kHardware.at(hw)), e);
+      t = models::run_batch_experiment(catalog.llms.at(kModels.at(cell("model"))),
+                                       catalog.gpus.at(kHardware.at(hw)), e);
     } catch (const std::invalid_argument&) {
       ++g.skipped;  // does not fit the simulated GPUs' memory
       continue;
@@ -112,14 +126,15 @@ void validate_splitwise(const Options& o) {
     all.push_back(pe);
     all.push_back(de);
   }
-  std::cout << fmt::format("{:<28} {:>5} {:>8} {:>22} {:>22}\n", "model hardware tp", "rows", "skipped",
-                           "prefill median |err| %", "decode median |err| %");
+  std::cout << fmt::format("{:<28} {:>5} {:>8} {:>22} {:>22}\n", "model hardware tp", "rows",
+                           "skipped", "prefill median |err| %", "decode median |err| %");
   for (const auto& [key, g] : groups) {
-    std::cout << fmt::format("{:<28} {:>5} {:>8} {:>22.2f} {:>22.2f}\n", key, g.prefill_err.size(), g.skipped,
-                             median(g.prefill_err), median(g.decode_err));
+    std::cout << fmt::format("{:<28} {:>5} {:>8} {:>22.2f} {:>22.2f}\n", key, g.prefill_err.size(),
+                             g.skipped, median(g.prefill_err), median(g.decode_err));
   }
   if (pcap_rows > 0) {
-    std::cout << fmt::format("{} power-capped rows (*-pcap) not simulated: they need the power-cap model\n", pcap_rows);
+    std::cout << fmt::format(
+        "{} power-capped rows (*-pcap) not simulated: they need the power-cap model\n", pcap_rows);
   }
   if (all.empty()) throw sim::config::InputError({o.csv, 1, 1}, "", "no rows to validate");
   std::cout << fmt::format("median_abs_pct_error={:.2f}\n", median(all));
@@ -128,19 +143,24 @@ void validate_splitwise(const Options& o) {
 }  // namespace
 
 void add_validate_commands(CLI::App& app) {
-  auto* validate = app.add_subcommand("validate", "Compare simulated results with measurements made elsewhere");
+  auto* validate =
+      app.add_subcommand("validate", "Compare simulated results with measurements made elsewhere");
   validate->require_subcommand(1);
   auto opts = std::make_shared<Options>();
   auto* sw = validate->add_subcommand(
-      "splitwise", "Prefill and decode times of closed batches against Splitwise's measured perf_model.csv");
+      "splitwise",
+      "Prefill and decode times of closed batches against Splitwise's measured perf_model.csv");
   sw->add_option("--csv", opts->csv, "Splitwise perf_model CSV")->required();
   sw->add_option("--hardware", opts->hardware, "only rows of this hardware (a100-80gb, h100-80gb)");
-  sw->add_option("--catalog-dir", opts->catalog_dir, "folder with llms.yaml and gpus.yaml")->capture_default_str();
+  sw->add_option("--catalog-dir", opts->catalog_dir, "folder with llms.yaml and gpus.yaml")
+      ->capture_default_str();
   sw->add_option("--cost-model", opts->cost_model, "iteration cost model")
       ->check(CLI::IsMember({"calibrated", "roofline"}))
       ->capture_default_str();
-  sw->add_option("--calibration", opts->calibration, "kernel calibration YAML (default: the shipped one)");
-  sw->add_option("--iteration-overhead-ms", opts->iteration_overhead_ms, "host time per iteration, ms")
+  sw->add_option("--calibration", opts->calibration,
+                 "kernel calibration YAML (default: the shipped one)");
+  sw->add_option("--iteration-overhead-ms", opts->iteration_overhead_ms,
+                 "host time per iteration, ms")
       ->capture_default_str();
   sw->callback([opts] { validate_splitwise(*opts); });
 }
