@@ -41,7 +41,9 @@ TEST(vidur_generalization, a100_large_models_from_small_ones) {
 }
 
 TEST(vidur_generalization, the_shipped_calibration_is_what_its_command_makes) {
-  // Regenerated here, the calibration predicts what the committed file predicts.
+  // Regenerated here, the calibration predicts what the committed file predicts. The fit is
+  // iterative, so other compiler flags (the sanitizer build: -O1 and no FMA contraction of
+  // the same expressions) move its result in the 6th digit; a stale file moves it by percent.
   const CalibrationFile committed = read_calibration(default_calibration_path());
   const CalibrationFile fresh = fit({compute_dir()});
   const CalibratedRoofline a(committed.calibration);
@@ -54,7 +56,7 @@ TEST(vidur_generalization, the_shipped_calibration_is_what_its_command_makes) {
         const KernelCall c = vidur_call(op, t.rows[r].shape);
         const double x = a.duration(c, devices.at(gpu), 1.0).value();
         const double y = b.duration(c, devices.at(gpu), 1.0).value();
-        EXPECT_NEAR(y / x, 1.0, 1e-6) << gpu << " " << to_string(op) << " line " << t.rows[r].line;
+        EXPECT_NEAR(y / x, 1.0, 1e-4) << gpu << " " << to_string(op) << " line " << t.rows[r].line;
       }
     }
   }
