@@ -6,17 +6,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "test_devices.hpp"
+
 namespace kernels::cost {
 namespace {
 
-Device h100() {
-  return Device{"h100-sxm",
-                sim::FlopsPerSecond(989.4e12),
-                sim::BytesPerSecond(3.35e12),
-                132,
-                sim::Hertz(1.98e9),
-                sim::Bytes(50e6)};
-}
+using test::h100;
 
 ClassParams gemm_params() {
   ClassParams p;

@@ -5,17 +5,12 @@
 
 #include "kernels/cost/calibration_file.hpp"
 
+#include "test_devices.hpp"
+
 namespace kernels::cost {
 namespace {
 
-Device a100() {
-  return Device{"a100-sxm-80gb",
-                sim::FlopsPerSecond(312e12),
-                sim::BytesPerSecond(2.039e12),
-                108,
-                sim::Hertz(1.41e9),
-                sim::Bytes(40e6)};
-}
+using test::a100;
 
 ClassParams truth() {
   ClassParams p;

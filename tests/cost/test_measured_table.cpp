@@ -9,17 +9,12 @@
 
 #include "kernels/cost/composite.hpp"
 
+#include "test_devices.hpp"
+
 namespace kernels::cost {
 namespace {
 
-Device a100() {
-  return Device{"a100-sxm-80gb",
-                sim::FlopsPerSecond(312e12),
-                sim::BytesPerSecond(2.039e12),
-                108,
-                sim::Hertz(1.41e9),
-                sim::Bytes(40e6)};
-}
+using test::a100;
 
 Gemm up(std::int64_t m) {
   return Gemm{m, 22016, 4096, NumberFormat::fp16};

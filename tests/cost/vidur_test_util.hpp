@@ -24,12 +24,8 @@ inline std::string table(const std::string& gpu_dir, const std::string& org_mode
 
 // Every catalog GPU with an fp16 peak, as `firstwall kernels fit|validate` builds them.
 inline std::map<std::string, Device> catalog_devices() {
-  sim::config::Diagnostics diags;
-  const auto root = sim::config::load_file(
-      (std::filesystem::path(FIRSTWALL_SOURCE_DIR) / "scenarios/catalog/gpus.yaml").string(),
-      diags);
-  const models::Catalog c = models::read_catalog(root, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
+  const models::Catalog c = models::load_catalog_files(
+      {(std::filesystem::path(FIRSTWALL_SOURCE_DIR) / "scenarios/catalog/gpus.yaml").string()});
   std::map<std::string, Device> out;
   for (const auto& [name, g] : c.gpus) {
     if (auto peak = g.peak(models::DType::fp16)) {
