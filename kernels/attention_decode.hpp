@@ -5,14 +5,14 @@
 // cache holds the past and the token itself, so there is nothing to mask). Split-K form
 // ("Flash-Decoding", Dao, Haziza, Massa & Sizov 2023, crfm.stanford.edu/2023/10/12/
 // flashdecoding.html): the cached tokens are cut into chunks of decode_chunk tokens; each
-// (kv head, chunk) is a work item computing, for the group of query heads sharing that kv
-// head, a partial (max, sum, unnormalized output) in one fused pass over the chunk's K and V
-// rows: per block of 16 tokens, the group's scores (each K row loaded once for all the group's
-// heads), an online-softmax update (Milakov & Gimelshein 2018), and the weighted V rows added to
-// the group's accumulators — no per-item allocation or packing. Groups larger than 16 query
-// heads (MLA's absorbed MQA) are compute-bound and use one small GEMM per chunk instead. The
-// partials are merged in chunk order. Chunks depend only on n_k, so results are bit-identical
-// for any thread count, and a single sequence with few kv heads still spreads over all cores.
+// chunk (for a slab of kv heads) is a work item computing, per query head, a partial (max, sum,
+// unnormalized output) in one fused pass over the chunk's K and V rows: per block of 16 tokens,
+// the scores (each K vector loaded once for all query heads of its group), an online-softmax
+// update (Milakov & Gimelshein 2018), and the weighted V rows added to the accumulators — read
+// front to back through the cache, no per-item allocation or packing. Groups larger than 16
+// query heads (MLA's absorbed MQA) are compute-bound and use one small GEMM per (kv head, chunk)
+// instead. The partials are merged in chunk order. Chunks depend only on n_k, so results are
+// bit-identical for any thread count, and a single sequence still spreads over all cores.
 //
 // Layouts as in attention.hpp; q is [1, n_heads·head_dim_qk], the result [1, n_heads·head_dim_v].
 

@@ -68,6 +68,14 @@ TEST(thread_determinism, attention_prefill_naive_and_decode) {
   cache.append(kd, vd);
   expect_same_bits_for_1_and_2_threads([&] { return attention_decode(q.topRows(1), cache, s); },
                                        "decode fp8");
+  // Three kv heads over three chunks: one thread takes slabs of two kv heads, two threads slabs
+  // of one (attention_decode.cpp sizes slabs by the thread count); the bits must not change.
+  const attention_shape s3 = attention_shape::gqa(12, 3, 32);
+  const Mat q3 = test::input(1, 12 * 32, "q3");
+  const Mat k3 = test::input(700, 3 * 32, "k3");
+  const Mat v3 = test::input(700, 3 * 32, "v3");
+  expect_same_bits_for_1_and_2_threads([&] { return attention_decode(q3, k3, v3, s3); },
+                                       "decode, uneven slabs");
 }
 
 TEST(thread_determinism, mla_both_forms_and_moe) {
