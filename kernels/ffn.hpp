@@ -28,7 +28,17 @@ struct swiglu_ffn_weights {
 
 float gelu_tanh(float x);
 
+// The activations alone, in place: gate ← silu(gate) ⊙ up; x ← gelu_tanh(x). The FFNs below
+// use them, and so does anything that times one operator of an FFN by itself.
+void silu_mul(mat_ref gate, const const_mat_ref& up);
+void gelu_inplace(mat_ref x);
+
 Mat gelu_ffn(const const_mat_ref& x, const gelu_ffn_weights& w);
 Mat swiglu_ffn(const const_mat_ref& x, const swiglu_ffn_weights& w);
+// The same SwiGLU FFN with W_gate and W_up stacked into one [2·ffn_dim, d_model] matrix (gate
+// rows first), so both projections are one GEMM — how serving engines run it (vLLM's
+// MergedColumnParallelLinear) and how the serving model counts it (kernel_iteration_cost.hpp).
+Mat swiglu_ffn_merged(const const_mat_ref& x, const const_mat_ref& w_gate_up,
+                      const const_mat_ref& w_down);
 
 }  // namespace kernels

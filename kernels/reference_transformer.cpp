@@ -21,6 +21,10 @@ namespace {
 Mat dense(Eigen::Index out, Eigen::Index in, std::uint64_t seed, const std::string& name) {
   return hashed_matrix(out, in, seed, name, std::sqrt(3.0f / static_cast<float>(in)));
 }
+// dense() written into a block of stacked weights.
+void dense_into(mat_ref out, std::uint64_t seed, const std::string& name) {
+  hashed_fill(out, seed, name, std::sqrt(3.0f / static_cast<float>(out.cols())));
+}
 
 Vec norm_gain(Eigen::Index size, std::uint64_t seed, const std::string& name) {
   return hashed_vector(size, seed, name, 0.1f, 1.0f);
@@ -79,9 +83,13 @@ reference_transformer::reference_transformer(const transformer_config& config) :
     lw.attn_norm = norm_gain(c.d_model, seed, p + "attn_norm");
     lw.ffn_norm = norm_gain(c.d_model, seed, p + "ffn_norm");
     if (c.attention == attention_kind::gqa) {
-      lw.wq = dense(Eigen::Index{c.n_heads} * c.head_dim, c.d_model, seed, p + "wq");
-      lw.wk = dense(Eigen::Index{c.n_kv_heads} * c.head_dim, c.d_model, seed, p + "wk");
-      lw.wv = dense(Eigen::Index{c.n_kv_heads} * c.head_dim, c.d_model, seed, p + "wv");
+      const Eigen::Index q_rows = Eigen::Index{c.n_heads} * c.head_dim;
+      const Eigen::Index kv_rows = Eigen::Index{c.n_kv_heads} * c.head_dim;
+      // Stacked weights filled in place (no temporaries of the model's size to copy and free).
+      lw.wqkv.resize(q_rows + 2 * kv_rows, c.d_model);
+      dense_into(lw.wqkv.topRows(q_rows), seed, p + "wq");
+      dense_into(lw.wqkv.middleRows(q_rows, kv_rows), seed, p + "wk");
+      dense_into(lw.wqkv.bottomRows(kv_rows), seed, p + "wv");
       lw.wo = dense(c.d_model, Eigen::Index{c.n_heads} * c.head_dim, seed, p + "wo");
       kv_caches_.emplace_back(c.n_kv_heads, c.head_dim, c.head_dim, c.max_seq_len,
                               c.kv_cache_storage);
@@ -111,7 +119,10 @@ reference_transformer::reference_transformer(const transformer_config& config) :
             swiglu(c.d_model, c.moe_ffn_dim, seed, p + "shared" + std::to_string(e)));
       }
     } else {
-      lw.dense = swiglu(c.d_model, c.ffn_dim, seed, p + "ffn");
+      lw.w_gate_up.resize(2 * Eigen::Index{c.ffn_dim}, c.d_model);
+      dense_into(lw.w_gate_up.topRows(c.ffn_dim), seed, p + "ffn.w_gate");
+      dense_into(lw.w_gate_up.bottomRows(c.ffn_dim), seed, p + "ffn.w_up");
+      lw.w_down = dense(c.d_model, c.ffn_dim, seed, p + "ffn.w_down");
     }
     layers_.push_back(std::move(lw));
   }
@@ -136,12 +147,14 @@ Vec reference_transformer::forward(std::span<const token_id> tokens, bool decode
     const Mat h = rms_norm(x, lw.attn_norm, c.norm_eps);
     Mat o;
     if (c.attention == attention_kind::gqa) {
-      Mat q = linear(h, lw.wq);
-      Mat k = linear(h, lw.wk);
-      const Mat v = linear(h, lw.wv);
-      apply_rope(q, positions, rope_spec{c.n_heads, c.head_dim, 0, c.head_dim, c.rope_base});
-      apply_rope(k, positions, rope_spec{c.n_kv_heads, c.head_dim, 0, c.head_dim, c.rope_base});
-      kv_caches_[l].append(k, v);
+      // [Q | K | V] in one GEMM; RoPE rotates the Q and K heads (adjacent) in one call.
+      Mat qkv = linear(h, lw.wqkv);
+      const Eigen::Index q_cols = Eigen::Index{c.n_heads} * c.head_dim;
+      const Eigen::Index kv_cols = Eigen::Index{c.n_kv_heads} * c.head_dim;
+      apply_rope(qkv.leftCols(q_cols + kv_cols), positions,
+                 rope_spec{c.n_heads + c.n_kv_heads, c.head_dim, 0, c.head_dim, c.rope_base});
+      kv_caches_[l].append(qkv.middleCols(q_cols, kv_cols), qkv.rightCols(kv_cols));
+      const Mat q = qkv.leftCols(q_cols);
       o = decode ? attention_decode(q, kv_caches_[l], shape)
                  : attention_prefill(q, kv_caches_[l], shape);
     } else {
@@ -152,7 +165,7 @@ Vec reference_transformer::forward(std::span<const token_id> tokens, bool decode
     }
     x += linear(o, lw.wo);
     const Mat f = rms_norm(x, lw.ffn_norm, c.norm_eps);
-    x += lw.uses_moe ? moe_ffn(f, lw.moe, moec) : swiglu_ffn(f, lw.dense);
+    x += lw.uses_moe ? moe_ffn(f, lw.moe, moec) : swiglu_ffn_merged(f, lw.w_gate_up, lw.w_down);
   }
   position_ += static_cast<int>(tokens.size());
   const Mat last = rms_norm(x.bottomRows(1), final_norm_, c.norm_eps);

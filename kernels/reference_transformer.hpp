@@ -9,7 +9,10 @@
 //   logits = W_vocab · RMSNorm(x) at the last position
 // Two variants:
 //   gqa: RoPE over the full head dim, GQA with n_kv_heads, kv_cache (fp32 / bf16 / fp8),
-//        SwiGLU FFN.
+//        SwiGLU FFN. Q, K and V come from one GEMM over stacked weights, RoPE rotates Q and K
+//        in one call, and the FFN's gate and up projections are one GEMM: the operator split
+//        of serving engines (vLLM's QKVParallelLinear, MergedColumnParallelLinear), which is
+//        the one models/workload/kernel_iteration_cost.hpp counts.
 //   mla: MLA attention (mla.hpp) with its latent cache; prefill in the naive form and decode in
 //        the absorbed form by default (DeepSeek's deployment split: prefill is compute-bound,
 //        decode bandwidth-bound); FFN is SwiGLU in the first n_dense_layers and MoE with shared
@@ -94,11 +97,11 @@ class reference_transformer {
   struct layer {
     Vec attn_norm;
     Vec ffn_norm;
-    Mat wq, wk, wv;  // gqa, [out, in]
+    Mat wqkv;  // gqa: W_Q, W_K, W_V stacked, [(n_heads + 2·n_kv_heads)·head_dim, d_model]
     mla_weights mla;
     Mat wo;  // [d_model, heads·v]
     bool uses_moe = false;
-    swiglu_ffn_weights dense;
+    Mat w_gate_up, w_down;  // dense SwiGLU layers (swiglu_ffn_merged)
     moe_weights moe;
   };
 

@@ -27,12 +27,17 @@ float hashed_uniform(std::uint64_t seed, std::string_view name, std::uint64_t in
 Mat hashed_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed, std::string_view name,
                   float scale) {
   Mat m(rows, cols);
-  for (Eigen::Index r = 0; r < rows; ++r) {
+  hashed_fill(m, seed, name, scale);
+  return m;
+}
+
+void hashed_fill(mat_ref out, std::uint64_t seed, std::string_view name, float scale) {
+  const Eigen::Index cols = out.cols();
+  for (Eigen::Index r = 0; r < out.rows(); ++r) {
     for (Eigen::Index c = 0; c < cols; ++c) {
-      m(r, c) = scale * hashed_uniform(seed, name, static_cast<std::uint64_t>(r * cols + c));
+      out(r, c) = scale * hashed_uniform(seed, name, static_cast<std::uint64_t>(r * cols + c));
     }
   }
-  return m;
 }
 
 Vec hashed_vector(Eigen::Index size, std::uint64_t seed, std::string_view name, float scale,

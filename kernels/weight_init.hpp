@@ -23,6 +23,9 @@ float hashed_uniform(std::uint64_t seed, std::string_view name, std::uint64_t in
 // Elements uniform in [-scale, scale), row-major index order.
 Mat hashed_matrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed, std::string_view name,
                   float scale);
+// The same elements written into `out` (which may be a block of a larger matrix), so stacked
+// weights are filled in place rather than copied from temporaries.
+void hashed_fill(mat_ref out, std::uint64_t seed, std::string_view name, float scale);
 // Elements center + uniform in [-scale, scale).
 Vec hashed_vector(Eigen::Index size, std::uint64_t seed, std::string_view name, float scale,
                   float center = 0.0f);

@@ -219,8 +219,10 @@ Elementwise rope(std::int64_t tokens, std::int64_t heads, std::int64_t kv_heads,
   const double h = d(heads + kv_heads);
   const double n = d(tokens);
   const double r = d(rotary_dim);
-  return make(ElementwiseOp::rope, tokens, tokens * (heads + kv_heads) * rotary_dim,
-              2.0 * n * h * r * e + n * r * e + 8.0 * n, 3.0 * n * h * r + n * r);
+  Elementwise call = make(ElementwiseOp::rope, tokens, tokens * (heads + kv_heads) * rotary_dim,
+                          2.0 * n * h * r * e + n * r * e + 8.0 * n, 3.0 * n * h * r + n * r);
+  call.rotary_dim = rotary_dim;
+  return call;
 }
 
 Elementwise embedding(std::int64_t tokens, std::int64_t hidden, NumberFormat f) {

@@ -46,7 +46,8 @@ struct Elementwise {
   std::int64_t elements = 0;  // elements of the output
   sim::Bytes bytes;           // compulsory HBM traffic
   sim::Flops flops;
-  int launches = 1;  // kernels the operator runs (a 3-operand add is 2 launches)
+  int launches = 1;             // kernels the operator runs (a 3-operand add is 2 launches)
+  std::int64_t rotary_dim = 0;  // rope only: rotated columns per head
 };
 
 // Heads and head sizes per GPU. `v_in_k`: V is a slice of the cached K row, as in MLA's

@@ -10,7 +10,13 @@ namespace kernels::cost {
 
 namespace {
 
-// The shape of a call without its tokens dimension; nullopt when the call is never covered.
+std::string attention_key(std::string_view kind, const AttentionShape& a, std::size_t requests) {
+  return fmt::format("{} heads={} kv_heads={} qk={} v={} v_in_k={} {} kv {} requests={}", kind,
+                     a.heads, a.kv_heads, a.qk_dim, a.v_dim, a.v_in_k, to_string(a.format),
+                     to_string(a.kv_format), requests);
+}
+
+// The shape of a call without its interpolation axis; nullopt when the call is never covered.
 std::optional<std::string> shape_key(const KernelCall& call) {
   if (const auto* g = std::get_if<Gemm>(&call)) {
     return fmt::format("gemm n={} k={} {}", g->n, g->k, to_string(g->format));
@@ -22,7 +28,29 @@ std::optional<std::string> shape_key(const KernelCall& call) {
                        to_string(kernel_class(call)), static_cast<double>(e->elements) / rows,
                        e->flops.value() / rows, e->launches);
   }
-  return std::nullopt;
+  if (const auto* p = std::get_if<AttentionPrefill>(&call)) {
+    return attention_key("attention_prefill", p->shape, p->requests.size());
+  }
+  const auto& d = std::get<AttentionDecode>(call);
+  return attention_key("attention_decode", d.shape, d.kv_lens.size());
+}
+
+// What a series interpolates along: the tokens of GEMMs and elementwise operators; for
+// attention, the quantity its work is proportional to — the causal (query, key) pairs of a
+// prefill, the cached tokens a decode reads.
+double axis(const KernelCall& call) {
+  if (const auto* p = std::get_if<AttentionPrefill>(&call)) {
+    double pairs = 0;
+    for (const QueryKv& r : p->requests)
+      pairs += static_cast<double>(causal_pairs(r.query_len, r.kv_len));
+    return pairs;
+  }
+  if (const auto* d = std::get_if<AttentionDecode>(&call)) {
+    double keys = 0;
+    for (std::int64_t kv : d->kv_lens) keys += static_cast<double>(kv);
+    return keys;
+  }
+  return static_cast<double>(tokens(call));
 }
 
 double median_of(std::vector<double> v) {
@@ -39,7 +67,7 @@ MeasuredTable::MeasuredTable(const std::vector<MeasuredPoint>& points) {
     if (!(p.time.value() > 0)) continue;
     const auto key = shape_key(p.call);
     if (!key) continue;
-    grouped[{p.device, *key}][static_cast<double>(tokens(p.call))].push_back(p.time.value());
+    grouped[{p.device, *key}][axis(p.call)].push_back(p.time.value());
   }
   for (auto& [key, by_tokens] : grouped) {
     auto& s = series_[key];
@@ -54,14 +82,14 @@ std::optional<sim::Seconds> MeasuredTable::lookup(const KernelCall& call,
   const auto it = series_.find({device.name, *key});
   if (it == series_.end()) return std::nullopt;
   const auto& s = it->second;
-  const double x = static_cast<double>(tokens(call));
+  const double x = axis(call);
   if (s.empty() || x < s.front().first || x > s.back().first) return std::nullopt;
   const auto hi =
       std::lower_bound(s.begin(), s.end(), x, [](const auto& p, double v) { return p.first < v; });
   if (hi->first == x) return sim::Seconds(hi->second);
   const auto lo = hi - 1;
-  // Log-log: kernel times follow power laws in the token count between measured points
-  // (flat while launch-bound, linear once bandwidth- or compute-bound).
+  // Log-log: kernel times follow power laws in the token count (pairs, keys) between measured
+  // points (flat while launch-bound, linear once bandwidth- or compute-bound).
   const double f =
       (std::log(x) - std::log(lo->first)) / (std::log(hi->first) - std::log(lo->first));
   return sim::Seconds(

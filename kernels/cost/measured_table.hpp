@@ -1,10 +1,13 @@
 // Measured-table cost model: interpolates measured times of the same device and the same
 // operator shape along the tokens dimension (m of a GEMM, rows of an elementwise operator),
-// log-log between the two nearest measured token counts, and refuses anything else.
+// log-log between the two nearest measured points, and refuses anything else.
 //
 // "Same shape" means: a GEMM with the same n, k and number format; an elementwise operator of
-// the same class with the same elements, FLOPs per row and launches. Attention is never
-// covered (no measured GPU attention table is available to this project).
+// the same class with the same elements, FLOPs per row and launches; attention with the same
+// heads, head dims, formats and number of requests, interpolated along what its work is
+// proportional to — the causal (query, key) pairs of a prefill, the cached tokens a decode
+// reads (Σ over the requests). No measured GPU attention table is available to this project;
+// the host's own attention is measured by `firstwall kernels selfcheck`.
 //
 // Clock: the measurements were made at the GPU's default (maximum) clock. A call whose
 // arithmetic intensity is at or above the device's ridge point (peak FLOP/s / bandwidth) is

@@ -25,8 +25,11 @@
 
 namespace kernels::measure {
 
-// Evicts the caches by reading a buffer of `bytes` (choose >= 2× the last-level cache).
-// Reads only: written lines would be written back during the next timed call.
+// Evicts the caches by reading a buffer of `bytes` (choose >= 8× the last-level cache: after
+// reading 2× a 32 MB Zen 4 L3 — a victim cache whose replacement is not strict LRU — part of
+// a 23 MB operand was still cached, and a GEMV over it ran at 28.5 GB/s, above the STREAM
+// triad; with 8× it ran at 22 GB/s). Reads only: written lines would be written back during
+// the next timed call.
 class cache_flusher {
  public:
   explicit cache_flusher(std::int64_t bytes);

@@ -11,6 +11,7 @@
 #include "models/gpu/gpu_spec.hpp"
 #include "models/workload/iteration_cost.hpp"
 #include "models/workload/llm_spec.hpp"
+#include "models/workload/serving_overhead.hpp"
 #include "sim/units.hpp"
 
 namespace models {
@@ -21,12 +22,18 @@ struct CostModelSpec {
   CostModelKind kind = CostModelKind::calibrated;
   std::string calibration;  // calibration YAML; empty: the shipped one
   // Host time per iteration (scheduling, input preparation, sampling, output processing),
-  // which kernel costs do not see. Default: 15.5 ms, fitted to Splitwise's measured DGX-A100
-  // timings by tools/analysis/fit_iteration_overhead.py leaving one model out (fit on
-  // Llama-2-70B -> BLOOM-176B median error 4.9 %; fit on BLOOM -> Llama 7.2 %; both fits
-  // give 15.5 ms). It is a property of that (2023) serving stack; engines with CUDA graphs
-  // and an asynchronous scheduler spend far less: set it per scenario.
-  sim::Seconds iteration_overhead{15.5e-3};
+  // which kernel costs do not see. Default: the shipped, generated
+  // models/workload/calibration/serving_overhead.yaml (serving_overhead.hpp): fitted to
+  // Splitwise's measured DGX-A100 timings leaving one model out, with the fits, their held-out
+  // errors and the input's sha256 inside. Regenerate it from the repository root with
+  //   /usr/bin/python3 tools/analysis/fit_iteration_overhead.py build/tools/firstwall
+  //       ../shared/data/splitwise/perf_model_a100.csv
+  //       --write models/workload/calibration/serving_overhead.yaml
+  // It is a property of that (2023) serving stack; engines with CUDA graphs and an
+  // asynchronous scheduler spend far less: set it per scenario. Every default-constructed
+  // spec (so every ServingSpec and BatchExperiment) reads that small file; a bad file throws
+  // sim::config::InputError.
+  sim::Seconds iteration_overhead = shipped_iteration_overhead();
 };
 
 // Reads a calibration file into a kernel cost model (throws sim::config::InputError).

@@ -42,12 +42,16 @@ KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
     throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) +
                                 " peak");
   if (!model_) throw std::invalid_argument("KernelIterationCost: no kernel cost model");
-  // Only the SM count (wave quantization) of the catalog device is used. Its SM clock and L2
-  // size drive the calibration's SM-side and L2 terms of memory-bound kernels; measured end
-  // to end (firstwall validate splitwise, leaving one model out) they made predictions worse
-  // (held-out median error ~20 % against 4.9 / 7.2 % without): the L2 term describes
-  // profilers that loop one operator with its operands resident in L2, which a serving
-  // iteration never has, and BLOOM's LayerNorm / GELU classes are fitted on phi-2 alone.
+  // Only the SM count (wave quantization) of the catalog device is used, not its SM clock and
+  // L2 size (kc::catalog_device). Measured end to end (`firstwall validate splitwise`, A100,
+  // 15.5 ms overhead; median errors Llama-2-70B / BLOOM-176B):
+  //   SM count only 7.28 / 5.59 %;  + L2 term 7.52 / 5.88 %;  + SM clock 8.49 / 42.81 %.
+  // The SM-clock harm is entirely LayerNorm's row-wise SM term (removing it from the
+  // calibration: BLOOM 5.59 %): fitted on phi-2 alone, 2,560-wide rows, its bytes per cycle
+  // per thread block do not carry over to BLOOM's 14,336-wide rows (PyTorch sizes the block
+  // with the row). Without that term the clock gains nothing either (Llama 7.65 % at the best
+  // overhead, 14 ms). Until the fit covers several row widths per class, serving leaves the
+  // SM-side and L2 terms out.
   device_.name = gpu.name;
   device_.peak_flops = *peak;
   device_.memory_bandwidth = gpu.hbm_bandwidth;

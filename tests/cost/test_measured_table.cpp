@@ -61,6 +61,28 @@ TEST(measured_table, refuses_what_it_has_not_measured) {
   EXPECT_THROW(t.duration(up(8192), a100(), 1.0), std::out_of_range);
 }
 
+TEST(measured_table, interpolates_attention_along_its_pairs_or_cached_tokens) {
+  const AttentionShape gqa{32, 8, 128, 128};
+  const MeasuredTable t({
+      {"a100-sxm-80gb", AttentionDecode{gqa, {1000}}, sim::Seconds(10e-6)},
+      {"a100-sxm-80gb", AttentionDecode{gqa, {4000}}, sim::Seconds(40e-6)},
+      {"a100-sxm-80gb", AttentionPrefill{gqa, {{100, 100}}}, sim::Seconds(2e-6)},
+      {"a100-sxm-80gb", AttentionPrefill{gqa, {{400, 400}}}, sim::Seconds(20e-6)},
+  });
+  // Decode: 2000 cached tokens, the geometric midpoint of 1000 and 4000.
+  EXPECT_NEAR(t.duration(AttentionDecode{gqa, {2000}}, a100(), 1.0).value(),
+              std::sqrt(10e-6 * 40e-6), 1e-15);
+  // A 200-token prefill: causal pairs 200·201/2 between 100·101/2 and 400·401/2.
+  const double x0 = 100.0 * 101 / 2;
+  const double x1 = 400.0 * 401 / 2;
+  const double f = std::log(200.0 * 201 / 2 / x0) / std::log(x1 / x0);
+  EXPECT_NEAR(t.duration(AttentionPrefill{gqa, {{200, 200}}}, a100(), 1.0).value(),
+              std::exp(std::log(2e-6) + f * std::log(20e-6 / 2e-6)), 1e-15);
+  // Two requests are another series; so are other heads.
+  EXPECT_FALSE(t.covers(AttentionDecode{gqa, {1000, 1000}}, a100()));
+  EXPECT_FALSE(t.covers(AttentionDecode{{16, 8, 128, 128}, {2000}}, a100()));
+}
+
 TEST(measured_table, stretches_only_compute_bound_calls_with_the_clock) {
   const MeasuredTable t(points());
   // 4096×22016×4096 fp16: ~1,500 FLOP/B, above the A100's ridge of 153 FLOP/B.

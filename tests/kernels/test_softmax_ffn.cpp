@@ -90,12 +90,19 @@ TEST(swiglu_ffn, equals_the_row_by_row_formula) {
     want.row(t) = (w.w_down.cast<double>() * h).transpose().cast<float>();
   }
   EXPECT_LT(test::rel_error(y, want), 1e-5);
+  // Gate and up stacked into one GEMM: the same function.
+  Mat gate_up(2 * f, d);
+  gate_up << w.w_gate, w.w_up;
+  EXPECT_LT(test::rel_error(swiglu_ffn_merged(x, gate_up, w.w_down), want), 1e-5);
 }
 
 TEST(ffn, rejects_inconsistent_weights) {
   const swiglu_ffn_weights bad{test::input(8, 4, "g"), test::input(7, 4, "u"),
                                test::input(4, 8, "d")};
   EXPECT_THROW(swiglu_ffn(test::input(2, 4, "x"), bad), std::invalid_argument);
+  EXPECT_THROW(
+      swiglu_ffn_merged(test::input(2, 4, "x"), test::input(8, 4, "gu"), test::input(4, 5, "d")),
+      std::invalid_argument);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "kernels/measure/measure_run.hpp"
 #include "kernels/measure/measure_table.hpp"
 #include "kernels/measure/selfcheck.hpp"
+#include "models/workload/host_selfcheck.hpp"
 #include "sim/config.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -185,8 +186,8 @@ void run_selfcheck(const selfcheck_args& a) {
   }
   km::selfcheck_options options = km::default_selfcheck_options(a.quick);
   options.threads = a.threads;
-  const km::selfcheck_result r = km::run_selfcheck(options, tty_progress());
-  km::print_selfcheck(std::cout, options, r);
+  const models::SelfcheckResult r = models::run_host_selfcheck(options, tty_progress());
+  models::print_host_selfcheck(std::cout, options, r);
 }
 
 }  // namespace
@@ -210,7 +211,9 @@ void add_kernels_measure_commands(CLI::App& kernels) {
   auto sargs = std::make_shared<selfcheck_args>();
   auto* selfcheck = kernels.add_subcommand("selfcheck",
                                            "Predict the reference transformer's prefill time and "
-                                           "decode rate from measured kernel costs, then run it");
+                                           "decode rate through the serving model's iteration "
+                                           "logic from this host's measured kernel costs, then "
+                                           "run it");
   selfcheck->add_option("--threads", sargs->threads,
                         "OpenMP threads for both the kernels and the model (default: 1)");
   selfcheck->add_flag("--quick", sargs->quick,

@@ -1,0 +1,76 @@
+#include "models/workload/serving_overhead.hpp"
+
+#include <filesystem>
+
+#include "sim/config.hpp"
+
+namespace models {
+
+namespace {
+
+using sim::config::Bounds;
+using sim::config::Need;
+using sim::config::Node;
+using sim::config::Reader;
+
+constexpr int kFormatVersion = 1;
+
+ServingOverhead read_root(const Node& root, sim::config::Diagnostics& diags) {
+  ServingOverhead f;
+  Reader top(&root, "", diags);
+  (void)top.integer("format", Need::required, Bounds::between(kFormatVersion, kFormatVersion));
+  f.iteration_overhead =
+      top.quantity<sim::dims::time>("iteration_overhead", Need::required, Bounds::non_negative())
+          .value_or(sim::Seconds(0));
+  Reader pv = top.section("provenance", Need::required);
+  f.command = pv.string("command", Need::required).value_or("");
+  {
+    Reader input = pv.section("input", Need::required);
+    f.input_file = input.string("file", Need::required).value_or("");
+    f.input_sha256 = input.string("sha256", Need::required).value_or("");
+    (void)input.integer("rows", Need::optional, Bounds::at_least(1));
+    input.finish();
+  }
+  // The rest documents the fit for people; the value does not depend on it.
+  for (const char* key : {"date", "firstwall_version", "kernel_calibration", "method", "rule",
+                          "leave_one_model_out", "all_rows_median_abs_pct_error"}) {
+    (void)pv.node(key, Need::optional);
+  }
+  pv.finish();
+  top.finish();
+  return f;
+}
+
+}  // namespace
+
+ServingOverhead parse_serving_overhead(std::string_view text, const std::string& file_name) {
+  sim::config::Diagnostics diags;
+  const Node root = sim::config::load_string(text, file_name, diags);
+  if (!diags.empty()) throw sim::config::InputError(diags);
+  ServingOverhead f = read_root(root, diags);
+  if (!diags.empty()) throw sim::config::InputError(diags);
+  return f;
+}
+
+ServingOverhead read_serving_overhead(const std::string& path) {
+  sim::config::Diagnostics diags;
+  const Node root = sim::config::load_file(path, diags);
+  if (!diags.empty()) throw sim::config::InputError(diags);
+  ServingOverhead f = read_root(root, diags);
+  if (!diags.empty()) throw sim::config::InputError(diags);
+  return f;
+}
+
+std::string default_serving_overhead_path() {
+  return (std::filesystem::path(FIRSTWALL_SERVING_OVERHEAD_DIR) / "serving_overhead.yaml").string();
+}
+
+sim::Seconds shipped_iteration_overhead() {
+  // The shipped file is a constant of the build: read once, not once per CostModelSpec (a
+  // `validate splitwise` run constructs hundreds). A bad file throws on every call.
+  static const sim::Seconds shipped =
+      read_serving_overhead(default_serving_overhead_path()).iteration_overhead;
+  return shipped;
+}
+
+}  // namespace models

@@ -1,0 +1,33 @@
+// The serving stack's host time per iteration as the project ships it: a generated YAML file
+// (models/workload/calibration/serving_overhead.yaml) holding the value fitted to Splitwise's
+// measured timings and the provenance of the fit (the command that regenerates it, the input
+// CSV and its sha256, the leave-one-model-out fits). Written by
+// tools/analysis/fit_iteration_overhead.py --write; read here.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sim/units.hpp"
+
+namespace models {
+
+struct ServingOverhead {
+  sim::Seconds iteration_overhead{0};
+  // Of the provenance only what a test checks is read back; the rest is for people.
+  std::string command;       // regenerates the file, run from the repository root
+  std::string input_file;    // the measured CSV, relative to the repository root
+  std::string input_sha256;  // of that CSV when the file was generated
+};
+
+// Throws sim::config::InputError with every problem (file:line:col: path: message).
+ServingOverhead read_serving_overhead(const std::string& path);
+ServingOverhead parse_serving_overhead(std::string_view text, const std::string& file_name);
+
+// models/workload/calibration/serving_overhead.yaml in the source tree.
+std::string default_serving_overhead_path();
+
+// The shipped file's iteration_overhead (read on the first call).
+sim::Seconds shipped_iteration_overhead();
+
+}  // namespace models
