@@ -18,8 +18,8 @@ TEST(ValidateSplitwise, ReportsEveryGroupAndEndsWithTheMedianError) {
 }
 
 TEST(ValidateSplitwise, CalibratedCostsPredictMeasuredTimesWithin10Percent) {
-  // The kernel calibration never saw Splitwise; the host overhead per iteration (15.5 ms)
-  // was fitted leaving one model out (tools/analysis/fit_iteration_overhead.py).
+  // The kernel calibration never saw Splitwise; the host overhead per iteration (the shipped
+  // models/workload/calibration/serving_overhead.yaml) was fitted leaving one model out.
   const auto r = test::run_cli("validate splitwise --csv '" + std::string(FIRSTWALL_SHARED_DATA) +
                                "/splitwise/perf_model_a100.csv'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
