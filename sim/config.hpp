@@ -113,6 +113,29 @@ Node load_file(const std::string& path, Diagnostics& diags);
 // Same, from text (tests, stdin); `file_name` is used in locations and to resolve includes.
 Node load_string(std::string_view text, const std::string& file_name, Diagnostics& diags);
 
+// The whole read of a file with one root reader: load, `read(root, diags)`, and throw
+// InputError with every diagnostic if loading or reading found any. `read` returns the value.
+template <class Read>
+auto read_loaded(const Node& root, Diagnostics& diags, Read&& read) {
+  if (!diags.empty()) throw InputError(diags);
+  auto value = read(root, diags);
+  if (!diags.empty()) throw InputError(diags);
+  return value;
+}
+template <class Read>
+auto read_file(const std::string& path, Read&& read) {
+  Diagnostics diags;
+  const Node root = load_file(path, diags);
+  return read_loaded(root, diags, read);
+}
+// Same, from text.
+template <class Read>
+auto read_string(std::string_view text, const std::string& file_name, Read&& read) {
+  Diagnostics diags;
+  const Node root = load_string(text, file_name, diags);
+  return read_loaded(root, diags, read);
+}
+
 // Applies one command-line override "a.b.c=value": sets the scalar at that path, creating
 // missing mappings on the way. `index` (1-based) is the override's position on the command
 // line; its location is {"--set", index, 1}. A path through a scalar or list is an error.

@@ -244,21 +244,11 @@ CalibrationFile read_root(const Node& root, sim::config::Diagnostics& diags) {
 }  // namespace
 
 CalibrationFile parse_calibration(std::string_view text, const std::string& file_name) {
-  sim::config::Diagnostics diags;
-  const Node root = sim::config::load_string(text, file_name, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  CalibrationFile f = read_root(root, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return f;
+  return sim::config::read_string(text, file_name, read_root);
 }
 
 CalibrationFile read_calibration(const std::string& path) {
-  sim::config::Diagnostics diags;
-  const Node root = sim::config::load_file(path, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  CalibrationFile f = read_root(root, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return f;
+  return sim::config::read_file(path, read_root);
 }
 
 std::string default_calibration_path() {

@@ -44,21 +44,11 @@ ServingOverhead read_root(const Node& root, sim::config::Diagnostics& diags) {
 }  // namespace
 
 ServingOverhead parse_serving_overhead(std::string_view text, const std::string& file_name) {
-  sim::config::Diagnostics diags;
-  const Node root = sim::config::load_string(text, file_name, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  ServingOverhead f = read_root(root, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return f;
+  return sim::config::read_string(text, file_name, read_root);
 }
 
 ServingOverhead read_serving_overhead(const std::string& path) {
-  sim::config::Diagnostics diags;
-  const Node root = sim::config::load_file(path, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  ServingOverhead f = read_root(root, diags);
-  if (!diags.empty()) throw sim::config::InputError(diags);
-  return f;
+  return sim::config::read_file(path, read_root);
 }
 
 std::string default_serving_overhead_path() {
