@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "cli_runner.hpp"
 
 namespace {
@@ -41,6 +44,31 @@ TEST(ValidateSplitwise, BadInputIsReportedWithItsPlace) {
                                 "/splitwise/perf_model_a100.csv' --hardware tpu");
   EXPECT_EQ(hw.exit_code, 2);
   EXPECT_EQ(hw.err, "--hardware:1:1: unknown hardware \"tpu\" (known: a100-80gb, h100-80gb)\n");
+}
+
+TEST(ValidateSplitwise, MapsH100RowsAndReportsPowerCappedRowsApart) {
+  // One measured A100 row, the same row on H100, and a power-capped A100 row.
+  const std::string header =
+      "model,hardware,prompt_size,batch_size,token_size,peak_power,average_power,prompt_time,"
+      "token_time,e2e_time,tensor_parallel\n";
+  const std::string tail = ",1024,4,64,0,0,300.0,40.0,3000.0,4\n";
+  const std::string path = ::testing::TempDir() + "/splitwise_mixed.csv";
+  {
+    std::ofstream out(path);
+    out << header << "llama2-70b,a100-80gb" << tail << "llama2-70b,h100-80gb" << tail
+        << "llama2-70b,a100-80gb-pcap" << tail;
+  }
+  const auto r = test::run_cli("validate splitwise --csv '" + path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ::testing::HasSubstr("llama2-70b a100-80gb tp4"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("llama2-70b h100-80gb tp4"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr(
+                         "1 power-capped rows (*-pcap) not simulated: they need the power-cap "
+                         "model\n"));
+  // --hardware keeps one GPU's rows.
+  const auto h100 = test::run_cli("validate splitwise --csv '" + path + "' --hardware h100-80gb");
+  ASSERT_EQ(h100.exit_code, 0) << h100.err;
+  EXPECT_THAT(h100.out, ::testing::Not(::testing::HasSubstr("a100-80gb tp4")));
 }
 
 }  // namespace
