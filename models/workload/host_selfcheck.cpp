@@ -206,7 +206,7 @@ void print_host_selfcheck(std::ostream& out, const km::selfcheck_options& o,
                      r.host_peak.value() / 1e9, r.host_bandwidth.value() / 1e9);
   out << fmt::format(
       "calls the serving model's iteration logic enumerates (kernel_iteration_cost), each run "
-      "alone on this CPU with cold caches (median of repeats); prefill of {} tokens, decode at "
+      "alone on this CPU with cold caches (median over rounds); prefill of {} tokens, decode at "
       "contexts {}..{}:\n",
       o.prompt_tokens, o.prompt_tokens + 1, o.prompt_tokens + o.decode_tokens);
   out << fmt::format("  {:<58} {:>8} {:>7} {:>11} {:>11}\n", "call", "prefill", "decode", "ms/call",

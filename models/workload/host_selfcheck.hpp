@@ -9,15 +9,17 @@
 //  2. KernelIterationCost (kernel_iteration_cost.hpp) enumerates the calls of the prefill
 //     iteration (the whole prompt as one chunk) and of the first and last decode iterations.
 //     Each distinct call runs alone on this CPU (kernels/measure/call_runner.hpp) from cold
-//     caches; the median of its repeats becomes a point of a MeasuredTable for the device
-//     "host". Medians on both sides (the real runs too): the fastest of 5-40 repeats of each of
-//     ~20 short calls summed to a decode step 10-25 % faster than any real step, while a whole
-//     run's fastest repeat is barely below its median.
-//  3. KernelIterationCost with that table costs the prefill iteration and every decode
+//     caches.
+//  3. Measurement goes in rounds: each round times every call once, then runs the reference
+//     transformer once (kernels/measure/selfcheck.hpp: prefill, then the decode steps). Medians
+//     over rounds on both sides; the calls' medians become a MeasuredTable for the device
+//     "host". Interleaving matters on a shared machine whose memory bandwidth drifts: with all
+//     repeats of each call taken back to back, the fastest repeats summed to a decode step
+//     17-43 % faster than the real one, and medians still swung by 10-15 % between runs.
+//  4. KernelIterationCost with that table costs the prefill iteration and every decode
 //     iteration (decode attention between the first and last contexts is interpolated along
-//     the cached tokens, as the table does for any device).
-//  4. The reference transformer runs for real (kernels/measure/selfcheck.hpp); the prediction
-//     errors of the prefill time and of the decode rate are reported.
+//     the cached tokens, as the table does for any device); the errors of the prefill time and
+//     of the decode rate against the real runs are reported.
 // The reference transformer runs the operator split the iteration logic counts (fused QKV and
 // gate/up GEMMs, one RoPE call); it normalizes only the last row before the LM head where the
 // iteration counts every row (vLLM's order), a difference below 0.1 % of a prefill here.
@@ -41,7 +43,7 @@ struct SelfcheckCall {
   std::string call;          // kernels::measure::describe
   double prefill_count = 0;  // runs in the prefill iteration
   double decode_count = 0;   // runs in the first (or last) decode iteration
-  sim::Seconds time{0.0};    // one run from cold caches, median of the repeats
+  sim::Seconds time{0.0};    // one run from cold caches, median over the rounds
 };
 
 struct SelfcheckResult {
