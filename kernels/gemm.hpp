@@ -15,12 +15,29 @@
 // of the FMA peak), 1024 × 1024 75–79.5, one whole Eigen product ~83. 512 keeps more items for
 // threads (8 column tiles for a 4096-wide decode GEMV) at about the same speed as 1024.
 
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/parallel.hpp"
 #include "kernels/tensor.hpp"
 
 namespace kernels {
 
 inline constexpr Eigen::Index gemm_tile_rows = 512;
 inline constexpr Eigen::Index gemm_tile_cols = 512;
+
+// Runs body(r0, rows, c0, cols) for every output tile of an m × n product, in parallel (the
+// tiling and threading rule above, shared by the FP32 and BF16 GEMMs).
+template <class Body>
+void for_each_gemm_tile(Eigen::Index m, Eigen::Index n, Body&& body) {
+  const Eigen::Index row_tiles = (m + gemm_tile_rows - 1) / gemm_tile_rows;
+  const Eigen::Index col_tiles = (n + gemm_tile_cols - 1) / gemm_tile_cols;
+  parallel_for(row_tiles * col_tiles, [&](std::int64_t item) {
+    const Eigen::Index r0 = (item / col_tiles) * gemm_tile_rows;
+    const Eigen::Index c0 = (item % col_tiles) * gemm_tile_cols;
+    body(r0, std::min(gemm_tile_rows, m - r0), c0, std::min(gemm_tile_cols, n - c0));
+  });
+}
 
 // Throws std::invalid_argument when x.cols() != w.cols().
 Mat linear(const const_mat_ref& x, const const_mat_ref& w);

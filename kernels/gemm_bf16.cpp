@@ -135,22 +135,17 @@ Mat linear_bf16(const const_mat_ref& x, const bf16_matrix& w, bf16_path path) {
   const Eigen::Index n = w.rows;
   Mat y(m, n);
   const Mat x_rounded = path == bf16_path::fp32_convert ? xb.to_fp32() : Mat();
-  const Eigen::Index row_tiles = (m + gemm_tile_rows - 1) / gemm_tile_rows;
-  const Eigen::Index col_tiles = (n + gemm_tile_cols - 1) / gemm_tile_cols;
-  parallel_for(row_tiles * col_tiles, [&](std::int64_t item) {
-    const Eigen::Index r0 = (item / col_tiles) * gemm_tile_rows;
-    const Eigen::Index c0 = (item % col_tiles) * gemm_tile_cols;
-    const Eigen::Index rows = std::min(gemm_tile_rows, m - r0);
-    const Eigen::Index cols = std::min(gemm_tile_cols, n - c0);
+  for_each_gemm_tile(
+      m, n, [&](Eigen::Index r0, Eigen::Index rows, Eigen::Index c0, Eigen::Index cols) {
 #if defined(__AVX512BF16__)
-    if (path == bf16_path::avx512_bf16) {
-      tile_avx512(xb, w, r0, rows, c0, cols, y);
-      return;
-    }
+        if (path == bf16_path::avx512_bf16) {
+          tile_avx512(xb, w, r0, rows, c0, cols, y);
+          return;
+        }
 #endif
-    const Mat w_tile = widen_rows(w, c0, cols);
-    y.block(r0, c0, rows, cols).noalias() = x_rounded.middleRows(r0, rows) * w_tile.transpose();
-  });
+        const Mat w_tile = widen_rows(w, c0, cols);
+        y.block(r0, c0, rows, cols).noalias() = x_rounded.middleRows(r0, rows) * w_tile.transpose();
+      });
   return y;
 }
 
