@@ -296,7 +296,7 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
     const Eigen::Index slab = (n_kv + n_slabs - 1) / n_slabs;
     const Eigen::Index slabs = (n_kv + slab - 1) / slab;  // after rounding the slab size up
     // Per-thread scratch: the slab's block scores, running max and sum, and (dequantizing
-    // caches only) one token quad of K and V rows.
+    // caches only) one sweep's K and V rows.
     const Eigen::Index heads = slab * group;
     const Eigen::Index row_buf = copies ? sweep_tokens * (dk + dv) : 0;
     const Eigen::Index scratch = heads * (token_block + 2) + row_buf;
@@ -332,23 +332,31 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
         }
         run_max[h] = block_max;
       };
+      // The block's tokens b0 .. b0 + nb in sweeps of sweep_tokens, each over all the slab's kv
+      // heads: for each (sweep, kv head), kv_rows holds the sweep's rows of that head (`row`
+      // reads them, into `buf` where the cache dequantizes) and consume(g, j0, ns) uses them.
       const float* kv_rows[sweep_tokens];
-      for (Eigen::Index b0 = 0; b0 < n; b0 += token_block) {
-        const Eigen::Index nb = std::min(token_block, n - b0);
+      const auto sweep = [&](Eigen::Index b0, Eigen::Index nb, const auto& row, float* buf,
+                             Eigen::Index dim, const auto& consume) {
         for (Eigen::Index j0 = 0; j0 < nb; j0 += sweep_tokens) {
           const Eigen::Index ns = std::min(sweep_tokens, nb - j0);
           for (Eigen::Index g = g0; g < g1; ++g) {
-            for (Eigen::Index j = 0; j < ns; ++j) {
-              const Eigen::Index t = t0 + b0 + j0 + j;
-              kv_rows[j] = k_row(g, t, k_buf + j * dk);
-            }
-            block_scores(q.data() + g * group * dk, group, dk, kv_rows, ns, scores(g) + j0);
+            for (Eigen::Index j = 0; j < ns; ++j)
+              kv_rows[j] = row(g, t0 + b0 + j0 + j, buf + j * dim);
+            consume(g, j0, ns);
           }
         }
+      };
+      for (Eigen::Index b0 = 0; b0 < n; b0 += token_block) {
+        const Eigen::Index nb = std::min(token_block, n - b0);
+        sweep(b0, nb, k_row, k_buf, dk, [&](Eigen::Index g, Eigen::Index j0, Eigen::Index ns) {
+          block_scores(q.data() + g * group * dk, group, dk, kv_rows, ns, scores(g) + j0);
+        });
         for (Eigen::Index h = 0; h < n_heads; ++h) {
           float* ph = p + h * token_block;
 #ifdef __AVX512F__
-          if (nb == 16) {  // a full block in one vector: the steps of the loops below
+          static_assert(token_block == 16, "one AVX-512 vector per block of scores");
+          if (nb == token_block) {  // a full block in one vector: the steps of the loops below
             const __m512 x = _mm512_mul_ps(_mm512_loadu_ps(ph), _mm512_set1_ps(shape.scale));
             const float block_max = _mm512_reduce_max_ps(x);
             rescale(h, block_max);
@@ -366,16 +374,9 @@ Mat decode(const const_mat_ref& q, Eigen::Index n_k, const attention_shape& shap
           for (Eigen::Index j = 0; j < nb; ++j) ph[j] = exp_nonpositive(ph[j] - m);
           for (Eigen::Index j = 0; j < nb; ++j) run_sum[h] += ph[j];
         }
-        for (Eigen::Index j0 = 0; j0 < nb; j0 += sweep_tokens) {
-          const Eigen::Index ns = std::min(sweep_tokens, nb - j0);
-          for (Eigen::Index g = g0; g < g1; ++g) {
-            for (Eigen::Index j = 0; j < ns; ++j) {
-              const Eigen::Index t = t0 + b0 + j0 + j;
-              kv_rows[j] = v_row(g, t, v_buf + j * dv);
-            }
-            block_values(out_rows(g), group, dv, scores(g) + j0, kv_rows, ns);
-          }
-        }
+        sweep(b0, nb, v_row, v_buf, dv, [&](Eigen::Index g, Eigen::Index j0, Eigen::Index ns) {
+          block_values(out_rows(g), group, dv, scores(g) + j0, kv_rows, ns);
+        });
       }
       for (Eigen::Index g = g0; g < g1; ++g) {
         for (Eigen::Index i = 0; i < group; ++i) {

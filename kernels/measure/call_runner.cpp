@@ -139,10 +139,7 @@ std::shared_ptr<kv_cache> filled_cache(const kc::KernelCall& call, const kc::Att
 
 std::function<void()> cpu_kernel_call(const kc::KernelCall& call, std::uint64_t seed) {
   if (const auto* g = std::get_if<kc::Gemm>(&call)) return gemm(call, *g, seed);
-  if (const auto* e = std::get_if<kc::Elementwise>(&call)) {
-    require_fp32(call, kc::NumberFormat::fp32);
-    return elementwise(call, *e, seed);
-  }
+  if (const auto* e = std::get_if<kc::Elementwise>(&call)) return elementwise(call, *e, seed);
   std::vector<std::function<void()>> parts;
   if (const auto* p = std::get_if<kc::AttentionPrefill>(&call)) {
     const attention_shape shape = cpu_shape(call, p->shape);

@@ -5,7 +5,8 @@
 // logic enumerates (models/workload/kernel_iteration_cost.hpp), so a measured table of this
 // host can cost them.
 //
-// Mapping (the CPU computes in FP32; storage formats as below):
+// Mapping (the CPU computes in FP32; storage formats as below; elementwise calls carry only
+// their byte count, not a format, and run on FP32 operands):
 //   Gemm            linear (fp32) or linear_bf16 (bf16 weights), x [m, k], W [n, k]
 //   rms_norm        rms_norm over [rows, elements / rows]
 //   layer_norm      layer_norm over [rows, elements / rows]

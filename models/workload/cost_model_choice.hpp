@@ -30,9 +30,8 @@ struct CostModelSpec {
   //       ../shared/data/splitwise/perf_model_a100.csv
   //       --write models/workload/calibration/serving_overhead.yaml
   // It is a property of that (2023) serving stack; engines with CUDA graphs and an
-  // asynchronous scheduler spend far less: set it per scenario. Every default-constructed
-  // spec (so every ServingSpec and BatchExperiment) reads that small file; a bad file throws
-  // sim::config::InputError.
+  // asynchronous scheduler spend far less: set it per scenario. The file is read on the first
+  // default construction (once per process); a bad file throws sim::config::InputError.
   sim::Seconds iteration_overhead = shipped_iteration_overhead();
 };
 
