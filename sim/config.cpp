@@ -574,6 +574,25 @@ std::optional<double> Reader::quantity(std::string_view key, Dim d, Need need, B
   return v;
 }
 
+std::optional<double> Reader::temperature_difference(std::string_view key, Need need, Bounds b) {
+  const Node* n = scalar_of(key, need);
+  if (n == nullptr) return std::nullopt;
+  auto parsed = parse_temperature_difference(n->scalar());
+  if (auto* e = std::get_if<QuantityError>(&parsed)) {
+    report(*n, key, e->message);
+    return std::nullopt;
+  }
+  const double v = std::get<double>(parsed);
+  const auto fmt = [](double bound) {
+    return bound == 0.0 ? std::string("0") : format_number(bound) + " K";
+  };
+  if (auto msg = check_bounds(v, b, fmt)) {
+    report(*n, key, *msg + got(n->scalar()));
+    return std::nullopt;
+  }
+  return v;
+}
+
 const Node* Reader::node(std::string_view key, Need need) {
   return value_of(key, need);
 }

@@ -193,6 +193,9 @@ class Reader {
     if (!v) return std::nullopt;
     return Quantity<D>(*v);
   }
+  // A temperature difference (approach, rise, margin) in K; "degC" and "degF" are refused
+  // (sim::parse_temperature_difference). Bounds in K.
+  std::optional<double> temperature_difference(std::string_view key, Need need, Bounds b = {});
   // Any node (marks the key); nullptr when absent (reports if required).
   const Node* node(std::string_view key, Need need);
   // A nested mapping reader (absent optional sections give a reader over nothing).

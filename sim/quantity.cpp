@@ -114,6 +114,9 @@ constexpr auto kUnits = std::to_array<Unit>({
     {"/day", dims::frequency, kNoPrefix, 1, 86400},
     // power and energy
     {"W", dims::power, kSi},
+    // Apparent power (volt-amperes) of AC equipment ratings. Same dimension as W; a reader
+    // that takes a rating in VA multiplies by the power factor it is given (models/power).
+    {"VA", dims::power, kSi},
     {"J", dims::energy, kSi},
     {"Wh", dims::energy, kSi, 3600},
     // information; "b" is a bit, as in network line rates ("400 Gb/s")
@@ -499,6 +502,27 @@ std::variant<double, QuantityError> parse_quantity(std::string_view text, Dim ex
   if (r.dim != expected) {
     return QuantityError{"expected " + what + ", got " + dimension_name(r.dim) + " " +
                          quoted(r.text)};
+  }
+  return r.si;
+}
+
+std::variant<double, QuantityError> parse_temperature_difference(std::string_view text) {
+  const Scan r = scan(text);
+  const std::string what = "a temperature difference (e.g. \"5 K\")";
+  if (auto error = scan_error(r, what, dims::temperature)) return *error;
+  if (r.unit.empty()) {
+    if (r.si == 0) return 0.0;
+    return QuantityError{"expected " + what + ", got a bare number " + quoted(r.text)};
+  }
+  if (r.dim != dims::temperature) {
+    return QuantityError{"expected " + what + ", got " + dimension_name(r.dim) + " " +
+                         quoted(r.text)};
+  }
+  const std::optional<ResolvedUnit> unit = resolve_unit(r.unit);
+  if (unit && (unit->unit->offset != 0 || unit->unit->pre_offset != 0)) {
+    return QuantityError{"a temperature difference is written in K (e.g. \"5 K\"): " +
+                         quoted(r.text) + " is an absolute temperature (" +
+                         format_number(r.si, 6) + " K)"};
   }
   return r.si;
 }

@@ -28,6 +28,11 @@ struct ParsedQuantity {
 // Absolute temperatures: "45 degC" -> 318.15 K. Percent: "95 %" -> 0.95 (dimensionless).
 std::variant<double, QuantityError> parse_quantity(std::string_view text, Dim expected);
 
+// Parses `text` as a temperature *difference* (an approach, a rise, a margin), in K. Only
+// units without an offset are accepted: "5 degC" is an absolute temperature (278.15 K), so
+// reading it as a difference of 5 K would be wrong by 273.15 K; it is an error that says so.
+std::variant<double, QuantityError> parse_temperature_difference(std::string_view text);
+
 // Parses `text` with whatever dimension its unit has (for `firstwall describe`, --set).
 std::variant<ParsedQuantity, QuantityError> parse_any_quantity(std::string_view text);
 

@@ -326,3 +326,26 @@ TEST(FormatQuantity, RoundTripsThroughTheParser) {
 
 }  // namespace
 }  // namespace sim
+
+TEST(TemperatureDifference, KelvinIsTakenAsIs) {
+  const auto v = sim::parse_temperature_difference("5 K");
+  ASSERT_TRUE(std::holds_alternative<double>(v));
+  EXPECT_EQ(std::get<double>(v), 5.0);
+  EXPECT_EQ(std::get<double>(sim::parse_temperature_difference("0.5 K")), 0.5);
+}
+
+TEST(TemperatureDifference, CelsiusIsRefusedWithTheAbsoluteValue) {
+  const auto v = sim::parse_temperature_difference("5 degC");
+  ASSERT_TRUE(std::holds_alternative<sim::QuantityError>(v));
+  EXPECT_EQ(std::get<sim::QuantityError>(v).message,
+            "a temperature difference is written in K (e.g. \"5 K\"): \"5 degC\" is an absolute "
+            "temperature (278.15 K)");
+}
+
+TEST(TemperatureDifference, OtherDimensionsAndBareNumbers) {
+  EXPECT_EQ(std::get<sim::QuantityError>(sim::parse_temperature_difference("5 W")).message,
+            "expected a temperature difference (e.g. \"5 K\"), got a power \"5 W\"");
+  EXPECT_EQ(std::get<sim::QuantityError>(sim::parse_temperature_difference("5")).message,
+            "expected a temperature difference (e.g. \"5 K\"), got a bare number \"5\"");
+  EXPECT_EQ(std::get<double>(sim::parse_temperature_difference("0")), 0.0);
+}
