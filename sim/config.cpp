@@ -612,12 +612,18 @@ Reader Reader::section(std::string_view key, Need need) {
 
 void Reader::finish() {
   if (silent_ || node_ == nullptr) return;
+  // At a file's top level (the root reader, path "") `include` is a key as well, although
+  // the loader consumed it before any reader saw the tree: a typo of it ("inclued") gets its
+  // suggestion. Last, so that a reader's own key wins a tie.
+  std::vector<std::string> candidates = known_;
+  if (path_.empty()) candidates.emplace_back("include");
   const auto& entries = node_->entries();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string& key = entries[i].first;
     if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
     std::string msg = "unknown key " + in_quotes(key);
-    if (auto near = did_you_mean(key, known_)) msg += " (did you mean " + in_quotes(*near) + "?)";
+    if (auto near = did_you_mean(key, candidates))
+      msg += " (did you mean " + in_quotes(*near) + "?)";
     const Location* at = node_->key_location(key);
     diags_->add(at != nullptr ? *at : where_, path_of(key), std::move(msg));
   }

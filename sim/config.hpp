@@ -203,6 +203,7 @@ class Reader {
 
   // Reports every key of this mapping that no accessor asked for:
   //   `unknown key "modle" (did you mean "model"?)` at the key's location, path = path.key.
+  // A root reader (path "") also suggests `include`, which the loader reads.
   void finish();
 
  private:

@@ -85,8 +85,11 @@ void WallMonitor::close_bin(State& s, SimTime bin_end, double covered_s) {
   }
   if (s.result.aggregation == Aggregation::rate && covered_s > 0) {
     s.result.peak_utilization = std::max(s.result.peak_utilization, util);
+    // The window was at the wall: the hit is dated at its start (the load that filled it was
+    // there from then on, on average), so a wall is reported within one window of the
+    // moment it began to bind.
     if (!s.result.first_hit && util >= options_.threshold * (1 - kSlack))
-      s.result.first_hit = bin_end;
+      s.result.first_hit = bin_end - Duration::from_seconds(sim::Seconds(covered_s));
   }
   s.result.series_time_s.push_back(bin_end.seconds());
   s.result.series_utilization.push_back(util);
@@ -125,6 +128,10 @@ void WallMonitor::set_load(ResourceId id, SimTime now, double load) {
     s.result.peak_utilization = std::max(s.result.peak_utilization, util);
     if (!s.result.first_hit && util >= options_.threshold * (1 - kSlack)) s.result.first_hit = now;
   }
+}
+
+void WallMonitor::set_kind(ResourceId id, std::string kind) {
+  resources_.at(id.index).result.kind = std::move(kind);
 }
 
 void WallMonitor::observe(ResourceId id, SimTime now, double value) {

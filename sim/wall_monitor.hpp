@@ -13,7 +13,10 @@
 //  - rate:   a flow held piecewise constant (FLOP/s, B/s on a link). A roofline model makes
 //            the bound resource 100 % busy within every single iteration, which says nothing
 //            about saturation; saturation is the flow averaged over a window. Judged per
-//            window: first hit is the end of the first window whose mean reached the threshold.
+//            window: first hit is the START of the first window whose mean reached the
+//            threshold (the load that filled that window was there from its start on average;
+//            dating the hit at the window's start reports a wall within one window of the
+//            moment it began to bind).
 //  - sample: observations at instants (one request's time to first token against its SLO).
 //            Judged by a quantile q of all observations so far (SLOs are percentiles: "p99
 //            TTFT <= 2 s"): first hit is the first observation after which the running
@@ -91,6 +94,10 @@ class WallMonitor {
   void set_load(ResourceId id, SimTime now, double load);
   // sample: one observation at `now`.
   void observe(ResourceId id, SimTime now, double value);
+
+  // A resource whose kind is known only at the end (e.g. a saturation wall whose kind is the
+  // part of the busy time that bound it). Call before results().
+  void set_kind(ResourceId id, std::string kind);
 
   // Closes the run at `end` (partial last window counts for its covered time).
   void finish(SimTime end);

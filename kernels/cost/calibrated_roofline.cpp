@@ -8,6 +8,15 @@
 
 namespace kernels::cost {
 
+KernelTime KernelCostModel::split(const KernelCall& call, const Device& device) const {
+  const sim::Seconds full = duration(call, device, 1.0);
+  const sim::Seconds half = duration(call, device, 0.5);
+  KernelTime t;
+  t.clocked = sim::Seconds(std::clamp((half - full).value(), 0.0, full.value()));
+  t.unclocked = full - t.clocked;
+  return t;
+}
+
 void check_clock_ratio(double clock_ratio) {
   if (!(clock_ratio > 0.0 && clock_ratio <= 1.0)) {
     throw std::invalid_argument("clock_ratio must be in (0, 1], got " +
@@ -112,6 +121,31 @@ sim::Seconds combine(const RooflineParts& parts, const ClassParams& p, double cl
   return parts.overhead + sim::Seconds(limit);
 }
 
+// The blend at full clock, shared between its terms in proportion to their p-th powers (the
+// max() form gives it all to the largest): the SM-side terms (compute, t_sm) are clocked,
+// the HBM term and the launch overhead are not.
+KernelTime split_parts(const RooflineParts& parts, const ClassParams& p) {
+  const double c = parts.compute.value();
+  const double m = parts.memory.value();
+  const double r = parts.sm.value();
+  const double limit = combine(parts, p, 1.0).value() - parts.overhead.value();
+  double clocked_share = 0;
+  if (p.blend_exponent) {
+    const double big = std::max({c, m, r});
+    if (big > 0) {
+      const double e = *p.blend_exponent;
+      const double pc = std::pow(c / big, e), pm = std::pow(m / big, e), pr = std::pow(r / big, e);
+      clocked_share = (pc + pr) / (pc + pm + pr);
+    }
+  } else {
+    clocked_share = std::max(c, r) >= m && std::max(c, r) > 0 ? 1.0 : 0.0;
+  }
+  KernelTime t;
+  t.clocked = sim::Seconds(limit * clocked_share);
+  t.unclocked = parts.overhead + sim::Seconds(limit * (1 - clocked_share));
+  return t;
+}
+
 CalibratedRoofline::CalibratedRoofline(Calibration calibration)
     : calibration_(std::move(calibration)) {}
 
@@ -127,6 +161,11 @@ const ClassParams& CalibratedRoofline::params(const KernelCall& call, const Devi
 
 RooflineParts CalibratedRoofline::parts(const KernelCall& call, const Device& device) const {
   return roofline_parts(cost_features(call, device, calibration_.tile), params(call, device));
+}
+
+KernelTime CalibratedRoofline::split(const KernelCall& call, const Device& device) const {
+  const ClassParams& p = params(call, device);
+  return split_parts(roofline_parts(cost_features(call, device, calibration_.tile), p), p);
 }
 
 sim::Seconds CalibratedRoofline::duration(const KernelCall& call, const Device& device,

@@ -117,6 +117,8 @@ struct RooflineParts {
 RooflineParts roofline_parts(const CostFeatures& f, const ClassParams& p);
 // t at clock ratio r (see the file comment).
 sim::Seconds combine(const RooflineParts& parts, const ClassParams& p, double clock_ratio);
+// The time at full clock split into clocked and unclocked parts (kernel_cost_model.hpp).
+KernelTime split_parts(const RooflineParts& parts, const ClassParams& p);
 
 class CalibratedRoofline final : public KernelCostModel {
  public:
@@ -125,6 +127,7 @@ class CalibratedRoofline final : public KernelCostModel {
   // Throws std::out_of_range when the calibration has no parameters for the call's class.
   sim::Seconds duration(const KernelCall& call, const Device& device,
                         double clock_ratio) const override;
+  KernelTime split(const KernelCall& call, const Device& device) const override;
   RooflineParts parts(const KernelCall& call, const Device& device) const;
   const Calibration& calibration() const { return calibration_; }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/config.hpp"
+#include "sim/data_dir.hpp"
 #include "sim/quantity.hpp"
 
 namespace kernels::cost {
@@ -252,7 +253,7 @@ CalibrationFile read_calibration(const std::string& path) {
 }
 
 std::string default_calibration_path() {
-  return (std::filesystem::path(FIRSTWALL_KERNEL_CALIBRATION_DIR) / "gpu_vidur.yaml").string();
+  return sim::data_path("kernels/calibration/gpu_vidur.yaml").string();
 }
 
 }  // namespace kernels::cost

@@ -55,7 +55,8 @@ void write_calibration(const std::string& path, const CalibrationFile& file);
 CalibrationFile read_calibration(const std::string& path);
 CalibrationFile parse_calibration(std::string_view text, const std::string& file_name);
 
-// The calibration the project ships: kernels/calibration/gpu_vidur.yaml in the source tree.
+// The calibration the project ships: kernels/calibration/gpu_vidur.yaml of the data directory
+// (sim/data_dir.hpp). Throws sim::DataDirError when there is no data directory.
 std::string default_calibration_path();
 
 }  // namespace kernels::cost

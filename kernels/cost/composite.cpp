@@ -20,4 +20,9 @@ sim::Seconds Composite::duration(const KernelCall& call, const Device& device,
   return fallback_->duration(call, device, clock_ratio);
 }
 
+KernelTime Composite::split(const KernelCall& call, const Device& device) const {
+  if (measured_.covers(call, device)) return measured_.split(call, device);
+  return fallback_->split(call, device);
+}
+
 }  // namespace kernels::cost

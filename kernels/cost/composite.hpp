@@ -16,6 +16,7 @@ class Composite final : public KernelCostModel {
 
   sim::Seconds duration(const KernelCall& call, const Device& device,
                         double clock_ratio) const override;
+  KernelTime split(const KernelCall& call, const Device& device) const override;
   bool uses_measured(const KernelCall& call, const Device& device) const;
 
  private:

@@ -13,24 +13,39 @@
 
 namespace models::cooling {
 
+// A thermal conductance (W/K): the inverse of a thermal resistance. Also the unit of a heat
+// capacity rate m_dot * c_p and of a heat exchanger's UA.
+using WattsPerKelvin = sim::Quantity<-sim::dims::thermal_resistance>;
+// kg/m^3 and J/(kg K), so that rho * V * c_p is a heat capacity by construction.
+using KilogramsPerCubicMeter = sim::Quantity<sim::dims::mass - sim::dims::volume>;
+using JoulesPerKilogramKelvin =
+    sim::Quantity<sim::dims::energy - sim::dims::mass - sim::dims::temperature>;
+
 struct Coolant {
   std::string_view name;
-  double density = 997;         // kg/m^3
-  double specific_heat = 4180;  // J/(kg K)
+  KilogramsPerCubicMeter density{997};
+  JoulesPerKilogramKelvin specific_heat{4180};
 
-  // Heat capacity rate m_dot * c_p of a volume flow (W/K).
-  double capacity_rate(sim::CubicMetersPerSecond flow) const {
-    return flow.value() * density * specific_heat;
+  // Heat capacity rate m_dot * c_p of a volume flow.
+  WattsPerKelvin capacity_rate(sim::CubicMetersPerSecond flow) const {
+    return flow * density * specific_heat;
+  }
+  // Heat capacity rho * V * c_p of a volume of coolant.
+  sim::JoulesPerKelvin heat_capacity(sim::CubicMeters volume) const {
+    return volume * density * specific_heat;
   }
   // Temperature rise of the flow carrying `heat`: dT = Q / (m_dot c_p).
   sim::Kelvin rise(sim::Watts heat, sim::CubicMetersPerSecond flow) const {
-    return sim::Kelvin(heat.value() / capacity_rate(flow));
+    return heat / capacity_rate(flow);
   }
 };
 
-inline constexpr Coolant kWater{"water", 997, 4180};
-inline constexpr Coolant kGlycol50{"glycol50", 1060, 3400};
-inline constexpr Coolant kPg25{"pg25", 1025, 3950};
+inline constexpr Coolant kWater{"water", KilogramsPerCubicMeter(997),
+                                JoulesPerKilogramKelvin(4180)};
+inline constexpr Coolant kGlycol50{"glycol50", KilogramsPerCubicMeter(1060),
+                                   JoulesPerKilogramKelvin(3400)};
+inline constexpr Coolant kPg25{"pg25", KilogramsPerCubicMeter(1025),
+                               JoulesPerKilogramKelvin(3950)};
 
 std::optional<Coolant> coolant_named(std::string_view name);
 

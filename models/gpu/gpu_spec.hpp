@@ -17,8 +17,16 @@ struct GpuSpec {
   std::array<std::optional<sim::FlopsPerSecond>, 5> peak_flops{};  // indexed by DType
   sim::Bytes hbm_capacity;
   sim::BytesPerSecond hbm_bandwidth;
-  sim::Watts tdp;
-  std::optional<sim::Watts> idle_power;  // absent where no measured figure was found
+  sim::Watts tdp;  // the default power limit
+  // Board power with nothing running. Measured for A100 and H100 (Splitwise); derived for
+  // the others (see gpus.yaml).
+  sim::Watts idle_power;
+  // The range a power limit can be set in (nvidia-smi -pl); min defaults to idle power.
+  sim::Watts min_power_limit;
+  sim::Watts max_power_limit;
+  // Maximum SM clock (f_max) where a sourced figure exists; clock ratios are reported
+  // against it.
+  std::optional<sim::Hertz> max_sm_clock;
   // Scale-up (NVLink / Infinity Fabric) bandwidth of one GPU, both directions together, as
   // vendors quote it; one direction carries half.
   sim::BytesPerSecond scale_up_bandwidth;

@@ -8,7 +8,8 @@
 // load (a stage above 100 % of its installed rating is overloaded: eta is held at its 100 %
 // value there, and the overload itself is a wall). The 0 % point is the light-load limit
 // the table's author chose (80 PLUS tables start at 10 %): a stage at zero output draws
-// nothing, since P_in = 0 / eta = 0.
+// nothing, since P_in = 0 / eta = 0, unless it has a constant no-load loss (StageSpec,
+// stage_input: P_in = (P_out + C) / eta).
 #pragma once
 
 #include <string>

@@ -1,6 +1,10 @@
 #include "models/scenario/catalog.hpp"
 
+#include "models/power/power_reader.hpp"
+
 #include <array>
+
+#include "sim/quantity.hpp"
 
 namespace models {
 
@@ -115,7 +119,31 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
           .value_or(sim::BytesPerSecond(1));
   g.tdp = r.quantity<sim::dims::power>("tdp", Need::required, Bounds::positive())
               .value_or(sim::Watts(1));
-  g.idle_power = r.quantity<sim::dims::power>("idle_power", Need::optional, Bounds::positive());
+  g.idle_power = r.quantity<sim::dims::power>("idle_power", Need::required, Bounds::positive())
+                     .value_or(sim::Watts(0));
+  if (g.idle_power >= g.tdp && g.tdp.value() > 1) {
+    r.diagnostics().add(r.node("idle_power", Need::optional)->location(), r.path_of("idle_power"),
+                        "must be < tdp (" + sim::format_quantity(g.tdp.value(), sim::dims::power) +
+                            ")");
+  }
+  {
+    Reader pl = r.section("power_limit", Need::optional);
+    g.min_power_limit = pl.quantity<sim::dims::power>("min", Need::optional, Bounds::positive())
+                            .value_or(g.idle_power);
+    g.max_power_limit = pl.quantity<sim::dims::power>("max", Need::optional, Bounds::positive())
+                            .value_or(g.tdp);
+    if (g.min_power_limit > g.tdp || g.max_power_limit < g.tdp) {
+      pl.diagnostics().add(pl.location(), pl.path(),
+                           "must satisfy min <= tdp <= max (tdp " +
+                               sim::format_quantity(g.tdp.value(), sim::dims::power) + ")");
+    }
+    pl.finish();
+  }
+  {
+    Reader c = r.section("clocks", Need::optional);
+    g.max_sm_clock = c.quantity<sim::dims::frequency>("max_sm", Need::optional, Bounds::positive());
+    c.finish();
+  }
   {
     Reader s = r.section("scale_up", Need::required);
     g.scale_up_bandwidth =
@@ -157,6 +185,8 @@ Catalog read_catalog(const sim::config::Node& root, sim::config::Diagnostics& di
     }
     all.finish();
   }
+  c.servers = read_servers(root, c.gpus, diags);
+  c.power_chains = power::read_power_chains(root, diags);
   return c;
 }
 
@@ -167,12 +197,13 @@ Catalog load_catalog_files(const std::vector<std::string>& files) {
     const sim::config::Node root = sim::config::load_file(f, diags);
     if (!diags.empty()) continue;
     Reader top(&root, "", diags);
-    (void)top.node("llms", Need::optional);
-    (void)top.node("gpus", Need::optional);
+    for (std::string_view section : kCatalogSections) (void)top.node(section, Need::optional);
     top.finish();
     Catalog c = read_catalog(root, diags);
     all.llms.merge(c.llms);
     all.gpus.merge(c.gpus);
+    all.servers.merge(c.servers);
+    all.power_chains.merge(c.power_chains);
     all.llm_locations.merge(c.llm_locations);
     all.gpu_locations.merge(c.gpu_locations);
   }

@@ -1,18 +1,19 @@
-// A scenario: the immutable, validated description of one run.
+// A scenario: the immutable, validated description of one run, in two halves (DESIGN.md
+// "Plant and workload"): the plant (servers, racks, power chain, cooling) and the workload
+// (what runs on it, behind the WorkloadSpec interface).
 //
 // Loading is parse -> spec -> validate everything -> (later) build. load_scenario() either
 // returns a complete spec or throws sim::config::InputError carrying every problem found.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "models/gpu/gpu_spec.hpp"
-#include "models/workload/llm_spec.hpp"
-#include "models/workload/request_source.hpp"
-#include "models/workload/serving.hpp"
+#include "models/plant/plant_spec.hpp"
+#include "models/workload/workload.hpp"
 #include "sim/wall_monitor.hpp"
 
 namespace models {
@@ -21,15 +22,12 @@ struct ScenarioSpec {
   std::string file;  // as given on the command line
   std::string name;
   std::uint64_t seed = 0;
-  std::string resolved_yaml;  // the whole scenario after includes and --set overrides
+  std::string resolved_yaml;  // the whole scenario after includes, --set and --seed
   sim::Duration duration;     // requests arrive in [0, duration)
   sim::Duration drain;        // then in-flight work may run this much longer
   sim::WallOptions walls;
-  LlmSpec llm;
-  GpuSpec gpu;
-  ArrivalSpec arrivals;
-  SloSpec slo;
-  ServingSpec serving;
+  PlantSpec plant;
+  std::shared_ptr<const WorkloadSpec> workload;
 };
 
 struct LoadOptions {

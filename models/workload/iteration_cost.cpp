@@ -75,6 +75,14 @@ IterationCost RooflineIterationCost::cost(const BatchShape& batch, double clock_
   c.comm_time = allreduces * ring_.time(allreduce_size, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce_size, tp_);
   c.time = sim::max(c.compute_time, c.memory_time) + c.comm_time;
+  // At full clock the bound side takes the whole kernel time.
+  const sim::Seconds at_full = flops_gpu / peak_;
+  if (at_full > c.memory_time) {
+    c.compute_bound = at_full;
+    c.clocked = at_full;
+  } else {
+    c.memory_bound = c.memory_time;
+  }
   return c;
 }
 

@@ -33,13 +33,27 @@ struct BatchShape {
 };
 
 struct IterationCost {
-  sim::Seconds time;          // what the iteration takes
+  sim::Seconds time;          // what the iteration takes at the clock it was costed at
   sim::Seconds compute_time;  // at the GPU's peak FLOP/s (stretched by a lower clock)
   sim::Seconds memory_time;   // at the GPU's peak HBM bandwidth
   sim::Seconds comm_time;     // tensor-parallel all-reduces (not overlapped)
   sim::Flops flops_per_gpu;
   sim::Bytes hbm_bytes_per_gpu;
   sim::Bytes link_bytes_per_gpu;  // sent in one direction
+
+  // Where the time goes at full clock (they add up to the full-clock time): kernels bound by
+  // the SMs, kernels bound by HBM, communication, and host time during which the GPUs wait.
+  sim::Seconds compute_bound{0};
+  sim::Seconds memory_bound{0};
+  sim::Seconds host{0};
+  // The part of the full-clock time that stretches by 1 / clock_ratio (SM-side work).
+  sim::Seconds clocked{0};
+
+  sim::Seconds full_clock_time() const { return compute_bound + memory_bound + comm_time + host; }
+  // The iteration's time at clock ratio r: the clocked part stretches, the rest does not.
+  sim::Seconds time_at(double clock_ratio) const {
+    return clocked / clock_ratio + (full_clock_time() - clocked);
+  }
 };
 
 struct Precision {

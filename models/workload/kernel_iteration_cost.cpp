@@ -181,12 +181,17 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
 
 IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ratio) const {
   IterationCost c;
+  kc::check_clock_ratio(clock_ratio);
   double flops = 0, bytes = 0, seconds = 0;
+  double compute_bound = 0, memory_bound = 0, clocked = 0;
   for (const CountedCall& cc : calls(batch)) {
     const kc::KernelWork w = kc::work(cc.call);
     flops += cc.count * w.flops.value();
     bytes += cc.count * w.bytes.value();
-    seconds += cc.count * model_->duration(cc.call, device_, clock_ratio).value();
+    const kc::KernelTime k = model_->split(cc.call, device_);
+    seconds += cc.count * k.at(clock_ratio).value();
+    (k.compute_bound() ? compute_bound : memory_bound) += cc.count * k.total().value();
+    clocked += cc.count * k.clocked.value();
   }
   const sim::Bytes allreduce(static_cast<double>(batch.tokens()) * llm_.hidden *
                              bytes_per_element(precision_.activations));
@@ -197,7 +202,11 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   c.memory_time = c.hbm_bytes_per_gpu / device_.memory_bandwidth;
   c.comm_time = allreduces * ring_.time(allreduce, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce, tp_);
-  c.time = sim::Seconds(seconds) + c.comm_time + (batch.tokens() > 0 ? overhead_ : sim::Seconds(0));
+  c.host = batch.tokens() > 0 ? overhead_ : sim::Seconds(0);
+  c.time = sim::Seconds(seconds) + c.comm_time + c.host;
+  c.compute_bound = sim::Seconds(compute_bound);
+  c.memory_bound = sim::Seconds(memory_bound);
+  c.clocked = sim::Seconds(clocked);
   return c;
 }
 

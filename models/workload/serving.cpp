@@ -1,23 +1,60 @@
 #include "models/workload/serving.hpp"
 
-#include "models/memory/hbm_budget.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
+#include "models/memory/hbm_budget.hpp"
+
 namespace models {
 
+const char* BusySplit::bound_kind() const {
+  const double m = std::max({compute, memory, comm, host});
+  if (m == compute) return "compute";
+  if (m == memory) return "hbm_bandwidth";
+  if (m == comm) return "network";
+  return "host";
+}
+
+GpuActivity activity_of(const IterationCost& c) {
+  GpuActivity a;
+  a.clocked = c.clocked;
+  a.unclocked_busy = c.compute_bound + c.memory_bound + c.comm_time - c.clocked;
+  a.idle = c.host;
+  a.flops = c.flops_per_gpu;
+  a.hbm_bytes = c.hbm_bytes_per_gpu;
+  return a;
+}
+
+namespace {
+
+// The busy split of an iteration run at clock ratio r: the stretch of the clocked part is
+// counted as compute (it is SM time).
+BusySplit split_at(const IterationCost& c, double r) {
+  BusySplit b;
+  b.compute = (c.compute_bound + c.clocked * (1 / r - 1)).value();
+  b.memory = c.memory_bound.value();
+  b.comm = c.comm_time.value();
+  b.host = c.host.value();
+  return b;
+}
+
+void add(BusySplit& to, const BusySplit& b) {
+  to.compute += b.compute;
+  to.memory += b.memory;
+  to.comm += b.comm;
+  to.host += b.host;
+}
+
+}  // namespace
+
 ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
-                           const GpuSpec& gpu, const ServingSpec& spec, const SloSpec& slo,
-                           std::unique_ptr<IterationCostModel> cost)
-    : engine_(engine),
-      walls_(walls),
-      llm_(llm),
-      gpu_(gpu),
-      spec_(spec),
-      slo_(slo),
-      cost_(std::move(cost)) {
+                           const ServingSpec& spec, const SloSpec& slo,
+                           std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups)
+    : engine_(engine), walls_(walls), llm_(llm), spec_(spec), slo_(slo), cost_(std::move(cost)) {
+  if (groups.size() != static_cast<std::size_t>(spec_.replicas) || groups.empty())
+    throw std::invalid_argument("ServingModel: one GPU group per replica");
+  gpu_ = groups.front()->gpu();
   const int tp = spec_.tensor_parallel;
   const HbmBudget budget = hbm_budget(llm_, gpu_, spec_.precision.weights, spec_.precision.kv_cache,
                                       tp, spec_.memory_reserve);
@@ -29,23 +66,19 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     throw std::invalid_argument("the weights leave no HBM for the KV cache");
   }
 
-  const auto peak = gpu_.peak(spec_.precision.compute);
-  replicas_.resize(static_cast<std::size_t>(spec_.replicas));
-  for (int i = 0; i < spec_.replicas; ++i) {
-    Replica& r = replicas_[static_cast<std::size_t>(i)];
-    r.index = i;
-    const std::string prefix = "replica[" + std::to_string(i) + "].";
-    r.compute =
-        walls_.add(prefix + "compute", "compute", peak->value(), "FLOP/s", sim::Aggregation::rate);
-    r.hbm_bandwidth = walls_.add(prefix + "hbm_bandwidth", "hbm_bandwidth",
-                                 gpu_.hbm_bandwidth.value(), "B/s", sim::Aggregation::rate);
+  replicas_.resize(groups.size());
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    Replica& r = replicas_[i];
+    r.index = static_cast<int>(i);
+    r.group = groups[i];
+    if (r.group->size() != tp) throw std::invalid_argument("ServingModel: group size != tp");
+    const std::string prefix = r.group->name() + ".";
+    // The kind is set in finish(), once the busy time says what bound the replica.
+    r.saturation = walls_.add(prefix + "saturation", "compute", 1.0, "", sim::Aggregation::rate);
     r.hbm_capacity = walls_.add(prefix + "hbm_capacity", "hbm_capacity", gpu_.hbm_capacity.value(),
                                 "B", sim::Aggregation::level);
-    if (tp > 1) {
-      r.scale_up = walls_.add(prefix + "scale_up", "network", gpu_.scale_up_one_direction().value(),
-                              "B/s", sim::Aggregation::rate);
-    }
     update_capacity_load(r);
+    r.group->on_stop([this, &r](sim::SimTime at) { on_stop(r, at); });
   }
   slo_ttft_ = walls_.add("slo.ttft", "latency_slo", slo_.ttft.value(), "s",
                          sim::Aggregation::sample, slo_.percentile);
@@ -58,28 +91,55 @@ void ServingModel::start(RequestSource& source) {
   schedule_next_arrival();
 }
 
+bool ServingModel::done() const {
+  return source_exhausted_ && in_flight_ == 0;
+}
+
 void ServingModel::schedule_next_arrival() {
-  std::optional<Arrival> a = source_->next();
-  if (!a) return;
+  schedule_arrival(source_->next());
+}
+
+void ServingModel::schedule_arrival(std::optional<Arrival> a) {
+  if (!a) {
+    source_exhausted_ = true;
+    if (done()) engine_.stop();
+    return;
+  }
   const Arrival arrival = *a;
-  engine_.schedule_at(
-      arrival.at,
-      [this, arrival] {
-        on_arrival(arrival);
-        schedule_next_arrival();
-      },
-      "serving.arrivals");
+  engine_.schedule_at(arrival.at, [this, arrival] { on_arrivals(arrival); }, "serving.arrivals");
+}
+
+void ServingModel::on_arrivals(const Arrival& first) {
+  // Requests that arrive at the same instant are all queued before any replica picks its
+  // next batch: a closed batch submitted at once is prefilled together.
+  std::vector<int> touched{on_arrival(first)};
+  std::optional<Arrival> next = source_->next();
+  while (next && next->at == first.at) {
+    touched.push_back(on_arrival(*next));
+    next = source_->next();
+  }
+  for (int r : touched) {
+    if (r >= 0) try_start(replicas_[static_cast<std::size_t>(r)]);
+  }
+  schedule_arrival(next);
 }
 
 int ServingModel::route() {
+  const int n = static_cast<int>(replicas_.size());
   if (spec_.router == Router::round_robin) {
-    const int r = next_round_robin_;
-    next_round_robin_ = (next_round_robin_ + 1) % spec_.replicas;
-    return r;
+    for (int k = 0; k < n; ++k) {
+      const int r = (next_round_robin_ + k) % n;
+      if (replicas_[static_cast<std::size_t>(r)].group->running()) {
+        next_round_robin_ = (r + 1) % n;
+        return r;
+      }
+    }
+    return -1;
   }
-  int best = 0;
+  int best = -1;
   std::size_t best_load = SIZE_MAX;
   for (const Replica& r : replicas_) {
+    if (!r.group->running()) continue;
     const std::size_t load = r.waiting.size() + r.running.size();
     if (load < best_load) {
       best_load = load;
@@ -89,7 +149,7 @@ int ServingModel::route() {
   return best;
 }
 
-void ServingModel::on_arrival(const Arrival& a) {
+int ServingModel::on_arrival(const Arrival& a) {
   RequestRecord rec;
   rec.id = static_cast<std::int64_t>(records_.size());
   rec.arrival = engine_.now();
@@ -98,13 +158,23 @@ void ServingModel::on_arrival(const Arrival& a) {
   if (rec.prompt_tokens + rec.output_tokens > kv_capacity_tokens_) {
     rec.status = RequestStatus::rejected;  // could never be admitted
     records_.push_back(rec);
-    return;
+    return -1;
   }
-  rec.replica = route();
   records_.push_back(rec);
-  Replica& r = replicas_[static_cast<std::size_t>(rec.replica)];
-  r.waiting.push_back(rec.id);
-  try_start(r);
+  ++in_flight_;
+  return route_to_queue(rec.id);
+}
+
+int ServingModel::route_to_queue(std::int64_t id) {
+  RequestRecord& rec = records_[static_cast<std::size_t>(id)];
+  rec.replica = route();
+  if (rec.replica < 0) {  // no replica has power
+    rec.status = RequestStatus::lost;
+    --in_flight_;
+    return -1;
+  }
+  replicas_[static_cast<std::size_t>(rec.replica)].waiting.push_back(id);
+  return rec.replica;
 }
 
 void ServingModel::update_capacity_load(Replica& r) {
@@ -119,7 +189,7 @@ void ServingModel::update_capacity_load(Replica& r) {
 }
 
 void ServingModel::try_start(Replica& r) {
-  if (r.busy) return;
+  if (r.busy || !r.group->running()) return;
   BatchShape batch;
   r.chunk_of.clear();
   std::int64_t budget = spec_.max_batch_tokens;
@@ -147,9 +217,10 @@ void ServingModel::try_start(Replica& r) {
     budget -= chunk;
   }
 
-  // Then admissions, first come first served, while the KV cache can hold them.
-  const bool was_blocked = r.kv_blocked;
-  r.kv_blocked = false;
+  // Then admissions, first come first served, while the KV cache can hold them. The KV
+  // state changes only when the head was actually tried against the cache: an admission
+  // skipped because the budget or the batch is full leaves it as it was, so a blocked head
+  // is counted once however many iterations it waits.
   while (budget > 0 && !r.waiting.empty() &&
          r.running.size() < static_cast<std::size_t>(spec_.max_batch_requests)) {
     const std::int64_t id = r.waiting.front();
@@ -157,9 +228,13 @@ void ServingModel::try_start(Replica& r) {
     const std::int64_t need = rec.prompt_tokens + rec.output_tokens;
     if (r.kv_tokens_reserved + need > kv_capacity_tokens_) {
       r.kv_blocked = true;
-      if (!was_blocked) ++stats_.kv_blocked_admissions;
+      if (r.kv_blocked_request != id) {
+        ++stats_.kv_blocked_admissions;
+        r.kv_blocked_request = id;
+      }
       break;
     }
+    r.kv_blocked = false;
     r.waiting.pop_front();
     r.kv_tokens_reserved += need;
     r.running.push_back(Running{id, 0});
@@ -168,30 +243,54 @@ void ServingModel::try_start(Replica& r) {
     r.chunk_of.emplace_back(r.running.size() - 1, chunk);
     budget -= chunk;
   }
+  if (r.waiting.empty()) r.kv_blocked = false;
   update_capacity_load(r);
 
-  if (batch.decodes == 0 && batch.prefills.empty()) return;  // idle until something arrives
+  const sim::SimTime now = engine_.now();
+  if (batch.decodes == 0 && batch.prefills.empty()) {  // idle until something arrives
+    r.group->go_idle(now);
+    if (r.saturated) {
+      r.saturated = false;
+      walls_.set_load(r.saturation, now, 0);
+    }
+    return;
+  }
 
   const IterationCost c = cost_->cost(batch, 1.0);
-  sim::Duration d = sim::Duration::from_seconds(c.time);
+  const IterationRun run = r.group->begin_iteration(now, activity_of(c));
+  sim::Duration d = run.duration;
   if (d < sim::Duration::ns(1)) d = sim::Duration::ns(1);
   const double secs = d.seconds().value();
-  const sim::SimTime now = engine_.now();
-  walls_.set_load(r.compute, now, c.flops_per_gpu.value() / secs);
-  walls_.set_load(r.hbm_bandwidth, now, c.hbm_bytes_per_gpu.value() / secs);
-  if (spec_.tensor_parallel > 1)
-    walls_.set_load(r.scale_up, now, c.link_bytes_per_gpu.value() / secs);
+
+  // Work left behind that is not waiting for KV space: the replica runs at its throughput.
+  const bool saturated = !r.waiting.empty() && !r.kv_blocked;
+  if (saturated != r.saturated) {
+    r.saturated = saturated;
+    walls_.set_load(r.saturation, now, saturated ? 1.0 : 0.0);
+  }
+  r.busy_split_now = split_at(c, run.clock_ratio);
 
   ++stats_.iterations;
   stats_.batch_tokens_sum += static_cast<double>(batch.tokens());
+  stats_.flops += c.flops_per_gpu.value();
+  stats_.hbm_bytes += c.hbm_bytes_per_gpu.value();
+  stats_.busy_seconds += secs;
+  stats_.clock_weighted_seconds += run.clock_ratio * secs;
+  if (run.clock_ratio < 1) stats_.throttled_seconds += secs;
   r.busy = true;
-  engine_.schedule_in(
+  r.iteration_end = engine_.schedule_in(
       d, [this, &r] { on_iteration_end(r); }, "serving.replica");
 }
 
 void ServingModel::on_iteration_end(Replica& r) {
   const sim::SimTime now = engine_.now();
   r.busy = false;
+  add(r.busy_total, r.busy_split_now);
+  add(stats_.busy, r.busy_split_now);
+  if (r.saturated) {
+    add(r.saturated_busy, r.busy_split_now);
+    add(stats_.saturated, r.busy_split_now);
+  }
 
   // Decode steps: every request that was past its prompt at the start got one token. They
   // are exactly those not in chunk_of whose prompt is complete.
@@ -203,6 +302,7 @@ void ServingModel::on_iteration_end(Replica& r) {
     if (r.running[i].prefilled == rec.prompt_tokens) {
       ++rec.generated_tokens;
       ++stats_.decode_tokens;
+      ++stats_.output_tokens;
     }
   }
   for (const auto& [idx, tokens] : r.chunk_of) {
@@ -212,9 +312,12 @@ void ServingModel::on_iteration_end(Replica& r) {
     stats_.prefill_tokens += tokens;
     if (run.prefilled == rec.prompt_tokens) {
       // The iteration that completes the prompt also samples the first output token.
-      rec.first_token = now;
+      if (!rec.first_token) {
+        rec.first_token = now;
+        walls_.observe(slo_ttft_, now, (now - rec.arrival).seconds().value());
+      }
       rec.generated_tokens = 1;
-      walls_.observe(slo_ttft_, now, (now - rec.arrival).seconds().value());
+      ++stats_.output_tokens;
     }
   }
 
@@ -227,6 +330,8 @@ void ServingModel::on_iteration_end(Replica& r) {
       rec.completion = now;
       rec.status = RequestStatus::completed;
       r.kv_tokens_reserved -= rec.prompt_tokens + rec.output_tokens;
+      --in_flight_;
+      ++completed_;
       if (rec.output_tokens > 1) {
         const double tpot =
             (now - *rec.first_token).seconds().value() / static_cast<double>(rec.output_tokens - 1);
@@ -239,17 +344,47 @@ void ServingModel::on_iteration_end(Replica& r) {
   r.running.swap(still);
   r.chunk_of.clear();
 
-  walls_.set_load(r.compute, now, 0);
-  walls_.set_load(r.hbm_bandwidth, now, 0);
-  if (spec_.tensor_parallel > 1) walls_.set_load(r.scale_up, now, 0);
   try_start(r);
+  if (done()) engine_.stop();
+}
+
+void ServingModel::on_stop(Replica& r, sim::SimTime at) {
+  engine_.cancel(r.iteration_end);
+  r.busy = false;
+  r.chunk_of.clear();
+  if (r.saturated) {
+    r.saturated = false;
+    walls_.set_load(r.saturation, at, 0);
+  }
+  // Everything the replica held starts again elsewhere, in its original order: admitted
+  // requests first (they arrived earlier), then the queue.
+  std::vector<std::int64_t> orphans;
+  for (const Running& run : r.running) orphans.push_back(run.request);
+  orphans.insert(orphans.end(), r.waiting.begin(), r.waiting.end());
+  r.running.clear();
+  r.waiting.clear();
+  r.kv_tokens_reserved = 0;
+  r.kv_blocked = false;
+  update_capacity_load(r);
+  for (std::int64_t id : orphans) {
+    RequestRecord& rec = records_[static_cast<std::size_t>(id)];
+    rec.generated_tokens = 0;
+    ++rec.requeued;
+    ++stats_.requeued;
+    const int to = route_to_queue(id);
+    if (to >= 0) try_start(replicas_[static_cast<std::size_t>(to)]);
+  }
+  if (done()) engine_.stop();
 }
 
 void ServingModel::finish(sim::SimTime end) {
   (void)end;
   for (RequestRecord& rec : records_) {
-    if (rec.status != RequestStatus::rejected && !rec.completion)
-      rec.status = RequestStatus::unfinished;
+    if (rec.status == RequestStatus::unfinished && rec.completion) rec.status = RequestStatus::completed;
+  }
+  for (Replica& r : replicas_) {
+    const BusySplit& basis = r.saturated_busy.total() > 0 ? r.saturated_busy : r.busy_total;
+    walls_.set_kind(r.saturation, basis.total() > 0 ? basis.bound_kind() : "compute");
   }
 }
 

@@ -1,8 +1,7 @@
 #include "models/workload/serving_overhead.hpp"
 
-#include <filesystem>
-
 #include "sim/config.hpp"
+#include "sim/data_dir.hpp"
 
 namespace models {
 
@@ -52,7 +51,7 @@ ServingOverhead read_serving_overhead(const std::string& path) {
 }
 
 std::string default_serving_overhead_path() {
-  return (std::filesystem::path(FIRSTWALL_SERVING_OVERHEAD_DIR) / "serving_overhead.yaml").string();
+  return sim::data_path("models/workload/calibration/serving_overhead.yaml").string();
 }
 
 sim::Seconds shipped_iteration_overhead() {

@@ -24,7 +24,8 @@ struct ServingOverhead {
 ServingOverhead read_serving_overhead(const std::string& path);
 ServingOverhead parse_serving_overhead(std::string_view text, const std::string& file_name);
 
-// models/workload/calibration/serving_overhead.yaml in the source tree.
+// models/workload/calibration/serving_overhead.yaml of the data directory (sim/data_dir.hpp).
+// Throws sim::DataDirError when there is no data directory.
 std::string default_serving_overhead_path();
 
 // The shipped file's iteration_overhead (read on the first call).

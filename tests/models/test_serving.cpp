@@ -6,8 +6,16 @@
 
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
+#include "models/workload/serving_workload.hpp"
 
 namespace {
+
+const models::ServingWorkloadSpec& serving(const models::ScenarioSpec& s) {
+  return dynamic_cast<const models::ServingWorkloadSpec&>(*s.workload);
+}
+const std::vector<models::RequestRecord>& requests(const models::RunResult& r) {
+  return dynamic_cast<const models::ServingWorkload&>(r.workload()).model().requests();
+}
 
 std::string fixture(const std::string& name) {
   return std::string(FIRSTWALL_FIXTURES_DIR) + "/scenarios/" + name;
@@ -37,16 +45,16 @@ double decode_bytes(const models::LlmSpec& m, double context) {
 TEST(Serving, LoneRequestDecodeIsBoundByWeightBytesOverHbmBandwidth) {
   const models::ScenarioSpec spec = load("single_request.yaml");
   const models::RunResult r = models::run_scenario(spec);
-  ASSERT_EQ(r.requests.size(), 1u);
-  const models::RequestRecord& q = r.requests[0];
+  ASSERT_EQ(requests(r).size(), 1u);
+  const models::RequestRecord& q = requests(r)[0];
   ASSERT_EQ(q.status, models::RequestStatus::completed);
-  const double bw = spec.gpu.hbm_bandwidth.value();
+  const double bw = spec.plant.gpu.hbm_bandwidth.value();
 
   // Each decode step streams the weights and the cache once: tpot = mean step time, the
   // context growing from prompt+1 to prompt+output-1 tokens.
   double expected = 0;
   for (std::int64_t g = 1; g < q.output_tokens; ++g)
-    expected += decode_bytes(spec.llm, double(q.prompt_tokens + g) - 1) / bw;
+    expected += decode_bytes(serving(spec).llm, double(q.prompt_tokens + g) - 1) / bw;
   expected /= double(q.output_tokens - 1);
   const double tpot =
       (*q.completion - *q.first_token).seconds().value() / double(q.output_tokens - 1);
@@ -54,43 +62,43 @@ TEST(Serving, LoneRequestDecodeIsBoundByWeightBytesOverHbmBandwidth) {
 
   // The rule of thumb "weight bytes / bandwidth" holds within 10 % for a lone request (the
   // embedding table and the KV cache are the difference).
-  const double rule = models::count_params(spec.llm).total() * 2 / bw;
+  const double rule = models::count_params(serving(spec).llm).total() * 2 / bw;
   EXPECT_NEAR(tpot / rule, 1.0, 0.10);
 }
 
 TEST(Serving, LoneRequestPrefillIsComputeBound) {
   const models::ScenarioSpec spec = load("single_request.yaml");
   const models::RunResult r = models::run_scenario(spec);
-  const models::RequestRecord& q = r.requests[0];
+  const models::RequestRecord& q = requests(r)[0];
   // 4096 prompt tokens fit one iteration (budget 8192): TTFT = prefill FLOPs / peak, since
   // the arithmetic intensity (~4096 FLOP/B) is far above the H100 ridge (~295 FLOP/B).
-  const double flops = models::prefill_flops(spec.llm, double(q.prompt_tokens), 0);
-  const double expected = flops / spec.gpu.peak(models::DType::bf16)->value();
+  const double flops = models::prefill_flops(serving(spec).llm, double(q.prompt_tokens), 0);
+  const double expected = flops / spec.plant.gpu.peak(models::DType::bf16)->value();
   EXPECT_NEAR((*q.first_token - q.arrival).seconds().value(), expected, 1e-9);
   EXPECT_DOUBLE_EQ(q.arrival.seconds(), 0.5);
 }
 
 TEST(Serving, TensorParallelAddsTwoAllReducesPerLayer) {
   const models::ScenarioSpec one = load("single_request.yaml");
-  const models::ScenarioSpec two = load("single_request.yaml", {"serving.tensor_parallel=2"});
-  const auto a = models::run_scenario(one).requests[0];
-  const auto b = models::run_scenario(two).requests[0];
+  const models::ScenarioSpec two = load("single_request.yaml", {"workload.tensor_parallel=2"});
+  const auto a = requests(models::run_scenario(one))[0];
+  const auto b = requests(models::run_scenario(two))[0];
   // Prefill: compute halves; 2 * layers all-reduces of prompt * hidden * 2 B are added.
-  const double s = double(a.prompt_tokens) * one.llm.hidden * 2;
-  const double alpha = one.gpu.scale_up_step_latency.value();
-  const double link = one.gpu.scale_up_one_direction().value() * one.gpu.scale_up_efficiency;
+  const double s = double(a.prompt_tokens) * serving(one).llm.hidden * 2;
+  const double alpha = one.plant.gpu.scale_up_step_latency.value();
+  const double link = one.plant.gpu.scale_up_one_direction().value() * one.plant.gpu.scale_up_efficiency;
   const double allreduce = 2 * alpha + 1.0 * s / link;  // p = 2: 2(p-1) steps, 2(p-1)/p = 1
   const double t1 = (*a.first_token - a.arrival).seconds().value();
   const double t2 = (*b.first_token - b.arrival).seconds().value();
-  EXPECT_NEAR(t2, t1 / 2 + 2 * one.llm.layers * allreduce, 1e-8);
+  EXPECT_NEAR(t2, t1 / 2 + 2 * serving(one).llm.layers * allreduce, 1e-8);
 }
 
 TEST(Serving, TokensAreConservedAndEveryRequestIsAccountedFor) {
   const models::ScenarioSpec spec = load("poisson_small.yaml");
   const models::RunResult r = models::run_scenario(spec);
-  ASSERT_GT(r.requests.size(), 300u);
+  ASSERT_GT(requests(r).size(), 300u);
   std::int64_t completed = 0;
-  for (const auto& q : r.requests) {
+  for (const auto& q : requests(r)) {
     ASSERT_EQ(q.status, models::RequestStatus::completed) << "drain is long enough for all";
     EXPECT_EQ(q.generated_tokens, q.output_tokens);
     EXPECT_LE(q.arrival, *q.first_token);
@@ -99,62 +107,63 @@ TEST(Serving, TokensAreConservedAndEveryRequestIsAccountedFor) {
   }
   EXPECT_EQ(r.metric("requests_completed"), double(completed));
   const double out =
-      std::accumulate(r.requests.begin(), r.requests.end(), 0.0,
+      std::accumulate(requests(r).begin(), requests(r).end(), 0.0,
                       [](double s, const auto& q) { return s + double(q.output_tokens); });
   EXPECT_EQ(r.metric("output_tokens"), out);
   // Both replicas got work (least-loaded routing).
   int on0 = 0;
-  for (const auto& q : r.requests) on0 += q.replica == 0;
+  for (const auto& q : requests(r)) on0 += q.replica == 0;
   EXPECT_GT(on0, 0);
-  EXPECT_LT(on0, int(r.requests.size()));
+  EXPECT_LT(on0, int(requests(r).size()));
 }
 
 TEST(Serving, SameSeedSameRunDifferentSeedDifferentRun) {
   const models::RunResult a = models::run_scenario(load("poisson_small.yaml"));
   const models::RunResult b = models::run_scenario(load("poisson_small.yaml"));
-  ASSERT_EQ(a.requests.size(), b.requests.size());
-  for (std::size_t i = 0; i < a.requests.size(); ++i) {
-    EXPECT_EQ(a.requests[i].arrival, b.requests[i].arrival);
-    EXPECT_EQ(a.requests[i].completion, b.requests[i].completion);
-    EXPECT_EQ(a.requests[i].prompt_tokens, b.requests[i].prompt_tokens);
+  ASSERT_EQ(requests(a).size(), requests(b).size());
+  for (std::size_t i = 0; i < requests(a).size(); ++i) {
+    EXPECT_EQ(requests(a)[i].arrival, requests(b)[i].arrival);
+    EXPECT_EQ(requests(a)[i].completion, requests(b)[i].completion);
+    EXPECT_EQ(requests(a)[i].prompt_tokens, requests(b)[i].prompt_tokens);
   }
   EXPECT_EQ(a.events, b.events);
   models::LoadOptions o;
   o.seed = 8;
   const models::RunResult c =
       models::run_scenario(models::load_scenario(fixture("poisson_small.yaml"), o));
-  EXPECT_NE(a.requests[0].arrival, c.requests[0].arrival);
+  EXPECT_NE(requests(a)[0].arrival, requests(c)[0].arrival);
 }
 
 TEST(Serving, KvCapacityWallQueuesRequests) {
-  // Llama-3-70B on 4 A100s with 53 % of HBM reserved: 37.6 GB - 35.3 GB of bf16 weights
-  // leaves ~2.3 GB per GPU for KV, ~28k tokens at 81,920 B each; ~35 requests of ~800
+  // Llama-3-70B on 4 A100s with 56 % of HBM reserved: 37.8 GB - 35.3 GB of bf16 weights
+  // leaves ~2.5 GB per GPU for KV, ~31k tokens at 81,920 B each; ~35 requests of ~800
   // tokens fill it while 20 requests/s need more in flight: the rest wait.
   const models::ScenarioSpec spec =
-      load("poisson_small.yaml", {"workload.model=llama-3-70b", "serving.replicas=1",
-                                  "serving.tensor_parallel=4", "serving.memory_reserve=53 %"});
+      load("poisson_small.yaml", {"workload.model=llama-3-70b", "workload.replicas=1",
+                                  "workload.tensor_parallel=4", "workload.memory_reserve=56 %"});
   const models::RunResult r = models::run_scenario(spec);
   const sim::WallResult& cap = wall(r, "replica[0].hbm_capacity");
   ASSERT_TRUE(cap.first_hit.has_value());
   EXPECT_GE(cap.peak_utilization, 1.0);
   EXPECT_GT(r.metric("kv_blocked_admissions"), 0);
   // Requests that waited for KV space saw long time to first token.
-  EXPECT_GT(r.metric("ttft_p99"), spec.slo.ttft.value());
+  EXPECT_GT(r.metric("ttft_p99"), serving(spec).slo.ttft.value());
 }
 
 TEST(Serving, RequestLargerThanTheCacheIsRejected) {
   const models::ScenarioSpec spec =
-      load("single_request.yaml", {"serving.gpu=a100-sxm-80gb", "workload.model=llama-3-70b",
-                                   "serving.tensor_parallel=4", "serving.memory_reserve=55.5 %"});
+      load("single_request.yaml", {"plant.server=dgx-a100", "workload.model=llama-3-70b",
+                                   "workload.tensor_parallel=4", "workload.memory_reserve=58.6 %"});
   const models::RunResult r = models::run_scenario(spec);
   // KV capacity = (HBM * (1 - reserve) - weights / tp) / KV bytes per token per GPU.
-  const double weights = models::count_params(spec.llm).total() * 2 / 4;
+  const double weights = models::count_params(serving(spec).llm).total() * 2 / 4;
   const double per_token = 2.0 * 80 * (8 / 4) * 128 * 2;
-  const double capacity = std::floor((80e9 * (1 - 0.555) - weights) / per_token);
+  const double hbm = 81920.0 * 1024 * 1024;  // the A100's usable HBM, 81,920 MiB
+  const double capacity = std::floor((hbm * (1 - 0.586) - weights) / per_token);
   EXPECT_EQ(r.metric("kv_capacity_tokens_per_replica"), capacity);
   ASSERT_LT(capacity, 4096 + 257);
-  ASSERT_EQ(r.requests.size(), 1u);
-  EXPECT_EQ(r.requests[0].status, models::RequestStatus::rejected);
+  ASSERT_EQ(requests(r).size(), 1u);
+  EXPECT_EQ(requests(r)[0].status, models::RequestStatus::rejected);
   EXPECT_EQ(r.metric("requests_rejected"), 1.0);
 }
 

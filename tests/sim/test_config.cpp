@@ -491,6 +491,80 @@ TEST(Reader, NodeAndNestedSections) {
                       }));
 }
 
+TEST(Reader, TopLevelTypoOfIncludeSuggestsInclude) {
+  // The loader consumes `include` (and merges what it names) before any reader sees the tree;
+  // a misspelt one stays an ordinary key, reported once, by the root reader, with the hint.
+  // Nested readers do not suggest it: includes are read at a file's top level only.
+  Diagnostics d;
+  const Node root = load(
+      "inclued:\n"
+      "  - catalog/llms.yaml\n"
+      "name: x\n"
+      "serving:\n"
+      "  includ: y\n",
+      d);
+  ASSERT_TRUE(d.empty()) << d.str();
+  Reader top(&root, "", d);
+  (void)top.string("name", Need::required);
+  Reader s = top.section("serving", Need::optional);
+  (void)s.string("gpu", Need::optional);
+  s.finish();
+  top.finish();
+  EXPECT_EQ(lines(d), (Lines{
+                          R"(s.yaml:1:1: inclued: unknown key "inclued" (did you mean "include"?))",
+                          R"(s.yaml:5:3: serving.includ: unknown key "includ")",
+                      }));
+}
+
+TEST(Reader, IncludeIsNotReportedAndAReadersOwnKeyWinsATie) {
+  // A consumed `include` is gone from the tree; a key as close to a read key as to `include`
+  // gets the read key.
+  Diagnostics d;
+  const Node root = load(
+      "include: []\n"
+      "inclide: 1\n",
+      d);
+  ASSERT_TRUE(d.empty()) << d.str();
+  Reader top(&root, "", d);
+  (void)top.integer("incline", Need::optional);
+  top.finish();
+  EXPECT_EQ(lines(d), (Lines{
+                          R"(s.yaml:2:1: inclide: unknown key "inclide" (did you mean "incline"?))",
+                      }));
+}
+
+TEST(Reader, TemperatureDifferenceIsInKelvinWithBounds) {
+  Diagnostics d;
+  const Node root = load_string(
+      "cdu:\n"
+      "  approach: 5 degC\n"
+      "  rise: 0 K\n"
+      "  margin: 40 K\n"
+      "  delta: 5 W\n"
+      "  range: 12 K\n",
+      "x.yaml", d);
+  ASSERT_TRUE(d.empty()) << d.str();
+  Reader top(&root, "", d);
+  Reader cdu = top.section("cdu", Need::required);
+  EXPECT_EQ(cdu.temperature_difference("approach", Need::required), std::nullopt);
+  EXPECT_EQ(cdu.temperature_difference("rise", Need::required, Bounds::positive()), std::nullopt);
+  EXPECT_EQ(cdu.temperature_difference("margin", Need::required, Bounds::between(0.5, 30)),
+            std::nullopt);
+  EXPECT_EQ(cdu.temperature_difference("delta", Need::required), std::nullopt);
+  EXPECT_EQ(cdu.temperature_difference("range", Need::required, Bounds::between(0.5, 30)), 12.0);
+  EXPECT_EQ(cdu.temperature_difference("absent", Need::optional), std::nullopt);
+  cdu.finish();
+  top.finish();
+  EXPECT_EQ(
+      lines(d),
+      (Lines{
+          R"(x.yaml:2:13: cdu.approach: a temperature difference is written in K (e.g. "5 K"): "5 degC" is an absolute temperature (278.15 K))",
+          R"(x.yaml:3:9: cdu.rise: must be > 0 (got "0 K"))",
+          R"(x.yaml:4:11: cdu.margin: must be between 0.5 K and 30 K (got "40 K"))",
+          R"(x.yaml:5:10: cdu.delta: expected a temperature difference (e.g. "5 K"), got a power "5 W")",
+      }));
+}
+
 // ---------------------------------------------------------------- overrides
 
 TEST(Override, SetsAndCreatesMappings) {

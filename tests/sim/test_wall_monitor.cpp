@@ -87,7 +87,7 @@ TEST(WallMonitor, RateIsJudgedOnWindowMeansNotInstants) {
   for (double u : r.series_utilization) EXPECT_NEAR(u, 0.5, 1e-12);
 }
 
-TEST(WallMonitor, RateFirstHitIsTheEndOfTheFirstFullyBusyWindow) {
+TEST(WallMonitor, RateFirstHitIsTheStartOfTheFirstFullyBusyWindow) {
   WallMonitor monitor;
   const ResourceId aligned = monitor.add("aligned", "compute", 100, "FLOP/s", Aggregation::rate);
   const ResourceId shifted = monitor.add("shifted", "compute", 100, "FLOP/s", Aggregation::rate);
@@ -98,11 +98,11 @@ TEST(WallMonitor, RateFirstHitIsTheEndOfTheFirstFullyBusyWindow) {
   const WallResult& a = find(results, "aligned");
   const WallResult& s = find(results, "shifted");
   ASSERT_TRUE(a.first_hit.has_value());
-  EXPECT_EQ(*a.first_hit, at_ms(3000));
+  EXPECT_EQ(*a.first_hit, at_ms(2000));
   EXPECT_NEAR(a.peak_utilization, 1.0, 1e-12);
   EXPECT_NEAR(a.mean_utilization, 3.0 / 5.0, 1e-12);
   ASSERT_TRUE(s.first_hit.has_value());
-  EXPECT_EQ(*s.first_hit, at_ms(4000));
+  EXPECT_EQ(*s.first_hit, at_ms(3000));  // within one window of when it began to bind
   EXPECT_NEAR(s.series_utilization.at(2), 0.5, 1e-12);
   EXPECT_NEAR(s.mean_utilization, 2.5 / 5.0, 1e-12);
 }
@@ -120,7 +120,7 @@ TEST(WallMonitor, CustomThresholdAndWindow) {
 
   const WallResult& r = find(results, "rate");
   ASSERT_TRUE(r.first_hit.has_value());
-  EXPECT_EQ(*r.first_hit, at_ms(250));
+  EXPECT_EQ(*r.first_hit, at_ms(0));
   ASSERT_EQ(r.series_time_s.size(), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_DOUBLE_EQ(r.series_time_s[i], 0.25 * (i + 1));
 
@@ -339,7 +339,7 @@ TEST(WallMonitor, PartialLastRateWindowCountsForItsCoveredTime) {
   monitor.finish(at_ms(1400));
   const WallResult r = monitor.results().at(0);
   ASSERT_TRUE(r.first_hit.has_value());
-  EXPECT_EQ(*r.first_hit, at_ms(1400));
+  EXPECT_EQ(*r.first_hit, at_ms(1000));  // the start of the (partial) window at the limit
   EXPECT_NEAR(r.series_utilization.at(1), 1.0, 1e-12);
 }
 

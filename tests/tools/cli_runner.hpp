@@ -25,16 +25,15 @@ inline std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// `args` is appended to the binary's path as is (quote it yourself). Runs in `cwd`.
-inline CliResult run_cli(const std::string& args,
-                         const std::filesystem::path& cwd = FIRSTWALL_SOURCE_DIR) {
+// Runs a shell command line as is (quote it yourself) in `cwd`.
+inline CliResult run_command(const std::string& command_line, const std::filesystem::path& cwd) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("firstwall_cli_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto out = dir / "out.txt";
   const auto err = dir / "err.txt";
-  const std::string cmd = "cd '" + cwd.string() + "' && '" + std::string(FIRSTWALL_CLI) + "' " +
-                          args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = "cd '" + cwd.string() + "' && " + command_line + " >'" + out.string() +
+                          "' 2>'" + err.string() + "'";
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -42,6 +41,12 @@ inline CliResult run_cli(const std::string& args,
   r.err = slurp(err);
   std::filesystem::remove_all(dir);
   return r;
+}
+
+// `args` is appended to the binary's path as is (quote it yourself). Runs in `cwd`.
+inline CliResult run_cli(const std::string& args,
+                         const std::filesystem::path& cwd = FIRSTWALL_SOURCE_DIR) {
+  return run_command("'" + std::string(FIRSTWALL_CLI) + "' " + args, cwd);
 }
 
 }  // namespace test

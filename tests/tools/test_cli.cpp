@@ -23,43 +23,43 @@ struct BadCase {
 // several_errors.yaml), run from the source directory.
 const BadCase kBadCases[] = {
     {"unknown_key.yaml",
-     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpu: missing required key\n"
-     "tests/fixtures/scenarios_bad/unknown_key.yaml:19:3: serving.gpus: unknown key \"gpus\" (did "
-     "you mean \"gpu\"?)\n"},
+     "tests/fixtures/scenarios_bad/unknown_key.yaml:9:3: plant.server: missing required key\n"
+     "tests/fixtures/scenarios_bad/unknown_key.yaml:9:3: plant.sever: unknown key \"sever\" (did "
+     "you mean \"server\"?)\n"},
     {"missing_key.yaml",
-     "tests/fixtures/scenarios_bad/missing_key.yaml:19:3: serving.replicas: missing required "
+     "tests/fixtures/scenarios_bad/missing_key.yaml:12:3: workload.replicas: missing required "
      "key\n"},
     {"wrong_unit.yaml",
-     "tests/fixtures/scenarios_bad/wrong_unit.yaml:12:11: workload.arrivals.rate: expected a "
+     "tests/fixtures/scenarios_bad/wrong_unit.yaml:16:11: workload.arrivals.rate: expected a "
      "frequency or rate "
      "(e.g. \"10 /s\"), got a byte rate \"5 GB/s\"\n"},
     {"bare_number.yaml",
-     "tests/fixtures/scenarios_bad/bare_number.yaml:12:11: workload.arrivals.rate: expected a "
+     "tests/fixtures/scenarios_bad/bare_number.yaml:16:11: workload.arrivals.rate: expected a "
      "frequency or rate "
      "(e.g. \"10 /s\"), got a bare number \"5\"\n"},
     {"unknown_model.yaml",
-     "tests/fixtures/scenarios_bad/unknown_model.yaml:9:10: workload.model: unknown model "
+     "tests/fixtures/scenarios_bad/unknown_model.yaml:13:10: workload.model: unknown model "
      "\"llama-3-8\" (did you "
      "mean \"llama-3-8b\"?)\n"},
     {"negative_capacity.yaml",
-     "tests/fixtures/scenarios_bad/negative_capacity.yaml:28:19: gpus.tiny.hbm_capacity: must be > "
+     "tests/fixtures/scenarios_bad/negative_capacity.yaml:30:19: gpus.tiny.hbm_capacity: must be > "
      "0 (got \"-80 GB\")\n"},
     {"bad_include.yaml",
      "tests/fixtures/scenarios_bad/bad_include.yaml:3:5: include[1]: cannot read included file "
      "\"../../../scenarios/catalog/gpu.yaml\": No such file or directory\n"},
     {"weights_do_not_fit.yaml",
-     "tests/fixtures/scenarios_bad/weights_do_not_fit.yaml:21:20: serving.tensor_parallel: the "
+     "tests/fixtures/scenarios_bad/weights_do_not_fit.yaml:23:20: workload.tensor_parallel: the "
      "bf16 weights of "
-     "llama-3-405b need 811.7 GB per GPU with tensor_parallel 1, more than the 72 GB that h100-sxm "
-     "has after the "
+     "llama-3-405b need 811.7 GB per GPU with tensor_parallel 1, more than the 76.97 GB that "
+     "h100-sxm has after the "
      "memory reserve\n"},
     {"several_errors.yaml",
-     "tests/fixtures/scenarios_bad/several_errors.yaml:16:11: workload.slo.ttft: expected a "
+     "tests/fixtures/scenarios_bad/several_errors.yaml:20:11: workload.slo.ttft: expected a "
      "duration (e.g. \"1.5 s\"), "
      "got a power \"1 kW\"\n"
-     "tests/fixtures/scenarios_bad/several_errors.yaml:20:13: serving.replicas: must be between 1 "
+     "tests/fixtures/scenarios_bad/several_errors.yaml:22:13: workload.replicas: must be between 1 "
      "and 1000000 (got \"0\")\n"
-     "tests/fixtures/scenarios_bad/several_errors.yaml:22:21: serving.max_batch_tokens: must be an "
+     "tests/fixtures/scenarios_bad/several_errors.yaml:24:21: workload.max_batch_tokens: must be an "
      "integer (got \"lots\")\n"},
 };
 
@@ -105,11 +105,11 @@ TEST(Cli, LoaderLevelMistakesAllExitWith2AndNameTheFile) {
 
 TEST(Cli, OverridesAreValidatedWithTheirPosition) {
   const auto r = run_cli(
-      "check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2 --set "
-      "serving.replicas=-1");
+      "check tests/fixtures/scenarios/minimal.yaml --set workload.replicas=2 --set "
+      "workload.replicas=-1");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "--set:2:1: serving.replicas: must be between 1 and 1000000 (got \"-1\")\n");
-  const auto ok = run_cli("check tests/fixtures/scenarios/minimal.yaml --set serving.replicas=2");
+  EXPECT_EQ(r.err, "--set:2:1: workload.replicas: must be between 1 and 1000000 (got \"-1\")\n");
+  const auto ok = run_cli("check tests/fixtures/scenarios/minimal.yaml --set workload.replicas=2");
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_EQ(ok.out, "tests/fixtures/scenarios/minimal.yaml: OK\n");
 }

@@ -74,11 +74,12 @@ TEST_F(RunFixture, ResultsHaveTheFourGroupsAndTheReportRanksWalls) {
   const auto r = test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + f.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, ::testing::HasSubstr("rank  resource"));
-  EXPECT_THAT(r.out, ::testing::HasSubstr("replica[1].hbm_bandwidth"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("replica[1].saturation"));
   EXPECT_THAT(r.out, ::testing::ContainsRegex("(FIRST WALL|NO WALL HIT)"));
   const auto d = read_datasets(f);
   for (const char* name : {"summary", "walls", "requests", "timeseries/slo.ttft.utilization/time_s",
-                           "timeseries/replica[0].compute.utilization/value"}) {
+                           "timeseries/replica[0].saturation.utilization/value",
+                           "timeseries/replica[0].clock_ratio/value"}) {
     EXPECT_TRUE(d.count(name)) << name;
   }
   // No temporary file is left next to the result.
@@ -96,8 +97,8 @@ TEST_F(RunFixture, PythonReadsTheResultsIntoPandas) {
       "/usr/bin/python3 -B -c \"import h5py, pandas as pd; f = h5py.File('" + f.string() +
       "'); w = pd.DataFrame(f['walls'][()]); s = pd.DataFrame(f['summary'][()]); "
       "r = pd.DataFrame(f['requests'][()]); "
-      "assert len(w) == 10 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
-      "assert f.attrs['seed'] == 7 and 'serving:' in f.attrs['scenario_yaml']\"";
+      "assert len(w) == 6 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
+      "assert f.attrs['seed'] == 7 and 'plant:' in f.attrs['scenario_yaml']\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 

@@ -46,7 +46,7 @@ TEST(ValidateSplitwise, BadInputIsReportedWithItsPlace) {
   EXPECT_EQ(hw.err, "--hardware:1:1: unknown hardware \"tpu\" (known: a100-80gb, h100-80gb)\n");
 }
 
-TEST(ValidateSplitwise, MapsH100RowsAndReportsPowerCappedRowsApart) {
+TEST(ValidateSplitwise, MapsH100RowsAndSimulatesPowerCappedRowsApart) {
   // One measured A100 row, the same row on H100, and a power-capped A100 row.
   const std::string header =
       "model,hardware,prompt_size,batch_size,token_size,peak_power,average_power,prompt_time,"
@@ -62,9 +62,14 @@ TEST(ValidateSplitwise, MapsH100RowsAndReportsPowerCappedRowsApart) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, ::testing::HasSubstr("llama2-70b a100-80gb tp4"));
   EXPECT_THAT(r.out, ::testing::HasSubstr("llama2-70b h100-80gb tp4"));
-  EXPECT_THAT(r.out, ::testing::HasSubstr(
-                         "1 power-capped rows (*-pcap) not simulated: they need the power-cap "
-                         "model\n"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("llama2-70b a100-80gb-pcap tp4"));
+  // The capped row is reported on its own line, the uncapped ones on the last line.
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\npcap_median_abs_pct_error=[0-9.]+\n"));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9.]+\n$"));
+  EXPECT_THAT(r.out, ::testing::HasSubstr("power_median_abs_pct_error=nan (no rows with power columns)"));
+  const auto bad = test::run_cli("validate splitwise --csv '" + path + "' --power-cap 170%");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "--power-cap:1:1: must be a share of TDP in (0, 100 %] (got \"170%\")\n");
   // --hardware keeps one GPU's rows.
   const auto h100 = test::run_cli("validate splitwise --csv '" + path + "' --hardware h100-80gb");
   ASSERT_EQ(h100.exit_code, 0) << h100.err;

@@ -105,7 +105,10 @@ void describe_gpu(std::ostream& out, const models::GpuSpec& g) {
       out << "  " << models::to_string(t) << ": " << num((*v / g.hbm_bandwidth).value()) << "\n";
   }
   out << "tdp: " << num(g.tdp.value()) << "  # W\n";
-  if (g.idle_power) out << "idle_power: " << num(g.idle_power->value()) << "  # W\n";
+  out << "idle_power: " << num(g.idle_power.value()) << "  # W\n";
+  out << "power_limit_range: [" << num(g.min_power_limit.value()) << ", "
+      << num(g.max_power_limit.value()) << "]  # W\n";
+  if (g.max_sm_clock) out << "max_sm_clock: " << num(g.max_sm_clock->value()) << "  # Hz\n";
   out << "scale_up_bandwidth_bidirectional: " << num(g.scale_up_bandwidth.value()) << "  # B/s\n";
   out << "scale_up_bandwidth_one_direction: " << num(g.scale_up_one_direction().value())
       << "  # B/s\n";

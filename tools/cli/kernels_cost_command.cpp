@@ -17,6 +17,7 @@
 #include "kernels/cost/vidur_table.hpp"
 #include "models/scenario/catalog.hpp"
 #include "sim/config.hpp"
+#include "sim/data_dir.hpp"
 #include "sim/quantity.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -28,7 +29,7 @@ namespace kc = kernels::cost;
 const sim::config::Location kCommandLine{"<command line>", 1, 1};
 
 std::vector<std::string> default_gpu_catalog() {
-  return {(std::filesystem::path(FIRSTWALL_CATALOG_DIR) / "gpus.yaml").string()};
+  return {sim::data_path("scenarios/catalog/gpus.yaml").string()};
 }
 
 std::map<std::string, models::GpuSpec> load_gpus(const std::vector<std::string>& files) {
@@ -205,7 +206,8 @@ void add_kernels_cost_commands(CLI::App& kernels) {
                   "leave out a model's tables on every GPU, e.g. Llama-2-7b-hf (repeatable)")
       ->allow_extra_args(false);
   fit->add_option("--catalog", fit_args->catalogs,
-                  "GPU catalog YAML file(s) (default: the shipped gpus.yaml)")
+                  "GPU catalog YAML file(s) (default: scenarios/catalog/gpus.yaml of the "
+                  "data directory)")
       ->allow_extra_args(false);
   fit->callback([fit_args] { run_fit(*fit_args); });
 
@@ -217,10 +219,12 @@ void add_kernels_cost_commands(CLI::App& kernels) {
                        "GPU catalog name, e.g. h100-sxm (default: from a Vidur path, "
                        ".../compute/h100/... -> h100-sxm)");
   validate->add_option("--calibration", val_args->calibration,
-                       "calibration YAML (default: kernels/calibration/gpu_vidur.yaml)");
+                       "calibration YAML (default: kernels/calibration/gpu_vidur.yaml of the "
+                       "data directory)");
   validate
       ->add_option("--catalog", val_args->catalogs,
-                   "GPU catalog YAML file(s) (default: the shipped gpus.yaml)")
+                   "GPU catalog YAML file(s) (default: scenarios/catalog/gpus.yaml of the "
+                   "data directory)")
       ->allow_extra_args(false);
   validate->add_option(
       "--predictions", val_args->predictions,

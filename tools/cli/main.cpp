@@ -1,5 +1,6 @@
 // firstwall: the command line. Thin wiring only: parse arguments, call models/, map
-// failures to exit codes (0 success, 2 bad input with file:line:col messages, 1 internal).
+// failures to exit codes (0 success, 2 bad input with file:line:col messages or no data
+// directory, 1 internal).
 #include <unistd.h>
 
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "sim/config.hpp"
+#include "sim/data_dir.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/describe.hpp"
 
@@ -25,8 +27,8 @@ constexpr int kInternal = 1;
 constexpr int kBadInput = 2;
 
 std::vector<std::string> default_catalogs() {
-  const std::filesystem::path dir(FIRSTWALL_CATALOG_DIR);
-  return {(dir / "llms.yaml").string(), (dir / "gpus.yaml").string()};
+  return {sim::data_path("scenarios/catalog/llms.yaml").string(),
+          sim::data_path("scenarios/catalog/gpus.yaml").string()};
 }
 
 std::string default_output(const std::string& scenario) {
@@ -40,6 +42,17 @@ int main(int argc, char** argv) {
   CLI::App app{"firstwall: which wall does an AI data center hit first?"};
   app.set_version_flag("--version", std::string("firstwall ") + FIRSTWALL_VERSION_STRING);
   app.require_subcommand(1);
+  // Global options may also follow a sub-command (`firstwall check x.yaml --data-dir D`):
+  // sub-commands created from here on pass options they do not know to their parent.
+  app.fallthrough();
+  // Set before any command callback runs (option callbacks run first), so before any data
+  // file is read; the library reads it process-wide (sim/data_dir.hpp).
+  app.add_option_function<std::string>(
+         "--data-dir", [](const std::string& dir) { sim::set_data_dir(dir); },
+         "folder of the data files: scenarios/catalog/, kernels/calibration/, "
+         "models/<domain>/calibration/ (default: $FIRSTWALL_DATA_DIR, else "
+         "../share/firstwall beside the executable)")
+      ->check(CLI::ExistingDirectory);
 
   std::string scenario, output;
   std::vector<std::string> overrides;
@@ -68,7 +81,8 @@ int main(int argc, char** argv) {
   describe->add_option("name", name, "catalog name, e.g. llama-3-70b or h100-sxm")->required();
   describe
       ->add_option("--catalog", catalogs,
-                   "catalog YAML file(s) (default: the shipped llms.yaml and gpus.yaml)")
+                   "catalog YAML file(s) (default: scenarios/catalog/llms.yaml and gpus.yaml of "
+                   "the data directory)")
       ->allow_extra_args(false);
   describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")
       ->capture_default_str();
@@ -127,6 +141,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? kOk : kBadInput;
   } catch (const sim::config::InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+    return kBadInput;
+  } catch (const sim::DataDirError& e) {
+    std::cerr << "firstwall: " << e.what() << "\n";
     return kBadInput;
   } catch (const std::exception& e) {
     std::cerr << "firstwall: internal error: " << e.what() << "\n";

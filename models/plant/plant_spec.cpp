@@ -1,0 +1,145 @@
+#include "models/plant/plant_spec.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "models/common/paths.hpp"
+#include "models/gpu/gpu_power_calibration.hpp"
+#include "models/power/power_reader.hpp"
+#include "models/scenario/catalog.hpp"
+#include "sim/quantity.hpp"
+
+namespace models {
+
+using sim::config::Bounds;
+using sim::config::Need;
+using sim::config::Node;
+using sim::config::Reader;
+
+namespace {
+
+constexpr std::array<std::string_view, 2> kCooling{"air", "liquid"};
+constexpr std::array<std::string_view, 2> kCoupling{"full", "none"};
+
+std::string watts(sim::Watts w) {
+  return sim::format_quantity(w.value(), sim::dims::power, 4);
+}
+
+}  // namespace
+
+std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
+  sim::config::Diagnostics& diags = r.diagnostics();
+  PlantSpec p;
+  p.where = r.location();
+  std::string server_name;
+  const ServerSpec* server =
+      catalog_lookup(r, "server", catalog.servers, "server", "servers.yaml", server_name);
+  const GpuSpec* gpu = nullptr;
+  if (server) {
+    auto it = catalog.gpus.find(server->gpu_name);
+    if (it == catalog.gpus.end()) {
+      diags.add(server->where, "servers." + server_name + ".gpu",
+                "unknown gpu \"" + server->gpu_name + "\" (no gpu catalog entry of that name)");
+    } else {
+      gpu = &it->second;
+      p.server = *server;
+      p.gpu = *gpu;
+    }
+  }
+  {
+    Reader l = r.section("layout", Need::required);
+    const Bounds count = Bounds::between(1, 1e5);
+    p.layout.rows = static_cast<int>(l.integer("rows", Need::optional, count).value_or(1));
+    p.layout.racks_per_row =
+        static_cast<int>(l.integer("racks_per_row", Need::required, count).value_or(1));
+    p.layout.servers_per_rack =
+        static_cast<int>(l.integer("servers_per_rack", Need::required, count).value_or(1));
+    if (static_cast<double>(p.layout.servers()) > 1e6) {
+      diags.add(l.location(), l.path(), "more than 1,000,000 servers");
+    }
+    l.finish();
+  }
+  const std::string cooling_name =
+      r.choice("server_cooling", kCooling, Need::optional)
+          .value_or(server && server->cooling == ServerCooling::liquid ? "liquid" : "air");
+  p.server_cooling = cooling_name == "liquid" ? ServerCooling::liquid : ServerCooling::air;
+  if (server && p.server_cooling == ServerCooling::liquid && server->liquid_fraction <= 0) {
+    const Node* n = r.node("server_cooling", Need::optional);
+    diags.add(n ? n->location() : r.location(), r.path_of("server_cooling"),
+              "server " + server_name +
+                  " has no liquid-cooled build in the catalog (its liquid_fraction is not given)");
+  }
+  p.coupling = r.choice("coupling", kCoupling, Need::optional).value_or("full") == "none"
+                   ? Coupling::none
+                   : Coupling::full;
+
+  // The GPU power limit: a power, or a share of TDP.
+  if (const Node* n = r.node("gpu_power_limit", Need::optional); n && n->is_scalar() && gpu) {
+    auto as_power = sim::parse_quantity(n->scalar(), sim::dims::power);
+    auto as_share = sim::parse_quantity(n->scalar(), sim::dims::none);
+    if (std::holds_alternative<double>(as_power)) {
+      p.gpu_power_limit = sim::Watts(std::get<double>(as_power));
+    } else if (std::holds_alternative<double>(as_share) && n->scalar().find('%') != std::string::npos) {
+      p.gpu_power_limit = gpu->tdp * std::get<double>(as_share);
+    } else {
+      diags.add(n->location(), r.path_of("gpu_power_limit"),
+                "expected a power (e.g. \"600 W\") or a share of TDP (e.g. \"70 %\"), got \"" +
+                    n->scalar() + "\"");
+    }
+    if (p.gpu_power_limit.value() > 0 &&
+        (p.gpu_power_limit < gpu->min_power_limit || p.gpu_power_limit > gpu->max_power_limit)) {
+      diags.add(n->location(), r.path_of("gpu_power_limit"),
+                fmt::format("must be between {} and {}, the limits {} accepts (got \"{}\")",
+                            watts(gpu->min_power_limit), watts(gpu->max_power_limit), gpu->name,
+                            n->scalar()));
+    }
+  } else if (gpu) {
+    p.gpu_power_limit = gpu->tdp;
+  }
+
+  if (const Node* n = r.node("gpu_power_calibration", Need::optional)) {
+    if (auto path = r.string("gpu_power_calibration", Need::optional))
+      p.power_calibration_file = resolve_relative(n->location(), *path);
+  }
+
+  if (server && gpu) {
+    const sim::Watts nameplate = server->nameplate(*gpu);
+    if (const Node* n = r.node("rack_power_limit", Need::optional)) {
+      p.rack_power_limit = r.quantity<sim::dims::power>("rack_power_limit", Need::optional,
+                                                        Bounds::positive());
+      const sim::Watts rack = nameplate * static_cast<double>(p.layout.servers_per_rack);
+      if (p.rack_power_limit && rack > *p.rack_power_limit) {
+        diags.add(n->location(), r.path_of("rack_power_limit"),
+                  fmt::format("{} servers of {} have a nameplate of {} per rack, above the limit "
+                              "of {}: the rack is over its limit by construction",
+                              p.layout.servers_per_rack, server_name, watts(rack),
+                              watts(*p.rack_power_limit)));
+      }
+    }
+    if (r.has("power")) {
+      Reader pw = r.section("power", Need::optional);
+      p.power = power::read_power(pw, catalog.power_chains);
+      const power::StageSpec* psu = server->psu ? &*server->psu : nullptr;
+      p.power_stages = power::resolve_chain(p.power->chain, p.layout, psu, nameplate, diags);
+    } else {
+      (void)r.node("power", Need::optional);
+    }
+  } else {
+    (void)r.node("rack_power_limit", Need::optional);
+    (void)r.node("power", Need::optional);
+  }
+  r.finish();
+  if (!server || !gpu) return std::nullopt;
+
+  try {
+    const std::string file = p.power_calibration_file.empty() ? default_gpu_power_calibration_path()
+                                                              : p.power_calibration_file;
+    p.power_coefficients = read_gpu_power_calibration(file).coefficients;
+  } catch (const sim::config::InputError& e) {
+    for (const auto& d : e.diagnostics()) diags.add(d.where, d.path, d.message);
+  }
+  return p;
+}
+
+}  // namespace models

@@ -1,0 +1,522 @@
+#include "models/workload/serving_workload.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "models/common/paths.hpp"
+#include "models/memory/hbm_budget.hpp"
+#include "models/scenario/catalog.hpp"
+#include "sim/quantity.hpp"
+
+namespace models {
+
+using sim::config::Bounds;
+using sim::config::Diagnostics;
+using sim::config::Location;
+using sim::config::Need;
+using sim::config::Node;
+using sim::config::Reader;
+
+namespace {
+
+constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "lognormal",
+                                                       "empirical"};
+constexpr std::array<std::string_view, 2> kProcesses{"poisson", "trace"};
+constexpr std::array<std::string_view, 2> kRouters{"least_loaded", "round_robin"};
+constexpr std::array<std::string_view, 2> kCostModels{"calibrated", "roofline"};
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Adds "path:line:col: message" strings from CSV readers as diagnostics of a yaml path.
+void add_file_errors(Diagnostics& diags, const Location& where, const std::string& yaml_path,
+                     const std::vector<std::string>& errors) {
+  for (const std::string& e : errors) diags.add(where, yaml_path, e);
+}
+
+LengthDistribution read_lengths(Reader& parent, std::string_view key) {
+  LengthDistribution d;
+  Reader r = parent.section(key, Need::required);
+  const std::string kind =
+      r.choice("distribution", kLengthKinds, Need::required).value_or("constant");
+  const Bounds tokens = Bounds::between(1, 1e7);
+  if (kind == "constant") {
+    d.kind = LengthDistribution::Kind::constant;
+    d.value = static_cast<double>(r.integer("value", Need::required, tokens).value_or(1));
+    d.min = 1;
+    d.max = static_cast<std::int64_t>(d.value);
+  } else {
+    d.min =
+        r.integer("min", kind == "uniform" ? Need::required : Need::optional, tokens).value_or(1);
+    d.max = r.integer("max", kind == "uniform" ? Need::required : Need::optional, tokens)
+                .value_or(1 << 20);
+    if (d.max < d.min) {
+      r.diagnostics().add(
+          r.node("max", Need::optional) ? r.node("max", Need::optional)->location() : r.location(),
+          r.path_of("max"), "must be >= min (" + std::to_string(d.min) + ")");
+    }
+    if (kind == "uniform") {
+      d.kind = LengthDistribution::Kind::uniform;
+    } else if (kind == "lognormal") {
+      d.kind = LengthDistribution::Kind::lognormal;
+      d.median = r.number("median", Need::required, Bounds::positive()).value_or(1);
+      d.sigma = r.number("sigma", Need::required, Bounds::between(0, 10)).value_or(0);
+    } else {
+      d.kind = LengthDistribution::Kind::empirical;
+      const Node* path_node = r.node("path", Need::required);
+      const auto path = r.string("path", Need::required);
+      const auto column = r.string("column", Need::required);
+      if (path && column && path_node) {
+        const std::string file = resolve_relative(path_node->location(), *path);
+        ColumnReadResult col = read_csv_int_column(file, *column);
+        add_file_errors(r.diagnostics(), path_node->location(), r.path_of("path"), col.errors);
+        d.samples = std::move(col.values);
+      }
+    }
+  }
+  r.finish();
+  return d;
+}
+
+ArrivalSpec read_arrivals(Reader& workload) {
+  ArrivalSpec a;
+  Reader r = workload.section("arrivals", Need::required);
+  const std::string process = r.choice("process", kProcesses, Need::required).value_or("poisson");
+  if (process == "poisson") {
+    a.process = ArrivalSpec::Process::poisson;
+    a.rate_per_s =
+        r.quantity("rate", sim::dims::frequency, Need::required, Bounds::positive()).value_or(1);
+    a.prompt = read_lengths(r, "prompt_tokens");
+    a.output = read_lengths(r, "output_tokens");
+  } else {
+    a.process = ArrivalSpec::Process::trace;
+    a.time_scale = r.number("time_scale", Need::optional, Bounds::positive()).value_or(1.0);
+    const Node* path_node = r.node("path", Need::required);
+    const auto path = r.string("path", Need::required);
+    if (path && path_node) {
+      a.trace_path = resolve_relative(path_node->location(), *path);
+      TraceReadResult t = read_trace_csv(a.trace_path);
+      add_file_errors(r.diagnostics(), path_node->location(), r.path_of("path"), t.errors);
+      a.trace = std::move(t.rows);
+    }
+  }
+  r.finish();
+  return a;
+}
+
+std::optional<DType> read_dtype(Reader& r, std::string_view key, DType fallback) {
+  auto s = r.choice(key, kDTypeNames, Need::optional);
+  if (!s) return r.has(key) ? std::nullopt : std::optional<DType>(fallback);
+  return parse_dtype(*s);
+}
+
+std::string human_bytes(double b) {
+  return sim::format_quantity(b, sim::dims::bytes, 4);
+}
+
+Location location_of(Reader& r, std::string_view key) {
+  const Node* n = r.node(key, Need::optional);
+  return n ? n->location() : r.location();
+}
+
+}  // namespace
+
+std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
+                                                          const WorkloadReadContext& context) {
+  auto spec = std::make_shared<ServingWorkloadSpec>();
+  Diagnostics& diags = w.diagnostics();
+  const std::size_t errors_before = diags.size();
+  std::string model_name;
+  const LlmSpec* llm = catalog_lookup(w, "model", context.catalog.llms, "model", "llms.yaml",
+                                      model_name);
+  spec->arrivals = read_arrivals(w);
+  {
+    Reader slo = w.section("slo", Need::required);
+    spec->slo.ttft = slo.quantity<sim::dims::time>("ttft", Need::required, Bounds::positive())
+                         .value_or(sim::Seconds(1));
+    spec->slo.tpot = slo.quantity<sim::dims::time>("tpot", Need::required, Bounds::positive())
+                         .value_or(sim::Seconds(1));
+    spec->slo.percentile =
+        slo.quantity("percentile", sim::dims::none, Need::optional, Bounds{0.0, false, 1.0, true})
+            .value_or(0.99);
+    slo.finish();
+  }
+
+  ServingSpec& sp = spec->serving;
+  sp.replicas =
+      static_cast<int>(w.integer("replicas", Need::required, Bounds::between(1, 1e6)).value_or(1));
+  sp.tensor_parallel = static_cast<int>(
+      w.integer("tensor_parallel", Need::required, Bounds::between(1, 1024)).value_or(1));
+  const Location tp_location = location_of(w, "tensor_parallel");
+  const auto batch_tokens = w.integer("max_batch_tokens", Need::required, Bounds::between(1, 1e8));
+  const auto batch_requests =
+      w.integer("max_batch_requests", Need::required, Bounds::between(1, 1e6));
+  sp.max_batch_tokens = batch_tokens.value_or(1);
+  sp.max_batch_requests = static_cast<int>(batch_requests.value_or(1));
+  if (batch_tokens && batch_requests && sp.max_batch_tokens < sp.max_batch_requests) {
+    diags.add(location_of(w, "max_batch_tokens"), w.path_of("max_batch_tokens"),
+              "must be >= max_batch_requests (" + std::to_string(sp.max_batch_requests) +
+                  "): every running request decodes one token per iteration");
+  }
+  sp.precision.weights = read_dtype(w, "weight_dtype", DType::bf16).value_or(DType::bf16);
+  sp.precision.kv_cache = read_dtype(w, "kv_cache_dtype", DType::bf16).value_or(DType::bf16);
+  sp.precision.activations = DType::bf16;
+  const bool compute_given = w.has("compute_dtype");
+  sp.precision.compute = read_dtype(w, "compute_dtype", sp.precision.weights).value_or(DType::bf16);
+  sp.memory_reserve =
+      w.quantity("memory_reserve", sim::dims::none, Need::optional, Bounds{0.0, true, 0.9, true})
+          .value_or(0.1);
+  sp.router = w.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
+                  ? Router::round_robin
+                  : Router::least_loaded;
+  const std::string cost = w.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
+  sp.cost.kind = cost == "roofline" ? CostModelKind::roofline : CostModelKind::calibrated;
+  if (const Node* cal = w.node("calibration", Need::optional)) {
+    if (auto p = w.string("calibration", Need::optional))
+      sp.cost.calibration = resolve_relative(cal->location(), *p);
+  }
+  sp.cost.iteration_overhead = w.quantity<sim::dims::time>("iteration_overhead", Need::optional,
+                                                           Bounds{0.0, true, 10.0, true})
+                                   .value_or(CostModelSpec{}.iteration_overhead);
+  const GpuSpec* gpu = context.gpu;
+  if (gpu && !gpu->peak(sp.precision.compute)) {
+    if (compute_given) {
+      diags.add(location_of(w, "compute_dtype"), w.path_of("compute_dtype"),
+                gpu->name + " has no " + std::string(to_string(sp.precision.compute)) +
+                    " tensor cores");
+    } else {
+      // Weights in a format the GPU cannot compute in are up-converted (e.g. fp8 on A100).
+      sp.precision.compute = DType::bf16;
+      if (!gpu->peak(DType::bf16))
+        diags.add(w.location(), w.path_of("compute_dtype"),
+                  "must be set: " + gpu->name + " has no bf16 peak");
+    }
+  }
+
+  // Every request is kept for the results table: bound the expected count so that a typo
+  // in a rate ("1e9 /s") is an error, not an hour of simulation and a memory blow-up.
+  constexpr double kMaxExpectedRequests = 5e7;
+  if (diags.size() == errors_before && spec->arrivals.process == ArrivalSpec::Process::poisson) {
+    const double expected = spec->arrivals.rate_per_s * context.duration.seconds().value();
+    if (expected > kMaxExpectedRequests) {
+      Reader a = w.section("arrivals", Need::optional);
+      diags.add(location_of(a, "rate"), "workload.arrivals.rate",
+                fmt::format("would bring {:.3g} requests in simulation.duration; at most {:.0e} "
+                            "are supported per run",
+                            expected, kMaxExpectedRequests));
+    }
+  }
+
+  // Cross-checks with the model and the plant, once each part is well formed.
+  if (llm && gpu && diags.empty()) {
+    const int tp = sp.tensor_parallel;
+    if (tp > context.gpus_per_domain) {
+      diags.add(tp_location, w.path_of("tensor_parallel"),
+                "must be <= " + std::to_string(context.gpus_per_domain) +
+                    ", the GPUs of one scale-up domain of the plant's servers (tensor parallelism "
+                    "across servers is not modelled)");
+    } else if (context.gpus_per_domain % tp != 0) {
+      diags.add(tp_location, w.path_of("tensor_parallel"),
+                "must divide the " + std::to_string(context.gpus_per_domain) +
+                    " GPUs of one scale-up domain of the plant's servers");
+    } else if (static_cast<std::int64_t>(sp.replicas) * tp > context.gpus_in_plant) {
+      diags.add(location_of(w, "replicas"), w.path_of("replicas"),
+                fmt::format("{} replicas of {} GPUs need {} GPUs; the plant has {}", sp.replicas,
+                            tp, static_cast<std::int64_t>(sp.replicas) * tp,
+                            context.gpus_in_plant));
+    } else if (llm->heads % tp != 0) {
+      diags.add(tp_location, w.path_of("tensor_parallel"),
+                "must divide the " + std::to_string(llm->heads) + " attention heads of " +
+                    model_name);
+    } else if (llm->attention == AttentionKind::gqa && llm->kv_heads % tp != 0 &&
+               tp % llm->kv_heads != 0) {
+      diags.add(tp_location, w.path_of("tensor_parallel"),
+                "must divide, or be a multiple of, the " + std::to_string(llm->kv_heads) +
+                    " KV heads of " + model_name);
+    } else {
+      const HbmBudget budget = hbm_budget(*llm, *gpu, sp.precision.weights, sp.precision.kv_cache,
+                                          tp, sp.memory_reserve);
+      if (budget.kv_capacity_tokens() < 1) {
+        diags.add(tp_location, w.path_of("tensor_parallel"),
+                  "the " + std::string(to_string(sp.precision.weights)) + " weights of " +
+                      model_name + " need " + human_bytes(budget.weights.value()) +
+                      " per GPU with tensor_parallel " + std::to_string(tp) + ", more than the " +
+                      human_bytes((budget.capacity - budget.reserve).value()) + " that " +
+                      gpu->name + " has after the memory reserve");
+      }
+    }
+  }
+  if (llm) spec->llm = *llm;
+  return spec;
+}
+
+GpuRequest ServingWorkloadSpec::gpus() const {
+  return GpuRequest{"replica", serving.replicas, serving.tensor_parallel};
+}
+
+std::unique_ptr<Workload> ServingWorkloadSpec::build(const WorkloadContext& context,
+                                                     std::vector<GpuGroup*> groups) const {
+  return std::make_unique<ServingWorkload>(*this, context, std::move(groups));
+}
+
+namespace {
+
+std::unique_ptr<IterationCostModel> make_cost(const ServingWorkloadSpec& s, const GpuSpec& gpu) {
+  std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
+  if (s.serving.cost.kind == CostModelKind::calibrated)
+    kernel_costs = load_kernel_cost_model(s.serving.cost.calibration);
+  return make_iteration_cost(s.llm, gpu, s.serving.precision, s.serving.tensor_parallel,
+                             s.serving.cost, kernel_costs);
+}
+
+}  // namespace
+
+ServingWorkload::ServingWorkload(const ServingWorkloadSpec& spec, const WorkloadContext& context,
+                                 std::vector<GpuGroup*> groups)
+    : spec_(spec),
+      horizon_(context.horizon),
+      model_(context.engine, context.walls, spec_.llm, spec_.serving, spec_.slo,
+             make_cost(spec_, groups.at(0)->gpu()), groups),
+      source_(spec_.arrivals, context.engine.rng("workload.arrivals"),
+              context.engine.rng("workload.lengths"), context.horizon) {}
+
+void ServingWorkload::start() {
+  model_.start(source_);
+}
+
+void ServingWorkload::mark_horizon(sim::SimTime) {
+  tokens_at_horizon_ = model_.tokens_generated();
+  completed_at_horizon_ = model_.requests_completed();
+  horizon_marked_ = true;
+}
+
+bool ServingWorkload::done() const {
+  return model_.done();
+}
+
+void ServingWorkload::finish(sim::SimTime end) {
+  end_ = end;
+  if (!horizon_marked_) mark_horizon(horizon_);
+  model_.finish(end);
+}
+
+namespace {
+
+// Nearest-rank percentile (Hyndman & Fan type 1 on sorted data); NaN when empty.
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return kNaN;
+  std::sort(v.begin(), v.end());
+  const double rank = std::ceil(q * static_cast<double>(v.size()));
+  const auto i = static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(v.size()))) - 1;
+  return v[i];
+}
+
+const char* status_name(RequestStatus s) {
+  switch (s) {
+    case RequestStatus::completed:
+      return "completed";
+    case RequestStatus::unfinished:
+      return "unfinished";
+    case RequestStatus::rejected:
+      return "rejected";
+    case RequestStatus::lost:
+      return "lost";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void ServingWorkload::add_metrics(Metrics& out) const {
+  const auto& requests = model_.requests();
+  std::vector<double> ttft, tpot, e2e;
+  std::int64_t completed = 0, rejected = 0, unfinished = 0, lost = 0, output_tokens = 0;
+  for (const RequestRecord& r : requests) {
+    output_tokens += r.generated_tokens;
+    if (r.first_token) ttft.push_back((*r.first_token - r.arrival).seconds().value());
+    switch (r.status) {
+      case RequestStatus::completed:
+        ++completed;
+        e2e.push_back((*r.completion - r.arrival).seconds().value());
+        if (r.output_tokens > 1) {
+          tpot.push_back((*r.completion - *r.first_token).seconds().value() /
+                         static_cast<double>(r.output_tokens - 1));
+        }
+        break;
+      case RequestStatus::rejected:
+        ++rejected;
+        break;
+      case RequestStatus::unfinished:
+        ++unfinished;
+        break;
+      case RequestStatus::lost:
+        ++lost;
+        break;
+    }
+  }
+  const ServingStats& st = model_.stats();
+  const double window = (horizon_ - sim::SimTime::zero()).seconds().value();
+  const double span = (end_ - sim::SimTime::zero()).seconds().value();
+  const int gpus = spec_.serving.replicas * spec_.serving.tensor_parallel;
+  auto add = [&](std::string name, double v, std::string unit) {
+    out.push_back(Metric{std::move(name), v, std::move(unit)});
+  };
+  add("gpus", static_cast<double>(gpus), "");
+  add("requests_arrived", static_cast<double>(requests.size()), "");
+  add("requests_completed", static_cast<double>(completed), "");
+  add("requests_unfinished", static_cast<double>(unfinished), "");
+  add("requests_rejected", static_cast<double>(rejected), "");
+  add("requests_lost", static_cast<double>(lost), "");
+  add("requests_requeued", static_cast<double>(st.requeued), "");
+  add("output_tokens", static_cast<double>(output_tokens), "tokens");
+  // Over the arrival window [0, simulation.duration): the rate the plant sustained while
+  // requests came in. The whole-run figures include the drain, when no request arrives.
+  add("throughput_output_tokens",
+      window > 0 ? static_cast<double>(tokens_at_horizon_) / window : 0, "tokens/s");
+  add("throughput_requests", window > 0 ? static_cast<double>(completed_at_horizon_) / window : 0,
+      "1/s");
+  add("arrival_rate", window > 0 ? static_cast<double>(requests.size()) / window : 0, "1/s");
+  add("throughput_output_tokens_whole_run",
+      span > 0 ? static_cast<double>(output_tokens) / span : 0, "tokens/s");
+  add("ttft_p50", percentile(ttft, 0.50), "s");
+  add("ttft_p90", percentile(ttft, 0.90), "s");
+  add("ttft_p99", percentile(ttft, 0.99), "s");
+  add("tpot_p50", percentile(tpot, 0.50), "s");
+  add("tpot_p90", percentile(tpot, 0.90), "s");
+  add("tpot_p99", percentile(tpot, 0.99), "s");
+  add("ttft_at_slo_percentile", percentile(ttft, spec_.slo.percentile), "s");
+  add("tpot_at_slo_percentile", percentile(tpot, spec_.slo.percentile), "s");
+  add("e2e_p50", percentile(e2e, 0.50), "s");
+  add("e2e_p99", percentile(e2e, 0.99), "s");
+  add("iterations", static_cast<double>(st.iterations), "");
+  add("mean_batch_tokens",
+      st.iterations > 0 ? st.batch_tokens_sum / static_cast<double>(st.iterations) : 0, "tokens");
+  add("kv_blocked_admissions", static_cast<double>(st.kv_blocked_admissions), "");
+  add("weights_per_gpu", model_.weight_bytes_per_gpu().value(), "B");
+  add("kv_bytes_per_token_per_gpu", model_.kv_bytes_per_token_per_gpu().value(), "B");
+  add("kv_capacity_tokens_per_replica", static_cast<double>(model_.kv_capacity_tokens()),
+      "tokens");
+  // Achieved rates against the peaks, while busy: figures to report, never walls (a
+  // calibrated iteration never reaches the peak; DESIGN.md "Saturation, not peak ratios").
+  const GpuSpec& gpu = model_.gpu();
+  const double busy = st.busy_seconds;
+  const auto peak = gpu.peak(spec_.serving.precision.compute);
+  add("model_flops_utilization_busy",
+      busy > 0 && peak ? st.flops / busy / peak->value() : kNaN, "");
+  add("hbm_bandwidth_utilization_busy",
+      busy > 0 ? st.hbm_bytes / busy / gpu.hbm_bandwidth.value() : kNaN, "");
+  // Where the busy time went (shares of all iterations' time, all replicas).
+  const double total = st.busy.total();
+  add("busy_share_compute", total > 0 ? st.busy.compute / total : kNaN, "");
+  add("busy_share_hbm", total > 0 ? st.busy.memory / total : kNaN, "");
+  add("busy_share_comm", total > 0 ? st.busy.comm / total : kNaN, "");
+  add("busy_share_host", total > 0 ? st.busy.host / total : kNaN, "");
+  add("mean_clock_ratio_busy", busy > 0 ? st.clock_weighted_seconds / busy : kNaN, "");
+  add("throttled_share_busy", busy > 0 ? st.throttled_seconds / busy : kNaN, "");
+}
+
+void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
+  sim::h5::Table req;
+  std::vector<std::int64_t> id, replica, prompt, output, generated, requeued;
+  std::vector<double> arrival, first_token, completion;
+  std::vector<std::string> status;
+  for (const RequestRecord& r : model_.requests()) {
+    id.push_back(r.id);
+    replica.push_back(r.replica);
+    arrival.push_back(r.arrival.seconds());
+    first_token.push_back(r.first_token ? r.first_token->seconds() : kNaN);
+    completion.push_back(r.completion ? r.completion->seconds() : kNaN);
+    prompt.push_back(r.prompt_tokens);
+    output.push_back(r.output_tokens);
+    generated.push_back(r.generated_tokens);
+    requeued.push_back(r.requeued);
+    status.push_back(status_name(r.status));
+  }
+  req.add("id", "", id)
+      .add("replica", "", replica)
+      .add("arrival", "s", arrival)
+      .add("first_token", "s", first_token)
+      .add("completion", "s", completion)
+      .add("prompt_tokens", "tokens", prompt)
+      .add("output_tokens", "tokens", output)
+      .add("generated_tokens", "tokens", generated)
+      .add("requeued", "", requeued)
+      .add("status", status);
+  f.write_table("/requests", req);
+}
+
+std::string ServingWorkload::headline() const {
+  return fmt::format("{} on {} replica(s) x {} {} (tensor parallel {})", spec_.llm.name,
+                     spec_.serving.replicas, spec_.serving.tensor_parallel, model_.gpu().name,
+                     spec_.serving.tensor_parallel);
+}
+
+std::optional<std::string> ServingWorkload::wall_effect(const sim::WallResult& w,
+                                                        const Metrics& m) const {
+  const double pct = spec_.slo.percentile * 100;
+  if (w.name == "slo.ttft") {
+    return fmt::format("p{:g} time to first token {:.1f} ms against a target of {:.1f} ms", pct,
+                       metric_value(m, "ttft_at_slo_percentile") * 1e3,
+                       spec_.slo.ttft.value() * 1e3);
+  }
+  if (w.name == "slo.tpot") {
+    return fmt::format("p{:g} time per output token {:.1f} ms against a target of {:.1f} ms", pct,
+                       metric_value(m, "tpot_at_slo_percentile") * 1e3,
+                       spec_.slo.tpot.value() * 1e3);
+  }
+  if (w.kind == "hbm_capacity" && w.name.starts_with("replica[")) {
+    return fmt::format(
+        "the KV cache was full: new requests waited for space {} times (p99 TTFT {:.1f} ms)",
+        static_cast<std::int64_t>(metric_value(m, "kv_blocked_admissions")),
+        metric_value(m, "ttft_p99") * 1e3);
+  }
+  if (w.name.starts_with("replica[") && w.name.ends_with(".saturation")) {
+    const int r = std::stoi(w.name.substr(8));
+    const BusySplit& b = model_.replica_saturated(r).total() > 0 ? model_.replica_saturated(r)
+                                                                 : model_.replica_busy(r);
+    const double t = b.total();
+    return fmt::format(
+        "iterations ran back to back and left requests waiting; the busy time was {:.0f} % "
+        "compute-bound kernels, {:.0f} % HBM-bound kernels, {:.0f} % communication, {:.0f} % host "
+        "overhead: {} bound it. Throughput {:.0f} tokens/s against {:.2f} requests/s arriving "
+        "(p99 TTFT {:.1f} ms)",
+        100 * b.compute / t, 100 * b.memory / t, 100 * b.comm / t, 100 * b.host / t, w.kind,
+        metric_value(m, "throughput_output_tokens"), metric_value(m, "arrival_rate"),
+        metric_value(m, "ttft_p99") * 1e3);
+  }
+  return std::nullopt;
+}
+
+void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
+  auto ms = [](double s) {
+    return std::isnan(s) ? std::string("-") : fmt::format("{:.1f} ms", s * 1e3);
+  };
+  out << fmt::format(
+      "throughput  {:.1f} output tokens/s, {:.2f} requests/s over the {:.0f} s arrival window "
+      "({:.2f} requests/s arrived; {:.1f} tokens/s over the whole run)\n",
+      metric_value(m, "throughput_output_tokens"), metric_value(m, "throughput_requests"),
+      (horizon_ - sim::SimTime::zero()).seconds().value(), metric_value(m, "arrival_rate"),
+      metric_value(m, "throughput_output_tokens_whole_run"));
+  const double pct = spec_.slo.percentile * 100;
+  out << fmt::format("TTFT        p50 {}  p90 {}  p99 {}   (SLO p{:g} <= {})\n",
+                     ms(metric_value(m, "ttft_p50")), ms(metric_value(m, "ttft_p90")),
+                     ms(metric_value(m, "ttft_p99")), pct, ms(spec_.slo.ttft.value()));
+  out << fmt::format("TPOT        p50 {}  p90 {}  p99 {}   (SLO p{:g} <= {})\n",
+                     ms(metric_value(m, "tpot_p50")), ms(metric_value(m, "tpot_p90")),
+                     ms(metric_value(m, "tpot_p99")), pct, ms(spec_.slo.tpot.value()));
+  out << fmt::format(
+      "busy time   {:.0f} % compute-bound kernels, {:.0f} % HBM-bound, {:.0f} % communication, "
+      "{:.0f} % host; achieved {:.0f} % of peak FLOP/s and {:.0f} % of HBM bandwidth while busy\n",
+      100 * metric_value(m, "busy_share_compute"), 100 * metric_value(m, "busy_share_hbm"),
+      100 * metric_value(m, "busy_share_comm"), 100 * metric_value(m, "busy_share_host"),
+      100 * metric_value(m, "model_flops_utilization_busy"),
+      100 * metric_value(m, "hbm_bandwidth_utilization_busy"));
+  out << fmt::format(
+      "KV cache    {} tokens per replica ({} per token per GPU), weights {} per GPU\n",
+      static_cast<std::int64_t>(metric_value(m, "kv_capacity_tokens_per_replica")),
+      sim::format_quantity(metric_value(m, "kv_bytes_per_token_per_gpu"), sim::dims::bytes, 4),
+      sim::format_quantity(metric_value(m, "weights_per_gpu"), sim::dims::bytes, 4));
+}
+
+}  // namespace models
