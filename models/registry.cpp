@@ -18,6 +18,18 @@ std::vector<ModelInfo> registered_models() {
       {"memory", "kv_cache",
        "KV bytes per token (GQA: 2*layers*kv_heads*head_dim*bytes; MLA: "
        "layers*(kv_lora+rope)*bytes), sharded over tensor parallelism"},
+      {"gpu", "power",
+       "board power = idle + (TDP - idle) (k_busy r^3 busy + k_flop r^2 F/F_peak + k_byte B/B_peak) / T, "
+       "fitted on Splitwise's DGX-A100 power; clock ratio r from the power limit (bisection)"},
+      {"plant", "servers",
+       "servers from the catalog in racks and rows; GPU groups placed by scale-up domain; "
+       "non-GPU power linear in the GPUs' load"},
+      {"plant", "power_capping",
+       "per control tick: proportional shedding of GPU power limits below an overloaded stage, "
+       "rack or feed, hysteresis, 2 %/tick release; or breaker trips"},
+      {"power", "chain",
+       "power delivery tree (transformer, UPS, PDU, PSU, SST, 800 V bus, DC-DC shelf) from one "
+       "stage type: rating (W, VA, % of design), N/N+k/2N, load-dependent efficiency"},
       {"network", "ring_allreduce",
        "ring all-reduce on the scale-up link: 2(p-1) steps of latency + 2(p-1)/p of the bytes at a "
        "fitted efficiency"},

@@ -39,9 +39,8 @@ AmbientConditions ambient_at(const AmbientSpec& spec, sim::Seconds t) {
       if (s.empty()) return spec.constant;
       if (t <= s.front().time) return s.front().conditions;
       if (t >= s.back().time) return s.back().conditions;
-      const auto hi = std::upper_bound(s.begin(), s.end(), t, [](sim::Seconds v, const auto& x) {
-        return v < x.time;
-      });
+      const auto hi = std::upper_bound(s.begin(), s.end(), t,
+                                       [](sim::Seconds v, const auto& x) { return v < x.time; });
       const auto lo = hi - 1;
       const double w = ((t - lo->time) / (hi->time - lo->time)).value();
       const auto mix = [w](sim::Kelvin a, sim::Kelvin b) { return a + (b - a) * w; };

@@ -44,8 +44,7 @@ inline constexpr Coolant kWater{"water", KilogramsPerCubicMeter(997),
                                 JoulesPerKilogramKelvin(4180)};
 inline constexpr Coolant kGlycol50{"glycol50", KilogramsPerCubicMeter(1060),
                                    JoulesPerKilogramKelvin(3400)};
-inline constexpr Coolant kPg25{"pg25", KilogramsPerCubicMeter(1025),
-                               JoulesPerKilogramKelvin(3950)};
+inline constexpr Coolant kPg25{"pg25", KilogramsPerCubicMeter(1025), JoulesPerKilogramKelvin(3950)};
 
 std::optional<Coolant> coolant_named(std::string_view name);
 

@@ -80,7 +80,7 @@ GpuHandle CoolingPlant::add_gpus(int server, const GpuThermalSpec& spec, int cou
   } else {
     topo->connect(g.spreader, air_networks_.back().air, path->spreader_to_fluid / n);
   }
-  groups_.push_back(std::move(g));
+  groups_.push_back(g);
   return GpuHandle{static_cast<std::uint32_t>(groups_.size() - 1)};
 }
 
@@ -409,7 +409,8 @@ CoolingPlant::Loop& CoolingPlant::loop(int i) {
 }
 
 void CoolingPlant::require_finalized(const char* what) const {
-  if (!finalized_) throw std::logic_error(std::string("CoolingPlant: ") + what + " before finalize");
+  if (!finalized_)
+    throw std::logic_error(std::string("CoolingPlant: ") + what + " before finalize");
 }
 
 }  // namespace models::cooling

@@ -112,8 +112,8 @@ class CoolingPlant {
   sim::KelvinPerWatt junction_to_coolant(GpuHandle gpus) const;
   // When the junction next reaches `threshold` (rising: from below; falling: from above)
   // within `horizon` under the current inputs; `now` if already there.
-  std::optional<sim::SimTime> next_crossing(GpuHandle gpus, sim::Kelvin threshold,
-                                            sim::SimTime now, sim::Duration horizon,
+  std::optional<sim::SimTime> next_crossing(GpuHandle gpus, sim::Kelvin threshold, sim::SimTime now,
+                                            sim::Duration horizon,
                                             Crossing direction = Crossing::rising);
   std::uint64_t trajectory_epoch(GpuHandle gpus) const;
   const GpuThermalSpec& gpu_spec(GpuHandle gpus) const;

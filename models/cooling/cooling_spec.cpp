@@ -49,7 +49,8 @@ CduSpec read_cdu(Reader& r) {
   CduSpec c;
   const std::string scope = r.choice("scope", kScopes, Need::required).value_or("rack");
   c.scope = parse_scope(scope).value_or(Scope::rack);
-  c.count = static_cast<int>(r.integer("count", Need::optional, Bounds::between(1, 1000)).value_or(1));
+  c.count =
+      static_cast<int>(r.integer("count", Need::optional, Bounds::between(1, 1000)).value_or(1));
   c.capacity = power(r, "capacity");
   c.approach = difference(r, "approach", Need::required, Bounds::positive(), 4);
   c.flow = r.quantity<sim::dims::volume_flow>("flow", Need::required, Bounds::positive())
@@ -85,25 +86,24 @@ HeatRejectionSpec read_heat_rejection(Reader& r) {
     ChillerSpec c;
     c.capacity = power(r, "capacity");
     c.setpoint = temperature(r, "setpoint");
-    c.carnot_fraction =
-        ratio(r, "carnot_fraction", Need::optional, Bounds{0.0, false, 1.0, true}, kYorkCarnotFraction);
+    c.carnot_fraction = ratio(r, "carnot_fraction", Need::optional, Bounds{0.0, false, 1.0, true},
+                              kYorkCarnotFraction);
     c.min_lift = difference(r, "min_lift", Need::optional, Bounds::positive(), c.min_lift.value());
     c.evaporator_approach = difference(r, "evaporator_approach", Need::optional,
                                        Bounds::non_negative(), c.evaporator_approach.value());
     c.economizer = r.boolean("economizer", Need::optional).value_or(true);
     Reader cond = r.section("condenser", Need::required);
     const std::string ck = cond.choice("kind", kFreeCoolers, Need::required).value_or("dry_cooler");
-    h.cooler = read_free_cooler(cond,
-                                ck == "cooling_tower" ? FreeCoolerKind::cooling_tower
-                                                      : FreeCoolerKind::dry_cooler,
-                                false);
+    h.cooler = read_free_cooler(
+        cond, ck == "cooling_tower" ? FreeCoolerKind::cooling_tower : FreeCoolerKind::dry_cooler,
+        false);
     cond.finish();
     h.chiller = c;
   } else {
     const bool tower = kind == "cooling_tower";
     h.kind = tower ? HeatRejectionKind::cooling_tower : HeatRejectionKind::dry_cooler;
-    h.cooler = read_free_cooler(r, tower ? FreeCoolerKind::cooling_tower : FreeCoolerKind::dry_cooler,
-                                true);
+    h.cooler = read_free_cooler(
+        r, tower ? FreeCoolerKind::cooling_tower : FreeCoolerKind::dry_cooler, true);
   }
   r.finish();
   return h;
@@ -163,8 +163,7 @@ AmbientSpec read_ambient(Reader& r) {
       for (int minute = 0; minute < 1440; ++minute) {
         const AmbientConditions c = ambient_at(a, sim::Seconds(minute * 60.0));
         if (c.wet_bulb > c.dry_bulb) {
-          r.diagnostics().add(r.node("wet_bulb", Need::optional)->location(),
-                              r.path_of("wet_bulb"),
+          r.diagnostics().add(r.node("wet_bulb", Need::optional)->location(), r.path_of("wet_bulb"),
                               "rises above dry_bulb at " + std::to_string(minute / 60) + ":" +
                                   (minute % 60 < 10 ? "0" : "") + std::to_string(minute % 60) +
                                   " after the start (" + celsius(c.wet_bulb) + " > " +

@@ -39,8 +39,8 @@ FacilityState facility_state(const HeatRejectionSpec& spec, sim::Watts heat,
   const FreeCoolerSpec& cooler = spec.cooler;
   const sim::Kelvin free_supply = free_cooler_supply(cooler, heat, ambient);
   if (!spec.chiller) {
-    const sim::Kelvin supply = cooler.setpoint ? sim::max(free_supply, *cooler.setpoint)
-                                               : free_supply;
+    const sim::Kelvin supply =
+        cooler.setpoint ? sim::max(free_supply, *cooler.setpoint) : free_supply;
     return free_cooling(cooler, supply, heat);
   }
   const ChillerSpec& chiller = *spec.chiller;

@@ -57,7 +57,7 @@ struct FreeCoolerSpec {
 
 // f of the York YT 1,055 kW record at AHRI 550/590 conditions (see above) [D].
 inline constexpr double kYorkCop = 5.96;
-inline constexpr double kYorkEvaporatorLeaving = 273.15 + 6.67;  // K
+inline constexpr double kYorkEvaporatorLeaving = 273.15 + 6.67;   // K
 inline constexpr double kYorkCondenserEntering = 273.15 + 29.44;  // K
 inline constexpr double kYorkCarnotFraction =
     kYorkCop * (kYorkCondenserEntering - kYorkEvaporatorLeaving) / kYorkEvaporatorLeaving;
@@ -66,8 +66,8 @@ struct ChillerSpec {
   sim::Watts capacity;
   sim::Kelvin setpoint;  // chilled (facility) water supply
   sim::Ratio carnot_fraction{kYorkCarnotFraction};
-  sim::Kelvin min_lift{10};             // [U]
-  sim::Kelvin evaporator_approach{3};   // above capacity [U: CDU HX approach, B.8, as proxy]
+  sim::Kelvin min_lift{10};            // [U]
+  sim::Kelvin evaporator_approach{3};  // above capacity [U: CDU HX approach, B.8, as proxy]
   bool economizer = true;
 };
 

@@ -110,7 +110,7 @@ ThermalNetwork::ThermalNetwork(const RcTopology& topology, sim::SimTime start) :
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(a);
   if (eigen.info() != Eigen::Success)
     throw std::runtime_error("ThermalNetwork: eigen decomposition failed");
-  const Eigen::VectorXd lambda = eigen.eigenvalues();
+  const Eigen::VectorXd& lambda = eigen.eigenvalues();
   if (!(lambda(0) > 0))
     throw std::invalid_argument("ThermalNetwork: network has no positive decay rate");
   const Eigen::MatrixXd m = s.asDiagonal() * eigen.eigenvectors();
@@ -183,8 +183,7 @@ void ThermalNetwork::set_heat(NodeId node, sim::Watts heat, sim::SimTime now) {
   ++epoch_;
 }
 
-void ThermalNetwork::set_boundary(BoundaryId boundary, sim::Kelvin temperature,
-                                  sim::SimTime now) {
+void ThermalNetwork::set_boundary(BoundaryId boundary, sim::Kelvin temperature, sim::SimTime now) {
   advance(now);
   const double delta = temperature.value() - boundary_[boundary.index];
   if (delta == 0) return;
@@ -340,12 +339,12 @@ std::optional<sim::Duration> ThermalNetwork::time_to_reach(NodeId node, sim::Kel
     return 0.5 * (a + b);
   };
 
-  // Depth-first over [a0, b0], left to right, given g(a0) < 0: every time left of the
+  // Depth-first over [from, to], left to right, given g(from) < 0: every time left of the
   // interval on top of the stack is already proven below the threshold, so the first
   // interval that holds a crossing holds the first crossing. Returns the crossing in whole
-  // nanoseconds, or -1 if there is none in [a0, b0].
-  const auto search = [&](double a0_, double b0_) -> double {
-    std::vector<std::pair<double, double>> stack{{a0_, b0_}};
+  // nanoseconds, or -1 if there is none in [from, to].
+  const auto search = [&](double from, double to) -> double {
+    std::vector<std::pair<double, double>> stack{{from, to}};
     for (int visited = 0; !stack.empty() && visited < 100000; ++visited) {
       const auto [a, b] = stack.back();
       stack.pop_back();

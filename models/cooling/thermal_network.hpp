@@ -60,7 +60,7 @@ class RcTopology {
   friend class ThermalNetwork;
   struct Link {
     std::uint32_t a = 0;
-    std::uint32_t b = 0;  // a node, or a boundary for boundary links
+    std::uint32_t b = 0;     // a node, or a boundary for boundary links
     double conductance = 0;  // W/K
   };
   std::vector<double> capacity_;  // J/K
@@ -104,11 +104,17 @@ class ThermalNetwork {
   // from below (rising) or from above (falling), under the current inputs; Duration 0 if it
   // is already there (at or above for rising), nullopt if it does not get there within the
   // horizon. The result is the first whole nanosecond at which the closed form is at or
-  // beyond the threshold. T_i(t) = T_ss,i + sum_k c_k exp(-lambda_k t) is a sum of
-  // exponentials: a bound (positive terms at their largest, negative terms at their
-  // smallest over an interval) rejects most calls in O(n) and prunes intervals; intervals
-  // on which a bound of the derivative proves monotonicity are refined by safeguarded
-  // Newton to 1 ns. Tangential touches shorter than 1 ns are not reported.
+  // beyond the threshold (whole nanoseconds are exact in double up to ~100 days ahead).
+  // T_i(t) = T_ss,i + sum_k c_k exp(-lambda_k t) is a sum of exponentials:
+  //  - a bound (positive terms at t = 0, negative ones at infinity) rejects in O(n);
+  //  - terms of equal lambda (degenerate modes of identical GPU groups) are summed, so their
+  //    cancelling coefficients do not loosen the bounds;
+  //  - a march from t = 0 by steps that cannot overshoot (g / the largest possible slope),
+  //    with a Newton trial at each step, brackets the first crossing;
+  //  - a depth-first search of the bracket with interval bounds of g and g' isolates it,
+  //    and safeguarded Newton refines it to 1 ns.
+  // Touches shorter than 1 ns are not reported. Typical cost on a 33-node network: ~0.2 us
+  // when rejected by the bound, ~2 us when a crossing is found.
   std::optional<sim::Duration> time_to_reach(NodeId node, sim::Kelvin threshold,
                                              sim::Duration horizon,
                                              Crossing direction = Crossing::rising) const;
@@ -137,8 +143,8 @@ class ThermalNetwork {
   std::vector<double> z_;           // modal state at time_
   std::vector<double> zss_;         // modal steady state
   std::vector<double> f_;           // modal forcing V^T S b
-  double reference_ = 0;        // K: temperatures are held as deviations from it
-  std::vector<double> heat_;    // W per node
+  double reference_ = 0;            // K: temperatures are held as deviations from it
+  std::vector<double> heat_;        // W per node
   std::vector<double> boundary_;
   std::vector<std::vector<BoundaryLink>> boundary_links_;  // per boundary
   sim::SimTime time_;

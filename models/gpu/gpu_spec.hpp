@@ -6,6 +6,7 @@
 #include <string>
 
 #include "models/common/dtype.hpp"
+#include "models/cooling/gpu_thermal.hpp"
 #include "sim/units.hpp"
 
 namespace models {
@@ -27,6 +28,9 @@ struct GpuSpec {
   // Maximum SM clock (f_max) where a sourced figure exists; clock ratios are reported
   // against it.
   std::optional<sim::Hertz> max_sm_clock;
+  // Thermal thresholds and the junction's paths to a cold plate or to air (models/cooling);
+  // absent: the GPU's temperature is not modelled.
+  std::optional<cooling::GpuThermalSpec> thermal;
   // Scale-up (NVLink / Infinity Fabric) bandwidth of one GPU, both directions together, as
   // vendors quote it; one direction carries half.
   sim::BytesPerSecond scale_up_bandwidth;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "models/cooling/cooling_plant.hpp"
 #include "models/power/power_tree.hpp"
 #include "sim/quantity.hpp"
 
@@ -41,6 +42,7 @@ std::string watts(double w) {
 struct Plant::Server {
   int index = 0;
   std::vector<Group*> groups;
+  std::optional<cooling::GpuHandle> idle_thermal;  // its GPUs no group uses
   int idle_gpus = 0;          // GPUs no group uses
   bool fed = true;            // false after a trip above it
   double gpu_power = 0;       // W, all its GPUs
@@ -73,9 +75,30 @@ class Plant::Group final : public GpuGroup {
       run.power_per_gpu = plant_.gpu_power_.power(a, 1.0);
     } else {
       const Server& s = plant_.servers_[static_cast<std::size_t>(server_)];
-      const double limit = std::min(plant_.spec_.gpu_power_limit.value(),
-                                    plant_.cap_limit_[static_cast<std::size_t>(s.index)]);
-      run.clock_ratio = plant_.gpu_power_.clock_for_limit(a, sim::Watts(limit));
+      double limit = std::min(plant_.spec_.gpu_power_limit.value(),
+                              plant_.cap_limit_[static_cast<std::size_t>(s.index)]);
+      double max_clock = 1;
+      if (thermal) {
+        // Thermal management at the iteration's start: at the software slowdown temperature
+        // the GPU may draw only what holds its junction there, (T_slowdown - T_coolant) / R
+        // (the steady state of its thermal path); at the hardware slowdown the clock halves
+        // (REFERENCE.md C.3 "Throttle logic" [S]).
+        cooling::CoolingPlant& c = *plant_.cooling_;
+        const cooling::GpuThermalSpec& t = c.gpu_spec(*thermal);
+        const sim::Kelvin tj = c.junction_temperature(*thermal, now);
+        if (tj >= t.slowdown) {
+          const double hold = ((t.slowdown - c.coolant_temperature(*thermal, now)) /
+                               c.junction_to_coolant(*thermal))
+                                  .value();
+          limit = std::min(limit, std::max(0.0, hold));
+          thermal_limited_.set(now, 1.0);
+        } else {
+          thermal_limited_.set(now, 0.0);
+        }
+        if (tj >= t.hw_slowdown) max_clock = 0.5;
+      }
+      run.clock_ratio =
+          std::min(max_clock, plant_.gpu_power_.clock_for_limit(a, sim::Watts(limit)));
       run.duration = sim::Duration::from_seconds(a.duration(run.clock_ratio));
       run.power_per_gpu = plant_.gpu_power_.power(a, run.clock_ratio);
     }
@@ -86,6 +109,7 @@ class Plant::Group final : public GpuGroup {
     if (run.clock_ratio < 1) throttled_.set(now, 1.0);
     else throttled_.set(now, 0.0);
     set_power(now, run.power_per_gpu.value());
+    if (thermal) plant_.plan_crossing(*this, now, run.duration);
     peak_power_ = std::max(peak_power_, run.power_per_gpu.value());
     if (iterations_++ == 0) first_clock_ = run.clock_ratio;
     return run;
@@ -97,7 +121,9 @@ class Plant::Group final : public GpuGroup {
     clock_.set(now, 0.0);
     busy_time_.set(now, 0.0);
     throttled_.set(now, 0.0);
+    thermal_limited_.set(now, 0.0);
     set_power(now, plant_.spec_.gpu.idle_power.value());
+    if (thermal) plant_.plan_crossing(*this, now, plant_.walls_.options().window);
   }
 
   // The plant cut its power (trip) or a GPU shut down: everything stops at `now`.
@@ -108,7 +134,9 @@ class Plant::Group final : public GpuGroup {
     clock_.set(now, 0.0);
     busy_time_.set(now, 0.0);
     throttled_.set(now, 0.0);
+    thermal_limited_.set(now, 0.0);
     set_power(now, 0.0);
+    if (thermal) plant_.engine_.cancel(crossing);
     if (on_stop_) on_stop_(now);
   }
 
@@ -118,17 +146,26 @@ class Plant::Group final : public GpuGroup {
   const Integrator& clock_integral() const { return clock_; }
   const Integrator& busy_integral() const { return busy_time_; }
   const Integrator& throttled_integral() const { return throttled_; }
+  const Integrator& thermal_limited_integral() const { return thermal_limited_; }
 
   double peak_power() const { return peak_power_; }
   double first_clock() const { return first_clock_; }
 
+  // Temperature (when the plant has a cooling model).
+  std::optional<cooling::GpuHandle> thermal;
+  std::optional<sim::ResourceId> junction_wall;
+  sim::EventId crossing;
+  double peak_junction_c = std::numeric_limits<double>::quiet_NaN();
+  sim::SimTime first_slowdown = sim::SimTime::max();
+
   // Series bookkeeping.
-  std::size_t series_clock = 0, series_power = 0;
+  std::size_t series_clock = 0, series_power = 0, series_junction = 0;
   double last_power_j = 0, last_clock_s = 0, last_busy_s = 0;
 
  private:
   void set_power(sim::SimTime now, double watts_per_gpu) {
     power_per_gpu_.set(now, watts_per_gpu);
+    if (thermal) plant_.cooling_->set_gpu_power(*thermal, sim::Watts(watts_per_gpu), now);
     Server& s = plant_.servers_[static_cast<std::size_t>(server_)];
     plant_.update_server(s, now);
   }
@@ -144,6 +181,7 @@ class Plant::Group final : public GpuGroup {
   Integrator clock_;          // clock ratio while busy, 0 idle
   Integrator busy_time_;      // 1 while busy
   Integrator throttled_;      // 1 while busy below full clock
+  Integrator thermal_limited_;  // 1 while busy under a thermal power limit
   double peak_power_ = 0;
   double first_clock_ = 1;
   std::int64_t iterations_ = 0;
@@ -164,6 +202,8 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
   }
   cap_limit_.assign(servers_.size(), spec_.gpu_power_limit.value());
   rack_power_.assign(static_cast<std::size_t>(spec_.layout.racks()), 0.0);
+  rack_energy_.resize(rack_power_.size());
+  rack_energy_at_tick_.assign(rack_power_.size(), 0.0);
   if (coupled_ && !spec_.power_stages.empty()) {
     tree_ = std::make_unique<power::PowerTree>(spec_.power_stages, spec_.layout);
     meter_ = std::make_unique<power::IntervalMeter>(*tree_, sim::SimTime::zero());
@@ -212,8 +252,24 @@ void Plant::start() {
                                          sim::Aggregation::rate));
       }
     }
+    if (spec_.cooling) build_cooling(now);
   }
   for (Server& s : servers_) update_server(s, now);
+  if (cooling_) {
+    // The hall was idling before the run: every temperature starts at the steady state of
+    // the idle powers (a warm start, not a cold one).
+    cooling_->settle(now);
+    schedule_cooling_event(now);
+    for (auto& g : groups_) {
+      const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g->thermal);
+      g->junction_wall = walls_.add(g->name() + ".junction_temperature", "thermal",
+                                    sim::to_celsius(t.slowdown), "degC", sim::Aggregation::level);
+      const double tj = sim::to_celsius(cooling_->junction_temperature(*g->thermal, now));
+      walls_.set_load(*g->junction_wall, now, tj);
+      g->peak_junction_c = tj;
+      plan_crossing(*g, now, walls_.options().window);
+    }
+  }
 
   // Series: facility, per stage, per group.
   series_facility_ = series_.define("facility.power", "W");
@@ -230,6 +286,19 @@ void Plant::start() {
   for (auto& g : groups_) {
     g->series_clock = series_.define(g->name() + ".clock_ratio", "");
     g->series_power = series_.define(g->name() + ".power_per_gpu", "W");
+    if (g->thermal) g->series_junction = series_.define(g->name() + ".junction_temperature", "degC");
+  }
+  if (cooling_) {
+    series_cooling_ = series_.define("facility.cooling_power", "W");
+    series_supply_ = series_.define("facility.supply_temperature", "degC");
+    series_ambient_ = series_.define("ambient.dry_bulb", "degC");
+    for (int i = 0; i < cooling_->cdu_count(); ++i) {
+      series_cdu_heat_.push_back(series_.define(fmt::format("cdu[{}].heat", i), "W"));
+      series_cdu_supply_.push_back(
+          series_.define(fmt::format("cdu[{}].supply_temperature", i), "degC"));
+      series_cdu_return_.push_back(
+          series_.define(fmt::format("cdu[{}].return_temperature", i), "degC"));
+    }
   }
   last_window_ = now;
   engine_.schedule_in(walls_.options().window, [this] { on_window(); }, "plant.window");
@@ -237,6 +306,91 @@ void Plant::start() {
     engine_.schedule_in(spec_.power->control_interval, [this] { on_control_tick(); },
                         "plant.power_control");
   }
+}
+
+void Plant::build_cooling(sim::SimTime now) {
+  cooling_ = std::make_unique<cooling::CoolingPlant>(*spec_.cooling, spec_.layout, now);
+  const bool liquid = spec_.server_cooling == ServerCooling::liquid;
+  const cooling::GpuThermalSpec& thermal = *spec_.gpu.thermal;
+  for (auto& g : groups_) g->thermal = cooling_->add_gpus(g->server(), thermal, g->size(), liquid);
+  for (Server& s : servers_) {
+    if (s.idle_gpus > 0) s.idle_thermal = cooling_->add_gpus(s.index, thermal, s.idle_gpus, liquid);
+  }
+  // The catalog's liquid fraction is the share of the server's heat at full load that goes
+  // to liquid; the GPUs (on cold plates) carry most of it, the rest of the non-GPU parts'
+  // share follows: f_other = (f P_max - P_gpus,max) / P_other,max, held at all loads.
+  if (liquid) {
+    const double gpu_max = spec_.gpu.tdp.value() * spec_.server.gpus;
+    const double other_max = spec_.server.other_max.value();
+    const double total = gpu_max + other_max;
+    other_liquid_share_ =
+        other_max > 0 ? std::clamp((spec_.server.liquid_fraction * total - gpu_max) / other_max,
+                                   0.0, 1.0)
+                      : 0.0;
+  }
+  cooling_->finalize();
+  cooling_->register_walls(walls_);
+  for (Server& s : servers_) {
+    if (s.idle_thermal) cooling_->set_gpu_power(*s.idle_thermal, spec_.gpu.idle_power, now);
+  }
+}
+
+void Plant::schedule_cooling_event(sim::SimTime now) {
+  if (const auto next = cooling_->next_event(now))
+    engine_.schedule_at(*next, [this] { on_cooling_event(); }, "plant.cooling");
+}
+
+void Plant::on_cooling_event() {
+  const sim::SimTime now = engine_.now();
+  cooling_->advance(now);
+  update_grid(now);
+  if (!finished_) schedule_cooling_event(now);
+}
+
+void Plant::plan_crossing(Group& g, sim::SimTime now, sim::Duration horizon) {
+  engine_.cancel(g.crossing);
+  if (!g.running()) return;
+  const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g.thermal);
+  const sim::Kelvin tj = cooling_->junction_temperature(*g.thermal, now);
+  const double tc = sim::to_celsius(tj);
+  walls_.set_load(*g.junction_wall, now, tc);
+  if (std::isnan(g.peak_junction_c) || tc > g.peak_junction_c) g.peak_junction_c = tc;
+  // The next threshold above the junction: slowdown, hardware slowdown, shutdown.
+  std::optional<sim::Kelvin> next;
+  for (sim::Kelvin k : {t.slowdown, t.hw_slowdown, t.shutdown}) {
+    if (tj < k) {
+      next = k;
+      break;
+    }
+  }
+  if (!next) {  // at or above shutdown already
+    engine_.schedule_at(now, [this, &g, k = t.shutdown.value()] { on_crossing(g, k); },
+                        "plant.thermal");
+    return;
+  }
+  if (const auto at = cooling_->next_crossing(*g.thermal, *next, now, horizon)) {
+    g.crossing = engine_.schedule_at(*at, [this, &g, k = next->value()] { on_crossing(g, k); },
+                                     "plant.thermal");
+  }
+}
+
+void Plant::on_crossing(Group& g, double threshold_k) {
+  const sim::SimTime now = engine_.now();
+  const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g.thermal);
+  // The event is exact (the closed form reached the threshold at this nanosecond); the wall
+  // is told the threshold itself rather than a re-read that rounding can put just below.
+  const double tc = sim::to_celsius(sim::Kelvin(threshold_k));
+  walls_.set_load(*g.junction_wall, now, tc);
+  if (std::isnan(g.peak_junction_c) || tc > g.peak_junction_c) g.peak_junction_c = tc;
+  if (threshold_k >= t.slowdown.value() && now < g.first_slowdown) g.first_slowdown = now;
+  if (threshold_k >= t.shutdown.value()) {
+    ++shutdowns_;
+    Server& s = servers_[static_cast<std::size_t>(g.server())];
+    g.stop(now);
+    update_server(s, now);
+    return;
+  }
+  plan_crossing(g, now, walls_.options().window);
 }
 
 void Plant::update_server(Server& s, sim::SimTime now) {
@@ -251,29 +405,30 @@ void Plant::update_server(Server& s, sim::SimTime now) {
   const double u = span > 0 ? std::clamp((gpus - n * idle) / span, 0.0, 1.0) : 0.0;
   const double other =
       spec_.server.other_idle.value() + (spec_.server.other_max - spec_.server.other_idle).value() * u;
+  const double before = s.power;
   s.power = s.fed ? gpus + other : 0.0;
   if (!coupled_) return;
-  const int rack = spec_.layout.instance_of(s.index, Scope::rack);
+  const auto rack = static_cast<std::size_t>(spec_.layout.instance_of(s.index, Scope::rack));
+  rack_power_[rack] += s.power - before;
+  rack_energy_[rack].set(now, rack_power_[rack]);
   if (tree_) {
     tree_->set_server_load(s.index, sim::Watts(s.power), now);
   } else {
-    double total = 0;
-    for (const Server& x : servers_) total += x.power;
-    it_power_.set(now, total);
+    it_power_.set(now, it_power_.value() + s.power - before);
   }
-  if (!rack_walls_.empty()) {
-    double rp = 0;
-    const int per = spec_.layout.servers_per_rack;
-    for (int k = rack * per; k < (rack + 1) * per; ++k) rp += servers_[static_cast<std::size_t>(k)].power;
-    rack_power_[static_cast<std::size_t>(rack)] = rp;
-    walls_.set_load(rack_walls_[static_cast<std::size_t>(rack)], now, rp);
+  if (!rack_walls_.empty()) walls_.set_load(rack_walls_[rack], now, rack_power_[rack]);
+  if (cooling_) {
+    const double other_now = s.power - gpus;
+    cooling_->set_server_heat(s.index, sim::Watts(other_now * other_liquid_share_),
+                              sim::Watts(other_now * (1 - other_liquid_share_)), now);
+    if (tree_) cooling_->set_room_heat(tree_->room_heat(), now);
   }
   update_grid(now);
 }
 
 sim::Watts Plant::facility_power() const {
   const double it_side = tree_ ? tree_->grid_input().value() : it_power_.value();
-  return sim::Watts(it_side);
+  return sim::Watts(it_side) + (cooling_ ? cooling_->power().total() : sim::Watts(0));
 }
 
 void Plant::update_grid(sim::SimTime now) {
@@ -284,8 +439,8 @@ double Plant::it_energy(sim::SimTime now) const {
   return tree_ ? tree_->it_energy(now).value() : it_power_.integral(now);
 }
 
-double Plant::cooling_energy(sim::SimTime) const {
-  return 0;
+double Plant::cooling_energy(sim::SimTime now) const {
+  return cooling_ ? cooling_->energy(now).total().value() : 0.0;
 }
 
 double Plant::facility_energy(sim::SimTime now) const {
@@ -311,6 +466,24 @@ void Plant::sample_window(sim::SimTime now) {
     peak_facility_w_ = std::max(peak_facility_w_, facility);
     last_window_facility_j_ = fe;
     last_window_it_j_ = ie;
+    if (cooling_) {
+      const double ce = cooling_energy(now);
+      series_.add(series_cooling_, now, (ce - last_window_cooling_j_) / dt);
+      last_window_cooling_j_ = ce;
+      const double supply = sim::to_celsius(cooling_->facility_supply_temperature());
+      series_.add(series_supply_, now, supply);
+      if (std::isnan(peak_facility_supply_c_) || supply > peak_facility_supply_c_)
+        peak_facility_supply_c_ = supply;
+      series_.add(series_ambient_, now, sim::to_celsius(cooling_->ambient().dry_bulb));
+      for (int i = 0; i < cooling_->cdu_count(); ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        series_.add(series_cdu_heat_[k], now, cooling_->cdu_heat(i).value());
+        series_.add(series_cdu_supply_[k], now,
+                    sim::to_celsius(cooling_->cdu_supply_temperature(i, now)));
+        series_.add(series_cdu_return_[k], now,
+                    sim::to_celsius(cooling_->cdu_return_temperature(i, now)));
+      }
+    }
     if (tree_) {
       const auto energies = tree_->stage_energies(now);
       for (std::size_t i = 0; i < energies.size(); ++i) {
@@ -333,6 +506,11 @@ void Plant::sample_window(sim::SimTime now) {
       g->last_power_j = pj;
       g->last_clock_s = cs;
       g->last_busy_s = bs;
+      if (g->thermal) {
+        const double tj = sim::to_celsius(cooling_->junction_temperature(*g->thermal, now));
+        series_.add(g->series_junction, now, tj);
+        if (!finished_ && g->running()) plan_crossing(*g, now, walls_.options().window);
+      }
     }
   }
   last_window_ = now;
@@ -347,46 +525,79 @@ void Plant::stop_server(Server& s, sim::SimTime now) {
 
 void Plant::on_control_tick() {
   const sim::SimTime now = engine_.now();
+  const double dt = spec_.power->control_interval.seconds().value();
+  const bool trip = spec_.power->overload == power::Overload::trip;
+  // Every point with a limit, with its mean load over the tick: stages, racks, the feed.
+  struct Point {
+    int first = 0, last = 0;  // servers below
+    double mean = 0, limit = 0;
+    std::string name;
+    int node = -1;  // a power-tree node, if it is one
+  };
+  std::vector<Point> points;
   const std::span<const sim::Watts> mean = meter_->close(now);
   const auto nodes = tree_->nodes();
-  const bool trip = spec_.power->overload == power::Overload::trip;
-  // Servers under an overloaded node shed in proportion; the others recover by 5 % of their
-  // GPU limit per tick. A proportional controller with a 2 % margin: our choice, in the
-  // spirit of rack power managers that act on a ~1 s window (REFERENCE.md C.5).
-  std::vector<double> scale(servers_.size(), 1.0);
-  bool any = false;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const power::PowerNode& n = nodes[i];
-    if (!n.energized()) continue;
-    const double rating = n.usable_rating().value();
-    if (mean[i].value() <= rating * (1 + 1e-9)) continue;
-    if (trip) {
-      tree_->set_tripped(static_cast<int>(i), true, now);
-      ++trips_;
-      tripped_nodes_.push_back(n.name());
-      for (int k = n.servers().first; k < n.servers().last; ++k)
-        stop_server(servers_[static_cast<std::size_t>(k)], now);
-      continue;
-    }
-    any = true;
-    const double f = rating / mean[i].value() * 0.98;
-    for (int k = n.servers().first; k < n.servers().last; ++k)
-      scale[static_cast<std::size_t>(k)] = std::min(scale[static_cast<std::size_t>(k)], f);
+    if (n.energized())
+      points.push_back({n.servers().first, n.servers().last, mean[i].value(),
+                        n.usable_rating().value(), n.name(), static_cast<int>(i)});
   }
-  if (!trip) {
+  if (spec_.rack_power_limit) {
+    const int per = spec_.layout.servers_per_rack;
+    for (std::size_t r = 0; r < rack_energy_.size(); ++r) {
+      const double e = rack_energy_[r].integral(now);
+      const double m = (e - rack_energy_at_tick_[r]) / dt;
+      rack_energy_at_tick_[r] = e;
+      points.push_back({static_cast<int>(r) * per, static_cast<int>(r + 1) * per, m,
+                        spec_.rack_power_limit->value(), fmt::format("rack[{}]", r), -1});
+    }
+  }
+  if (spec_.power->grid_capacity) {
+    const double e = facility_energy(now);
+    const double m = (e - facility_energy_at_tick_) / dt;
+    facility_energy_at_tick_ = e;
+    points.push_back({0, static_cast<int>(servers_.size()), m, spec_.power->grid_capacity->value(),
+                      "grid", -1});
+  }
+  auto over = [](const Point& p) { return p.mean > p.limit * (1 + 1e-9); };
+
+  if (trip) {
+    // The breaker opens: everything below it loses power for the rest of the run.
+    for (const Point& p : points) {
+      if (!over(p)) continue;
+      ++trips_;
+      tripped_nodes_.push_back(p.name);
+      if (p.node >= 0) tree_->set_tripped(p.node, true, now);
+      for (int k = p.first; k < p.last; ++k) stop_server(servers_[static_cast<std::size_t>(k)], now);
+    }
+  } else {
+    // Capping, per server, from the tightest point above it (limit / mean load):
+    //  - over the limit: the GPU power limit goes to the GPUs' mean draw over the tick times
+    //    limit / mean, less a 2 % margin (proportional shedding);
+    //  - within 10 % under it: held (hysteresis, so a lull does not undo the cap);
+    //  - further below: released by 2 % of the full limit per tick.
+    // A controller of our own design acting on a ~1 s window, as rack power managers and
+    // the NVLink-switch power profiles do (REFERENCE.md B.2, C.5).
+    std::vector<double> ratio(servers_.size(), std::numeric_limits<double>::infinity());
+    bool any = false;
+    for (const Point& p : points) {
+      any = any || over(p);
+      const double r = p.mean > 0 ? p.limit / p.mean : std::numeric_limits<double>::infinity();
+      for (int k = p.first; k < p.last; ++k)
+        ratio[static_cast<std::size_t>(k)] = std::min(ratio[static_cast<std::size_t>(k)], r);
+    }
     const double floor = spec_.gpu.min_power_limit.value();
     const double full = spec_.gpu_power_limit.value();
-    const double dt = spec_.power->control_interval.seconds().value();
     for (std::size_t k = 0; k < servers_.size(); ++k) {
       Server& s = servers_[k];
       const double e = s.gpu_energy.integral(now);
       const double mean_per_gpu = (e - s.gpu_energy_at_tick) / dt / spec_.server.gpus;
       s.gpu_energy_at_tick = e;
-      if (scale[k] < 1) {
-        // Shed at the GPUs: the limit goes below their mean draw over the tick.
-        cap_limit_[k] = std::max(floor, std::min(cap_limit_[k], mean_per_gpu) * scale[k]);
-      } else if (cap_limit_[k] < full) {
-        cap_limit_[k] = std::min(full, cap_limit_[k] + 0.05 * full);
+      if (ratio[k] < 1) {
+        cap_limit_[k] = std::max(floor, std::min(cap_limit_[k], mean_per_gpu) * ratio[k] * 0.98);
+      } else if (ratio[k] > 1 / 0.9 && cap_limit_[k] < full) {
+        cap_limit_[k] = std::min(full, cap_limit_[k] + 0.02 * full);
       }
     }
     if (any) ++cap_ticks_;
@@ -437,7 +648,21 @@ void Plant::add_metrics(Metrics& out) const {
   const double span = (end_ - sim::SimTime::zero()).seconds().value();
   add("mean_facility_power", span > 0 ? facility / span : kNaN, "W");
   add("peak_facility_power", peak_facility_w_, "W");
-  add("peak_junction_temperature", peak_junction_c_, "degC");
+  double peak_tj = kNaN, thermal_limited = 0;
+  for (const auto& g : groups_) {
+    if (!std::isnan(g->peak_junction_c) && (std::isnan(peak_tj) || g->peak_junction_c > peak_tj))
+      peak_tj = g->peak_junction_c;
+    thermal_limited += g->thermal_limited_integral().integral(end_);
+  }
+  add("peak_junction_temperature", peak_tj, "degC");
+  add("thermal_limited_share", busy > 0 ? thermal_limited / busy : kNaN, "");
+  if (cooling_) {
+    const cooling::CoolingEnergy ce = cooling_->energy(end_);
+    add("energy_cooling_pumps", ce.pumps.value(), "J");
+    add("energy_cooling_fans", ce.fans.value(), "J");
+    add("energy_cooling_chiller", ce.chiller.value(), "J");
+    add("peak_facility_supply_temperature", peak_facility_supply_c_, "degC");
+  }
   add("power_trips", trips_, "");
   add("power_capped_ticks", cap_ticks_, "");
   add("thermal_shutdowns", shutdowns_, "");
@@ -464,11 +689,41 @@ std::string Plant::headline() const {
                               spec_.layout.rows,
                               spec_.server_cooling == ServerCooling::liquid ? "liquid" : "air");
   if (spec_.power) s += fmt::format("; power chain {}", spec_.power->chain.name);
+  if (spec_.cooling) {
+    const cooling::CoolingSpec& c = *spec_.cooling;
+    if (c.cdu) s += fmt::format("; {} CDU(s) per {}", c.cdu->count, to_string(c.cdu->scope));
+  }
   if (!coupled_) s += "; plant coupling off";
   return s;
 }
 
 std::optional<std::string> Plant::wall_effect(const sim::WallResult& w, const Metrics& m) const {
+  if (w.kind == "thermal") {
+    return fmt::format(
+        "GPUs reached their slowdown temperature ({:.0f} degC): thermal management held them "
+        "there by lowering power and clocks, {:.1f} % of busy time under a thermal limit, {:.1f} "
+        "% below full clock; peak junction {:.1f} degC{}",
+        w.limit, 100 * metric_value(m, "thermal_limited_share"),
+        100 * metric_value(m, "throttled_share"), metric_value(m, "peak_junction_temperature"),
+        shutdowns_ > 0 ? fmt::format(", {} GPU group(s) shut down", shutdowns_) : "");
+  }
+  if (w.kind == "cooling") {
+    if (w.name.starts_with("cdu[")) {
+      return fmt::format(
+          "the CDU carried more heat than its rating: its heat exchanger's approach grew in "
+          "proportion, the secondary water and the GPUs on it ran hotter (peak junction {:.1f} "
+          "degC, {:.1f} % of busy time under a thermal limit)",
+          metric_value(m, "peak_junction_temperature"),
+          100 * metric_value(m, "thermal_limited_share"));
+    }
+    if (w.name == "facility.supply_temperature") {
+      return fmt::format(
+          "the facility water left the heat rejection warmer than its class allows ({:.0f} "
+          "degC); peak {:.1f} degC",
+          w.limit, metric_value(m, "peak_facility_supply_temperature"));
+    }
+    return fmt::format("{} ran above its capacity: the water or air it supplies warmed", w.name);
+  }
   if (w.kind == "power") {
     if (spec_.power && spec_.power->overload == power::Overload::trip) {
       return fmt::format("{} breaker trip(s) ({}); the servers below lost power, requests went "
@@ -492,8 +747,20 @@ void Plant::print_summary(std::ostream& out, const Metrics& m) const {
       metric_value(m, "energy_conversion_losses") / 3.6e6,
       metric_value(m, "energy_cooling") / 3.6e6, metric_value(m, "pue"),
       watts(metric_value(m, "peak_facility_power")));
-  out << fmt::format("clocks      GPUs ran below full clock {:.1f} % of their busy time\n",
-                     100 * metric_value(m, "throttled_share"));
+  out << fmt::format(
+      "clocks      GPUs ran below full clock {:.1f} % of their busy time ({:.1f} % under a thermal "
+      "limit)\n",
+      100 * metric_value(m, "throttled_share"), 100 * metric_value(m, "thermal_limited_share"));
+  if (cooling_) {
+    out << fmt::format(
+        "cooling     peak junction {:.1f} degC, peak facility supply {:.1f} degC; cooling energy "
+        "{:.2f} kWh (pumps {:.2f}, fans {:.2f}, chiller {:.2f})\n",
+        metric_value(m, "peak_junction_temperature"),
+        metric_value(m, "peak_facility_supply_temperature"),
+        metric_value(m, "energy_cooling") / 3.6e6, metric_value(m, "energy_cooling_pumps") / 3.6e6,
+        metric_value(m, "energy_cooling_fans") / 3.6e6,
+        metric_value(m, "energy_cooling_chiller") / 3.6e6);
+  }
 }
 
 }  // namespace models

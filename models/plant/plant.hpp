@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -38,6 +39,9 @@ namespace power {
 class PowerTree;
 class IntervalMeter;
 }  // namespace power
+namespace cooling {
+class CoolingPlant;
+}  // namespace cooling
 
 // What one GPU group drew over the run (per GPU).
 struct GpuGroupStats {
@@ -85,6 +89,12 @@ class Plant {
   void sample_window(sim::SimTime now);
   void on_control_tick();
   void stop_server(Server& s, sim::SimTime now);
+  void build_cooling(sim::SimTime now);
+  void on_cooling_event();
+  void schedule_cooling_event(sim::SimTime now);
+  // Re-plans when a group's junction next reaches a threshold, within `horizon`.
+  void plan_crossing(Group& g, sim::SimTime now, sim::Duration horizon);
+  void on_crossing(Group& g, double threshold_k);
   sim::Watts facility_power() const;
   double it_energy(sim::SimTime now) const;
   double facility_energy(sim::SimTime now) const;
@@ -99,20 +109,28 @@ class Plant {
   std::vector<Server> servers_;
   std::unique_ptr<power::PowerTree> tree_;
   std::unique_ptr<power::IntervalMeter> meter_;
+  std::unique_ptr<cooling::CoolingPlant> cooling_;
+  double other_liquid_share_ = 0;  // of the non-GPU power, to liquid
   // Per server: the GPU power limit the capping controller allows (W per GPU).
   std::vector<double> cap_limit_;
   Integrator it_power_;  // when there is no power tree: IT = facility input
   std::optional<sim::ResourceId> grid_wall_, rack_walls_first_;
   std::vector<sim::ResourceId> rack_walls_;
   std::vector<double> rack_power_;  // current, per rack
+  std::vector<Integrator> rack_energy_;
+  std::vector<double> rack_energy_at_tick_;
+  double facility_energy_at_tick_ = 0;
   SeriesSet series_;
-  std::size_t series_facility_ = 0, series_pue_ = 0, series_it_ = 0;
+  std::size_t series_facility_ = 0, series_pue_ = 0, series_it_ = 0, series_cooling_ = 0;
+  std::size_t series_supply_ = 0, series_ambient_ = 0;
+  std::vector<std::size_t> series_cdu_heat_, series_cdu_supply_, series_cdu_return_;
+  double last_window_cooling_j_ = 0;
+  double peak_facility_supply_c_ = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::size_t> series_stage_load_, series_stage_loss_;
   sim::SimTime last_window_;
   double last_window_facility_j_ = 0, last_window_it_j_ = 0;
   std::vector<double> last_window_stage_out_j_, last_window_stage_loss_j_;
   double peak_facility_w_ = 0;
-  double peak_junction_c_ = std::numeric_limits<double>::quiet_NaN();
   int trips_ = 0;
   int cap_ticks_ = 0;
   int shutdowns_ = 0;

@@ -117,6 +117,29 @@ std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
                               watts(*p.rack_power_limit)));
       }
     }
+    if (r.has("cooling")) {
+      Reader c = r.section("cooling", Need::optional);
+      p.cooling = cooling::read_cooling(c);
+      if (p.server_cooling == ServerCooling::liquid && !p.cooling->cdu) {
+        diags.add(c.location(), c.path_of("cdu"),
+                  "missing: the servers are liquid-cooled (plant.server_cooling), so their "
+                  "coolant needs a CDU");
+      }
+      if (!gpu->thermal) {
+        diags.add(c.location(), c.path(),
+                  "gpu " + gpu->name + " has no thermal block in the catalog, so its "
+                  "temperature cannot be modelled");
+      } else if (p.server_cooling == ServerCooling::liquid && !gpu->thermal->cold_plate) {
+        diags.add(c.location(), c.path(),
+                  "gpu " + gpu->name + " has no cold plate in the catalog (thermal.cold_plate)");
+      } else if (p.server_cooling == ServerCooling::air && !gpu->thermal->air) {
+        diags.add(c.location(), c.path(),
+                  "gpu " + gpu->name + " has no air path in the catalog (thermal.air): it is "
+                  "liquid-cooled only; set plant.server_cooling: liquid");
+      }
+    } else {
+      (void)r.node("cooling", Need::optional);
+    }
     if (r.has("power")) {
       Reader pw = r.section("power", Need::optional);
       p.power = power::read_power(pw, catalog.power_chains);
@@ -128,6 +151,7 @@ std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
   } else {
     (void)r.node("rack_power_limit", Need::optional);
     (void)r.node("power", Need::optional);
+    (void)r.node("cooling", Need::optional);
   }
   r.finish();
   if (!server || !gpu) return std::nullopt;

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "models/common/hall_layout.hpp"
+#include "models/cooling/cooling_spec.hpp"
 #include "models/gpu/gpu_power.hpp"
 #include "models/gpu/gpu_spec.hpp"
 #include "models/plant/server_spec.hpp"
@@ -45,6 +46,7 @@ struct PlantSpec {
   // the scenario has no power section.
   std::optional<power::PowerSpec> power;
   std::vector<power::StageSpec> power_stages;
+  std::optional<cooling::CoolingSpec> cooling;
   sim::config::Location where;
 
   int gpus() const { return layout.servers() * server.gpus; }

@@ -139,6 +139,12 @@ GpuSpec read_gpu(Reader& r, const std::string& name) {
     }
     pl.finish();
   }
+  if (r.has("thermal")) {
+    Reader t = r.section("thermal", Need::optional);
+    g.thermal = cooling::read_gpu_thermal(t);
+  } else {
+    (void)r.node("thermal", Need::optional);
+  }
   {
     Reader c = r.section("clocks", Need::optional);
     g.max_sm_clock = c.quantity<sim::dims::frequency>("max_sm", Need::optional, Bounds::positive());

@@ -179,7 +179,8 @@ TEST(CoolingPlant, LoopTransportLagAndCrossing) {
   for (int s = 0; s < 4; ++s) twins.push_back(twin.add_gpus(s, h100(), 8, true));
   twin.finalize();
   for (GpuHandle h : twins) twin.set_gpu_power(h, Watts(700), t0);
-  EXPECT_LT(twin.junction_temperature(twins[0], *when - Duration::ns(1)).value(), threshold.value());
+  EXPECT_LT(twin.junction_temperature(twins[0], *when - Duration::ns(1)).value(),
+            threshold.value());
   EXPECT_GE(twin.junction_temperature(twins[0], *when).value(), threshold.value());
   // Every GPU of the loop saw its trajectory change when a neighbour's power changed.
   const auto e = plant.trajectory_epoch(gpus[3]);
@@ -231,7 +232,7 @@ TEST(CoolingPlant, EnergyLedgerIntegratesPiecewiseConstantPower) {
 
 TEST(CoolingPlant, WallsReportLoadsAndLimits) {
   CoolingSpec spec = base_spec();
-  spec.cdu->capacity = Watts(20e3);  // 24.4 kW on it: over capacity
+  spec.cdu->capacity = Watts(20e3);          // 24.4 kW on it: over capacity
   spec.facility_limit = from_celsius(25.1);  // the dry cooler's approach pushes above it
   spec.liquid_class = "W27";
   sim::WallMonitor monitor;

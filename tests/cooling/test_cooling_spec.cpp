@@ -154,9 +154,10 @@ TEST(CoolingSpec, EveryProblemAtOnce) {
 class CoolingSpecCsv : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("firstwall_cooling_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("firstwall_cooling_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -172,7 +173,8 @@ class CoolingSpecCsv : public ::testing::Test {
     air: {capacity: 400 kW, supply: 24 degC, coil_approach: 8 K, fan_power: 4 %}
     ambient:
       kind: csv
-      path: )") + csv_path + "\n      tick: 60 s\n";
+      path: )") +
+           csv_path + "\n      tick: 60 s\n";
   }
   std::filesystem::path dir_;
 };

@@ -54,10 +54,10 @@ TEST(GpuThermal, ReadsThresholdsAndBothPaths) {
   ASSERT_TRUE(r.spec.air.has_value());
   EXPECT_DOUBLE_EQ(r.spec.air->spreader.value(), 900);
   // T_j = T_fluid + P (R_js + R_sf)
-  EXPECT_NEAR(models::cooling::steady_junction(*r.spec.cold_plate, sim::Watts(700),
-                                               sim::from_celsius(35))
-                  .value(),
-              sim::from_celsius(35 + 700 * 0.065).value(), 1e-9);
+  EXPECT_NEAR(
+      models::cooling::steady_junction(*r.spec.cold_plate, sim::Watts(700), sim::from_celsius(35))
+          .value(),
+      sim::from_celsius(35 + 700 * 0.065).value(), 1e-9);
 }
 
 TEST(GpuThermal, NegativeResistanceIsAnError) {
@@ -105,8 +105,7 @@ TEST(GpuThermal, MissingResistanceIsReportedAtItsMapping) {
   shutdown: 92 degC
   air: {r_junction_to_sink: 0.06 K/W, c_die: 17 J/K, c_sink: 900 J/K}
 )");
-  EXPECT_EQ(r.errors,
-            "gpus.yaml:5:8: gpus.h100.thermal.air.r_sink_to_air: missing required key\n");
+  EXPECT_EQ(r.errors, "gpus.yaml:5:8: gpus.h100.thermal.air.r_sink_to_air: missing required key\n");
 }
 
 }  // namespace

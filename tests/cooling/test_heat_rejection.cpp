@@ -88,8 +88,8 @@ TEST(HeatRejection, ChillerPowerClosesTheCondenserLoop) {
   const double w = q / s.cop.value();
   EXPECT_NEAR(s.chiller_power.value(), w, 1e-6);
   const double t_cond = from_celsius(wb).value() + 6 * (q + w) / 4e6;
-  const double cop = kYorkCarnotFraction * from_celsius(18).value() /
-                     (t_cond - from_celsius(18).value());
+  const double cop =
+      kYorkCarnotFraction * from_celsius(18).value() / (t_cond - from_celsius(18).value());
   EXPECT_NEAR(s.cop.value(), cop, 1e-9);
   EXPECT_NEAR(s.rejected.value(), q + w, 1e-6);
   EXPECT_NEAR(s.fan_power.value(), 0.01 * (q + w), 1e-6);
@@ -105,7 +105,9 @@ TEST(HeatRejection, EconomizerSwitchesAtTheSetpoint) {
   const double q = 2e6;
   // Free cooling while T_wb + approach Q / Q_cond <= setpoint: T_wb <= 18 - 3 = 15 degC.
   const double switch_wb = 18 - 6 * q / 4e6;
-  const auto at = [&](double wb) { return facility_state(h, Watts(q), {from_celsius(30), from_celsius(wb)}); };
+  const auto at = [&](double wb) {
+    return facility_state(h, Watts(q), {from_celsius(30), from_celsius(wb)});
+  };
   const FacilityState free = at(switch_wb - 1e-9);
   EXPECT_EQ(free.mode, FacilityMode::free_cooling);
   EXPECT_NEAR(free.supply.value(), from_celsius(18).value(), 1e-12);

@@ -187,3 +187,37 @@ TEST(Serving, WallsAreRankedByFirstHitThenPeak) {
 }
 
 }  // namespace
+
+namespace {
+
+// The compute wall is timed by saturation, not by peak ratios: a replica is saturated while
+// its iterations run back to back and leave requests waiting. Here the overload starts at
+// 10 s; the saturation wall must be hit within one window of it, and be a compute wall
+// (prefill at the roofline is SM-bound). Before the overload it is not hit.
+TEST(Serving, ComputeWallIsHitWithinOneWindowOfTheQueueStartingToGrow) {
+  const models::ScenarioSpec spec = load("compute_bound_ramp.yaml");
+  const models::RunResult r = models::run_scenario(spec);
+  const sim::WallResult& sat = wall(r, "replica[0].saturation");
+  ASSERT_TRUE(sat.first_hit.has_value());
+  const double window = spec.walls.window.seconds().value();
+  const double queue_grows = 10.0;
+  EXPECT_GE(sat.first_hit->seconds(), queue_grows);
+  EXPECT_LE(sat.first_hit->seconds(), queue_grows + window);
+  EXPECT_EQ(sat.kind, "compute");
+  // The queue really grows from then on: a request arriving at 19 s waits far longer for its
+  // first token than one arriving at 10 s.
+  const auto& q = requests(r);
+  const auto waited = [&](double at) {
+    for (const auto& x : q) {
+      if (x.arrival.seconds() >= at) return (*x.first_token - x.arrival).seconds().value();
+    }
+    return 0.0;
+  };
+  EXPECT_GT(waited(19.0), 10 * waited(10.0));
+
+  const models::RunResult calm =
+      models::run_scenario(load("compute_bound_ramp.yaml", {"simulation.duration=10 s"}));
+  EXPECT_FALSE(wall(calm, "replica[0].saturation").first_hit.has_value());
+}
+
+}  // namespace

@@ -17,6 +17,7 @@ mkdir -p "$out_dir"
 # Programs, relative to the build directory. Each writes $out_dir/<program name>.json.
 programs=(
   tools/firstwall_bench_kernels
+  tools/firstwall_bench_plant
   tools/firstwall_bench_engine
 )
 

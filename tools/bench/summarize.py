@@ -112,9 +112,22 @@ def kernels(results_dir):
             ("mla_absorbed_speedup", f"{speedup:.1f}")]
 
 
+def plant(results_dir):
+    """The plant coupling's cost on the default scenario (tools/bench/bench_plant.cpp)."""
+    benchmarks = load(results_dir, "firstwall_bench_plant")
+    runs = per_op_ns(benchmarks, "BM_DefaultScenario")
+    if 0 not in runs or 1 not in runs:
+        raise SystemExit("summarize.py: BM_DefaultScenario/0 and /1 are both needed")
+    print("default scenario, one run: CPU time (fastest repetition)")
+    print(f"  plant coupling none: {runs[0] / 1e6:8.2f} ms")
+    print(f"  plant coupled:       {runs[1] / 1e6:8.2f} ms")
+    return [("coupling_overhead_ratio", f"{runs[1] / runs[0]:.3f}")]
+
+
 # Add new summaries before engine_hold: its line is expected to be the last one.
 SUMMARIES = [
     kernels,
+    plant,
     engine_hold,
 ]
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "models/power/stage_spec.hpp"
 #include "models/scenario/catalog.hpp"
 #include "sim/config.hpp"
 #include "sim/quantity.hpp"
@@ -116,6 +117,28 @@ void describe_gpu(std::ostream& out, const models::GpuSpec& g) {
   out << "scale_up_efficiency: " << num(g.scale_up_efficiency) << "\n";
 }
 
+// What a server draws and sheds, derived from its catalog entry.
+void describe_server(std::ostream& out, const models::ServerSpec& s, const models::GpuSpec& g) {
+  out << "name: " << s.name << "\n";
+  out << "gpu: " << s.gpu_name << "\n";
+  out << "gpus: " << s.gpus << "\n";
+  out << "scale_up_domain: " << s.scale_up_domain << "\n";
+  out << "other_power_idle: " << num(s.other_idle.value()) << "  # W\n";
+  out << "other_power_max: " << num(s.other_max.value()) << "  # W\n";
+  out << "idle_dc_power: " << num((g.idle_power * static_cast<double>(s.gpus) + s.other_idle).value())
+      << "  # W, GPUs idle + other idle, on the server's DC bus\n";
+  out << "max_dc_power: " << num(s.max_dc_power(g).value())
+      << "  # W, GPUs at TDP + other max\n";
+  out << "nameplate_input_power: " << num(s.nameplate(g).value())
+      << "  # W, the DC maximum through the PSUs\n";
+  if (s.psu) {
+    out << "psu_installed_rating: " << num(s.psu->installed_rating().value()) << "  # W\n";
+    out << "psu_usable_rating: " << num(s.psu->usable_rating().value()) << "  # W\n";
+  }
+  out << "cooling: " << (s.cooling == models::ServerCooling::liquid ? "liquid" : "air") << "\n";
+  out << "liquid_fraction_of_liquid_build: " << num(s.liquid_fraction) << "\n";
+}
+
 }  // namespace
 
 void describe(std::ostream& out, const std::string& what, const std::string& name,
@@ -128,8 +151,11 @@ void describe(std::ostream& out, const std::string& what, const std::string& nam
           {"<command line>", 1, 1}, "",
           "--dtype must be one of: fp32, bf16, fp16, fp8, fp4 (got \"" + dtype + "\")");
     describe_model(out, find_or_throw(c.llms, name, "model"), *kv);
-  } else {
+  } else if (what == "gpu") {
     describe_gpu(out, find_or_throw(c.gpus, name, "gpu"));
+  } else {
+    const models::ServerSpec& s = find_or_throw(c.servers, name, "server");
+    describe_server(out, s, find_or_throw(c.gpus, s.gpu_name, "gpu"));
   }
 }
 

@@ -28,7 +28,8 @@ constexpr int kBadInput = 2;
 
 std::vector<std::string> default_catalogs() {
   return {sim::data_path("scenarios/catalog/llms.yaml").string(),
-          sim::data_path("scenarios/catalog/gpus.yaml").string()};
+          sim::data_path("scenarios/catalog/gpus.yaml").string(),
+          sim::data_path("scenarios/catalog/servers.yaml").string()};
 }
 
 std::string default_output(const std::string& scenario) {
@@ -75,14 +76,15 @@ int main(int argc, char** argv) {
   std::string what, name, dtype = "bf16";
   std::vector<std::string> catalogs;
   auto* describe = app.add_subcommand("describe", "Derived properties of a catalog entry, as YAML");
-  describe->add_option("what", what, "model or gpu")
+  describe->add_option("what", what, "model, gpu or server")
       ->required()
-      ->check(CLI::IsMember({"model", "gpu"}));
-  describe->add_option("name", name, "catalog name, e.g. llama-3-70b or h100-sxm")->required();
+      ->check(CLI::IsMember({"model", "gpu", "server"}));
+  describe->add_option("name", name, "catalog name, e.g. llama-3-70b, h100-sxm or dgx-h100")
+      ->required();
   describe
       ->add_option("--catalog", catalogs,
-                   "catalog YAML file(s) (default: scenarios/catalog/llms.yaml and gpus.yaml of "
-                   "the data directory)")
+                   "catalog YAML file(s) (default: scenarios/catalog/llms.yaml, gpus.yaml and "
+                   "servers.yaml of the data directory)")
       ->allow_extra_args(false);
   describe->add_option("--dtype", dtype, "KV-cache number format for kv_cache_bytes_per_token")
       ->capture_default_str();
