@@ -2,6 +2,7 @@
 // nothing written on bad input, describe and models.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <gmock/gmock.h>
@@ -61,6 +62,26 @@ const BadCase kBadCases[] = {
      "and 1000000 (got \"0\")\n"
      "tests/fixtures/scenarios_bad/several_errors.yaml:24:21: workload.max_batch_tokens: must be an "
      "integer (got \"lots\")\n"},
+    // The plant's mistakes, all at once: a rack over its limit by construction, an efficiency
+    // above 100 %, an approach written in degC, a zero flow, a malformed ambient CSV.
+    {"plant_errors.yaml",
+     "tests/fixtures/scenarios_bad/plant_errors.yaml:13:21: plant.rack_power_limit: 4 servers of "
+     "dgx-h100 have a nameplate of 40.85 kW per rack, above the limit of 30 kW: the rack is over "
+     "its limit by construction\n"
+     "tests/fixtures/scenarios_bad/plant_errors.yaml:20:43: "
+     "plant.power.chain[0].efficiency[1][1]: efficiency: must be > 0 and <= 100 % (got "
+     "\"101 %\")\n"
+     "tests/fixtures/scenarios_bad/plant_errors.yaml:26:17: plant.cooling.cdu.approach: a "
+     "temperature difference is written in K (e.g. \"5 K\"): \"4 degC\" is an absolute "
+     "temperature (277.15 K)\n"
+     "tests/fixtures/scenarios_bad/plant_errors.yaml:27:13: plant.cooling.cdu.flow: must be > 0 "
+     "(got \"0 L/min\")\n"
+     "tests/fixtures/scenarios_bad/plant_errors.yaml:32:32: plant.cooling.ambient.path: "
+     "tests/fixtures/scenarios_bad/bad_ambient.csv:3:4: dry_bulb_degC: expected a number (got "
+     "\"2x\")\n"},
+    {"plant_misfits.yaml",
+     "tests/fixtures/scenarios_bad/plant_misfits.yaml:9:11: plant.server: unknown server "
+     "\"dgx-h10\" (did you mean \"dgx-h100\"?)\n"},
 };
 
 class BadScenario : public ::testing::TestWithParam<BadCase> {};
@@ -165,6 +186,34 @@ TEST(Cli, EveryShippedScenarioIsValid) {
     }
   }
   EXPECT_GE(checked, 3);
+}
+
+TEST(Cli, WorkloadsMustFitThePlant) {
+  const auto r = test::run_cli(
+      "check tests/fixtures/scenarios/minimal.yaml --set workload.replicas=3 --set "
+      "workload.tensor_parallel=4");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "--set:1:1: workload.replicas: 3 replicas of 4 GPUs need 12 GPUs; the plant has 8\n");
+  const auto domain = test::run_cli(
+      "check tests/fixtures/scenarios/minimal.yaml --set workload.tensor_parallel=16");
+  EXPECT_EQ(domain.exit_code, 2);
+  EXPECT_EQ(domain.err,
+            "--set:1:1: workload.tensor_parallel: must be <= 8, the GPUs of one scale-up domain of "
+            "the plant's servers (tensor parallelism across servers is not modelled)\n");
+}
+
+// --seed is part of the run: the resolved scenario stored with the results says so.
+TEST(Cli, SeedOverrideIsInTheStoredScenario) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / "seeded.h5";
+  const auto r = test::run_cli("run tests/fixtures/scenarios/single_request.yaml --seed 1234 -o " +
+                               path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string cmd = "/usr/bin/python3 -c \"import h5py; f = h5py.File('" + path.string() +
+                          "'); y = f.attrs['scenario_yaml']; y = y.decode() if isinstance(y, "
+                          "bytes) else y; assert 'seed: 1234' in y and f.attrs['seed'] == 1234\"";
+  if (std::system("/usr/bin/python3 -c 'import h5py' 2>/dev/null") != 0) GTEST_SKIP() << "no h5py";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 
 TEST(Cli, ImplausibleRequestCountsAreRefused) {

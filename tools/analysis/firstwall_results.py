@@ -10,7 +10,7 @@ Layout (DESIGN.md, "Output contract (HDF5)"):
 As a module:
     from firstwall_results import load
     r = load("results.h5")
-    r["attrs"]["seed"], r["summary"], r["walls"], r["timeseries"]["replica[0].compute"]
+    r["attrs"]["seed"], r["summary"], r["walls"], r["timeseries"]["replica[0].junction_temperature"]
     r["walls"].attrs["units"]          # {column: unit}
 
 Only h5py and pandas are needed (matplotlib only for plot_series / --plot).
