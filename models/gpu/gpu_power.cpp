@@ -4,6 +4,15 @@
 
 namespace models {
 
+GpuPowerLimits power_limits_of(const GpuSpec& gpu) {
+  GpuPowerLimits l;
+  l.idle = gpu.idle_power;
+  l.tdp = gpu.tdp;
+  l.peak_flops = gpu.peak(DType::bf16).value_or(sim::FlopsPerSecond(1));
+  l.hbm_bandwidth = gpu.hbm_bandwidth;
+  return l;
+}
+
 GpuPowerModel::GpuPowerModel(GpuPowerLimits gpu, GpuPowerCoefficients k) : gpu_(gpu), k_(k) {
   if (!(gpu_.tdp > gpu_.idle) || gpu_.idle < sim::Watts(0))
     throw std::invalid_argument("GpuPowerModel: needs 0 <= idle power < TDP");

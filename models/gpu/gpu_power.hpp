@@ -39,6 +39,7 @@
 
 #include <string>
 
+#include "models/gpu/gpu_spec.hpp"
 #include "sim/units.hpp"
 
 namespace models {
@@ -71,6 +72,11 @@ struct GpuPowerLimits {
   sim::BytesPerSecond hbm_bandwidth;
   double min_clock_ratio = 0.1;   // the lowest clock the power controller goes to
 };
+
+// A catalog GPU's limits. Power scales with the number format only through the FLOP count:
+// the peak that normalizes it is the bf16 one (every catalog GPU has it), so that fp8 FLOPs,
+// each half a bf16 FLOP's time at the peaks, are not counted at the bf16 energy twice over.
+GpuPowerLimits power_limits_of(const GpuSpec& gpu);
 
 class GpuPowerModel {
  public:

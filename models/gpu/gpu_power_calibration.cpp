@@ -1,5 +1,6 @@
 #include "models/gpu/gpu_power_calibration.hpp"
 
+#include "models/common/provenance.hpp"
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 
@@ -26,21 +27,14 @@ GpuPowerCalibration read_root(const Node& root, sim::config::Diagnostics& diags)
     c.coefficients.byte = k.number("byte", Need::required, share).value_or(0);
     k.finish();
   }
-  Reader pv = top.section("provenance", Need::required);
-  c.command = pv.string("command", Need::required).value_or("");
-  {
-    Reader input = pv.section("input", Need::required);
-    c.input_file = input.string("file", Need::required).value_or("");
-    c.input_sha256 = input.string("sha256", Need::required).value_or("");
-    (void)input.integer("rows", Need::optional, Bounds::at_least(1));
-    input.finish();
-  }
-  // The rest documents the fit for people; the coefficients do not depend on it.
-  for (const char* key : {"date", "firstwall_version", "kernel_calibration", "method",
-                          "in_sample", "leave_one_model_out", "held_out_checks"}) {
-    (void)pv.node(key, Need::optional);
-  }
-  pv.finish();
+  // The rest of the provenance documents the fit for people; the coefficients do not depend
+  // on it.
+  const Provenance p = read_provenance(top, {"date", "firstwall_version", "kernel_calibration",
+                                             "method", "in_sample", "leave_one_model_out",
+                                             "held_out_checks"});
+  c.command = p.command;
+  c.input_file = p.input_file;
+  c.input_sha256 = p.input_sha256;
   top.finish();
   return c;
 }

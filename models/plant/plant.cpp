@@ -17,19 +17,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-GpuPowerLimits limits_of(const GpuSpec& gpu) {
-  GpuPowerLimits l;
-  l.idle = gpu.idle_power;
-  l.tdp = gpu.tdp;
-  // Power scales with the format the kernels run in only through the FLOP count; the peak
-  // that normalizes it is the bf16 one (every catalog GPU has it), so that fp8 FLOPs, which
-  // cost less energy each, are not over-counted: an fp8 FLOP is half a bf16 FLOP's time.
-  l.peak_flops = gpu.peak(DType::bf16).value_or(sim::FlopsPerSecond(1));
-  l.hbm_bandwidth = gpu.hbm_bandwidth;
-  l.min_clock_ratio = 0.1;
-  return l;
-}
-
 std::string watts(double w) {
   return sim::format_quantity(w, sim::dims::power, 4);
 }
@@ -193,7 +180,7 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
     : engine_(engine),
       walls_(walls),
       spec_(spec),
-      gpu_power_(limits_of(spec.gpu), spec.power_coefficients),
+      gpu_power_(power_limits_of(spec.gpu), spec.power_coefficients),
       coupled_(spec.coupling == Coupling::full) {
   servers_.resize(static_cast<std::size_t>(spec_.layout.servers()));
   for (std::size_t i = 0; i < servers_.size(); ++i) {

@@ -12,14 +12,6 @@ namespace models {
 
 namespace {
 
-GpuPowerLimits limits_of(const GpuSpec& gpu) {
-  GpuPowerLimits l;
-  l.idle = gpu.idle_power;
-  l.tdp = gpu.tdp;
-  l.peak_flops = gpu.peak(DType::bf16).value_or(sim::FlopsPerSecond(1));
-  l.hbm_bandwidth = gpu.hbm_bandwidth;
-  return l;
-}
 
 // The replica's GPUs alone, as one server would hold them with nothing else drawing power:
 // the same clock rule as the plant's groups (the highest clock whose power fits the limit),
@@ -79,7 +71,7 @@ BatchTimes run_batch_experiment(const LlmSpec& llm, const GpuSpec& gpu, const Ba
 
   sim::Engine engine;
   sim::WallMonitor walls;
-  const GpuPowerModel model(limits_of(gpu), e.power);
+  const GpuPowerModel model(power_limits_of(gpu), e.power);
   RecordingGroup group(gpu, e.tensor_parallel, model, e.power_limit.value_or(gpu.tdp));
   ServingModel serving(
       engine, walls, llm, spec, slo,

@@ -1,5 +1,6 @@
 #include "models/workload/serving_overhead.hpp"
 
+#include "models/common/provenance.hpp"
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 
@@ -21,21 +22,13 @@ ServingOverhead read_root(const Node& root, sim::config::Diagnostics& diags) {
   f.iteration_overhead =
       top.quantity<sim::dims::time>("iteration_overhead", Need::required, Bounds::non_negative())
           .value_or(sim::Seconds(0));
-  Reader pv = top.section("provenance", Need::required);
-  f.command = pv.string("command", Need::required).value_or("");
-  {
-    Reader input = pv.section("input", Need::required);
-    f.input_file = input.string("file", Need::required).value_or("");
-    f.input_sha256 = input.string("sha256", Need::required).value_or("");
-    (void)input.integer("rows", Need::optional, Bounds::at_least(1));
-    input.finish();
-  }
-  // The rest documents the fit for people; the value does not depend on it.
-  for (const char* key : {"date", "firstwall_version", "kernel_calibration", "method", "rule",
-                          "leave_one_model_out", "all_rows_median_abs_pct_error"}) {
-    (void)pv.node(key, Need::optional);
-  }
-  pv.finish();
+  // The rest of the provenance documents the fit for people; the value does not depend on it.
+  const Provenance p = read_provenance(
+      top, {"date", "firstwall_version", "kernel_calibration", "method", "rule",
+            "leave_one_model_out", "all_rows_median_abs_pct_error"});
+  f.command = p.command;
+  f.input_file = p.input_file;
+  f.input_sha256 = p.input_sha256;
   top.finish();
   return f;
 }

@@ -240,11 +240,7 @@ void validate_splitwise(const Options& o) {
                             peak * prompt_ms <= average * e2e_ms;
     if (has_power && !consistent) ++inconsistent_power_rows;
     if (consistent) {
-      models::GpuPowerLimits limits;
-      limits.idle = gpu.idle_power;
-      limits.tdp = gpu.tdp;
-      limits.peak_flops = gpu.peak(models::DType::bf16).value_or(sim::FlopsPerSecond(1));
-      limits.hbm_bandwidth = gpu.hbm_bandwidth;
+      const models::GpuPowerLimits limits = models::power_limits_of(gpu);
       models::PowerSample s;
       s.group = named("model");
       s.idle = gpu.idle_power.value();
