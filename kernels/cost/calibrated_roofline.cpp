@@ -128,17 +128,21 @@ KernelTime split_parts(const RooflineParts& parts, const ClassParams& p) {
   const double c = parts.compute.value();
   const double m = parts.memory.value();
   const double r = parts.sm.value();
-  const double limit = combine(parts, p, 1.0).value() - parts.overhead.value();
-  double clocked_share = 0;
-  if (p.blend_exponent) {
-    const double big = std::max({c, m, r});
-    if (big > 0) {
+  // The blend of combine() at full clock, its p-th powers computed once for both the total
+  // and the shares.
+  double limit = 0, clocked_share = 0;
+  const double big = std::max({c, m, r});
+  if (big > 0) {
+    if (p.blend_exponent) {
       const double e = *p.blend_exponent;
       const double pc = std::pow(c / big, e), pm = std::pow(m / big, e), pr = std::pow(r / big, e);
-      clocked_share = (pc + pr) / (pc + pm + pr);
+      const double sum = pc + pm + pr;
+      limit = big * std::pow(sum, 1.0 / e);
+      clocked_share = (pc + pr) / sum;
+    } else {
+      limit = big;
+      clocked_share = std::max(c, r) >= m ? 1.0 : 0.0;
     }
-  } else {
-    clocked_share = std::max(c, r) >= m && std::max(c, r) > 0 ? 1.0 : 0.0;
   }
   KernelTime t;
   t.clocked = sim::Seconds(limit * clocked_share);

@@ -95,8 +95,13 @@ class Plant::Group final : public GpuGroup {
     busy_time_.set(now, 1.0);
     if (run.clock_ratio < 1) throttled_.set(now, 1.0);
     else throttled_.set(now, 0.0);
+    // A lower heat input can only lower every future temperature (the thermal network is a
+    // passive RC network: its step response is monotone in its inputs), so a crossing planned
+    // under a higher power is at worst early, and is checked when it fires; a higher power
+    // re-plans it.
+    const bool hotter = run.power_per_gpu.value() > power_per_gpu_.value();
     set_power(now, run.power_per_gpu.value());
-    if (thermal) plant_.plan_crossing(*this, now, run.duration);
+    if (thermal && hotter) plant_.plan_crossing(*this, now, run.duration);
     peak_power_ = std::max(peak_power_, run.power_per_gpu.value());
     if (iterations_++ == 0) first_clock_ = run.clock_ratio;
     return run;
@@ -364,6 +369,13 @@ void Plant::plan_crossing(Group& g, sim::SimTime now, sim::Duration horizon) {
 void Plant::on_crossing(Group& g, double threshold_k) {
   const sim::SimTime now = engine_.now();
   const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g.thermal);
+  // Planned under inputs that have since fallen: not there yet, plan again. (The closed form
+  // puts a crossing planned under the current inputs at or above the threshold, up to
+  // rounding.)
+  if (cooling_->junction_temperature(*g.thermal, now).value() < threshold_k - 1e-6) {
+    plan_crossing(g, now, walls_.options().window);
+    return;
+  }
   // The event is exact (the closed form reached the threshold at this nanosecond); the wall
   // is told the threshold itself rather than a re-read that rounding can put just below.
   const double tc = sim::to_celsius(sim::Kelvin(threshold_k));
