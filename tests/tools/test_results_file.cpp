@@ -69,6 +69,18 @@ TEST_F(RunFixture, SameScenarioAndSeedGiveIdenticalDatasets) {
   EXPECT_NE(da.at("requests"), dc.at("requests"));
 }
 
+// The coupled plant too (power limits, the power tree, the cooling networks, thermal
+// crossings, control ticks): the default scenario twice gives the same bytes.
+TEST_F(RunFixture, CoupledPlantRunsAreByteIdentical) {
+  const fs::path a = dir / "da.h5", b = dir / "db.h5";
+  ASSERT_EQ(test::run_cli("run scenarios/default.yaml -o " + a.string()).exit_code, 0);
+  ASSERT_EQ(test::run_cli("run scenarios/default.yaml -o " + b.string()).exit_code, 0);
+  const auto da = read_datasets(a), db = read_datasets(b);
+  ASSERT_TRUE(da.count("timeseries/replica[0].junction_temperature/value"));
+  ASSERT_TRUE(da.count("timeseries/power.ups.loss/value"));
+  EXPECT_EQ(da, db);
+}
+
 TEST_F(RunFixture, ResultsHaveTheFourGroupsAndTheReportRanksWalls) {
   const fs::path f = dir / "r.h5";
   const auto r = test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + f.string());
