@@ -73,6 +73,7 @@ class Plant::Group final : public GpuGroup {
         cooling::CoolingPlant& c = *plant_.cooling_;
         const cooling::GpuThermalSpec& t = c.gpu_spec(*thermal);
         const sim::Kelvin tj = c.junction_temperature(*thermal, now);
+        note_junction(now, sim::to_celsius(tj));
         if (tj >= t.slowdown) {
           const double hold = ((t.slowdown - c.coolant_temperature(*thermal, now)) /
                                c.junction_to_coolant(*thermal))
@@ -142,6 +143,14 @@ class Plant::Group final : public GpuGroup {
 
   double peak_power() const { return peak_power_; }
   double first_clock() const { return first_clock_; }
+
+  // A junction temperature read at `now`: the wall's load and the peak. Junctions peak at
+  // the end of a hot iteration, which is the start of the next: every iteration start,
+  // crossing and window is a sample.
+  void note_junction(sim::SimTime now, double celsius) {
+    plant_.walls_.set_load(*junction_wall, now, celsius);
+    if (std::isnan(peak_junction_c) || celsius > peak_junction_c) peak_junction_c = celsius;
+  }
 
   // Temperature (when the plant has a cooling model).
   std::optional<cooling::GpuHandle> thermal;
@@ -256,9 +265,6 @@ void Plant::start() {
       const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g->thermal);
       g->junction_wall = walls_.add(g->name() + ".junction_temperature", "thermal",
                                     sim::to_celsius(t.slowdown), "degC", sim::Aggregation::level);
-      const double tj = sim::to_celsius(cooling_->junction_temperature(*g->thermal, now));
-      walls_.set_load(*g->junction_wall, now, tj);
-      g->peak_junction_c = tj;
       plan_crossing(*g, now, walls_.options().window);
     }
   }
@@ -301,8 +307,12 @@ void Plant::start() {
 }
 
 void Plant::build_cooling(sim::SimTime now) {
-  cooling_ = std::make_unique<cooling::CoolingPlant>(*spec_.cooling, spec_.layout, now);
   const bool liquid = spec_.server_cooling == ServerCooling::liquid;
+  // Air-cooled servers send nothing to liquid: a CDU in the scenario (kept so that one file
+  // compares both builds) carries no load and its pumps do not run.
+  cooling::CoolingSpec spec = *spec_.cooling;
+  if (!liquid) spec.cdu.reset();
+  cooling_ = std::make_unique<cooling::CoolingPlant>(spec, spec_.layout, now);
   const cooling::GpuThermalSpec& thermal = *spec_.gpu.thermal;
   for (auto& g : groups_) g->thermal = cooling_->add_gpus(g->server(), thermal, g->size(), liquid);
   for (Server& s : servers_) {
@@ -344,9 +354,7 @@ void Plant::plan_crossing(Group& g, sim::SimTime now, sim::Duration horizon) {
   if (!g.running()) return;
   const cooling::GpuThermalSpec& t = cooling_->gpu_spec(*g.thermal);
   const sim::Kelvin tj = cooling_->junction_temperature(*g.thermal, now);
-  const double tc = sim::to_celsius(tj);
-  walls_.set_load(*g.junction_wall, now, tc);
-  if (std::isnan(g.peak_junction_c) || tc > g.peak_junction_c) g.peak_junction_c = tc;
+  g.note_junction(now, sim::to_celsius(tj));
   // The next threshold above the junction: slowdown, hardware slowdown, shutdown.
   std::optional<sim::Kelvin> next;
   for (sim::Kelvin k : {t.slowdown, t.hw_slowdown, t.shutdown}) {
@@ -378,9 +386,7 @@ void Plant::on_crossing(Group& g, double threshold_k) {
   }
   // The event is exact (the closed form reached the threshold at this nanosecond); the wall
   // is told the threshold itself rather than a re-read that rounding can put just below.
-  const double tc = sim::to_celsius(sim::Kelvin(threshold_k));
-  walls_.set_load(*g.junction_wall, now, tc);
-  if (std::isnan(g.peak_junction_c) || tc > g.peak_junction_c) g.peak_junction_c = tc;
+  g.note_junction(now, sim::to_celsius(sim::Kelvin(threshold_k)));
   if (threshold_k >= t.slowdown.value() && now < g.first_slowdown) g.first_slowdown = now;
   if (threshold_k >= t.shutdown.value()) {
     ++shutdowns_;
@@ -666,15 +672,19 @@ void Plant::add_metrics(Metrics& out) const {
   add("power_capped_ticks", cap_ticks_, "");
   add("thermal_shutdowns", shutdowns_, "");
   if (tree_) {
-    const sim::Watts nameplate = spec_.server.nameplate(spec_.gpu);
+    // The design point: every server at its maximum on its DC bus, through the chain; the
+    // cooling it needs is estimated at the run's own ratio of cooling to IT energy (the
+    // plant's overhead at the loads and ambient it saw).
     const power::DesignPoint d = tree_->design_point(spec_.server.max_dc_power(spec_.gpu));
+    const double cooling_ratio = it > 0 ? cooling / it : 0.0;
+    const double design_facility = d.grid.value() + d.it.value() * cooling_ratio;
     add("design_it_power", d.it.value(), "W");
     add("design_grid_power", d.grid.value(), "W");
     add("design_chain_efficiency", d.efficiency(), "");
-    (void)nameplate;
+    add("design_facility_power", design_facility, "W");
     if (spec_.power->grid_capacity && spec_.layout.racks() > 0) {
-      const double per_rack = d.grid.value() / spec_.layout.racks();
-      add("design_grid_power_per_rack", per_rack, "W");
+      const double per_rack = design_facility / spec_.layout.racks();
+      add("design_facility_power_per_rack", per_rack, "W");
       add("racks_under_grid_capacity", std::floor(spec_.power->grid_capacity->value() / per_rack),
           "");
     }
@@ -720,6 +730,10 @@ std::optional<std::string> Plant::wall_effect(const sim::WallResult& w, const Me
           "the facility water left the heat rejection warmer than its class allows ({:.0f} "
           "degC); peak {:.1f} degC",
           w.limit, metric_value(m, "peak_facility_supply_temperature"));
+    }
+    if (w.name == "air.supply_temperature") {
+      return fmt::format(
+          "the supply air left the air path warmer than its class allows ({:.0f} degC)", w.limit);
     }
     return fmt::format("{} ran above its capacity: the water or air it supplies warmed", w.name);
   }

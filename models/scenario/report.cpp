@@ -67,10 +67,15 @@ void print_report(std::ostream& out, const ScenarioSpec& spec, const RunResult& 
                      width, "kind", "limit", "peak", "mean", "first hit", "headroom");
   for (const sim::WallResult& w : r.walls) {
     const std::string hit = w.first_hit ? fmt::format("{:.3f} s", w.first_hit->seconds()) : "-";
-    out << fmt::format("{:>4}  {:<{}} {:<14} {:>14} {:>7.1f}% {:>7.1f}% {:>12} {:>8.1f}%\n", w.rank,
+    // A temperature's headroom is the kelvins left below its limit (a ratio of degrees
+    // Celsius means nothing); the other walls' is the share of the limit left.
+    const std::string headroom =
+        w.unit == "degC"
+            ? fmt::format("{:.1f} K", std::max(0.0, w.limit * (1 - w.peak_utilization)))
+            : fmt::format("{:.1f}%", std::max(0.0, 1 - w.peak_utilization) * 100);
+    out << fmt::format("{:>4}  {:<{}} {:<14} {:>14} {:>7.1f}% {:>7.1f}% {:>12} {:>9}\n", w.rank,
                        w.name, width, w.kind, format_limit(w), w.peak_utilization * 100,
-                       w.mean_utilization * 100, hit,
-                       std::max(0.0, 1 - w.peak_utilization) * 100);
+                       w.mean_utilization * 100, hit, headroom);
   }
   out << fmt::format(
       "first hit: level walls at the instant, rate walls at the start of the first {} window at "
