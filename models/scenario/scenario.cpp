@@ -86,8 +86,7 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
       if (kind && k.name == *kind) found = &k;
     }
     if (found) {
-      WorkloadReadContext context{catalog};
-      context.duration = s.duration;
+      WorkloadReadContext context{.catalog = catalog, .duration = s.duration};
       if (plant) {
         context.gpu = &plant->gpu;
         context.gpus_per_domain = plant->server.scale_up_domain;

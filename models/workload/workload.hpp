@@ -77,7 +77,7 @@ struct WorkloadReadContext {
   const GpuSpec* gpu = nullptr;  // the plant's GPU (null when the plant section is broken)
   int gpus_per_domain = 0;       // GPUs in one scale-up domain of the plant's servers
   int gpus_in_plant = 0;
-  sim::config::Location plant_location;
+  sim::config::Location plant_location{};
 };
 
 struct WorkloadKind {
