@@ -282,6 +282,11 @@ ResultFile::ResultFile(std::string final_path)
     : impl_(std::make_unique<Impl>()), final_path_(std::move(final_path)) {
   if (final_path_.empty()) throw std::invalid_argument("HDF5 results path is empty");
   temp_path_ = final_path_ + ".tmp-" + std::to_string(static_cast<long long>(::getpid()));
+  // HDF5 1.10 crashes in its own exit handler after a failed close (a full disk, a file-size
+  // limit: HDFFV-11052, fixed in 1.14), turning a reported error into a segfault. Its exit
+  // handler only frees memory the process is giving back anyway, so it is not installed.
+  // (Effective when no other HDF5 call came first; harmless otherwise.)
+  H5dont_atexit();
   QuietErrors quiet;
   // Close strongly so that, once H5Fclose returns, the file really is closed before rename.
   Handle fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), temp_path_, "cannot create access properties"),

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "llama3_8b_by_hand.hpp"
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/workload/serving_workload.hpp"
@@ -34,48 +35,56 @@ const sim::WallResult& wall(const models::RunResult& r, const std::string& name)
   throw std::runtime_error("no wall " + name);
 }
 
-// Bytes one decode iteration of a lone request reads: the matmul weights (the embedding
-// table is only gathered one row per token) plus the KV cache it attends to.
-double decode_bytes(const models::LlmSpec& m, double context) {
-  const models::ParamCounts p = models::count_params(m);
-  const double weights = (p.body_matmul() + p.lm_head_matmul + m.hidden) * 2;
-  return weights + (context + 1) * models::kv_bytes_per_token(m, models::DType::bf16);
-}
-
+// Llama-3-8B alone on one H100 at the peak-rate roofline (single_request.yaml: a 4096-token
+// prompt and 257 output tokens arriving at 0.5 s, plant coupling off). Expected values are
+// worked out in llama3_8b_by_hand.hpp from the published config and the datasheet.
 TEST(Serving, LoneRequestDecodeIsBoundByWeightBytesOverHbmBandwidth) {
-  const models::ScenarioSpec spec = load("single_request.yaml");
-  const models::RunResult r = models::run_scenario(spec);
+  using namespace llama3_8b;
+  const models::RunResult r = models::run_scenario(load("single_request.yaml"));
   ASSERT_EQ(requests(r).size(), 1u);
   const models::RequestRecord& q = requests(r)[0];
   ASSERT_EQ(q.status, models::RequestStatus::completed);
-  const double bw = spec.plant.gpu.hbm_bandwidth.value();
+  ASSERT_EQ(q.prompt_tokens, 4096);
+  ASSERT_EQ(q.output_tokens, 257);
 
-  // Each decode step streams the weights and the cache once: tpot = mean step time, the
-  // context growing from prompt+1 to prompt+output-1 tokens.
-  double expected = 0;
-  for (std::int64_t g = 1; g < q.output_tokens; ++g)
-    expected += decode_bytes(serving(spec).llm, double(q.prompt_tokens + g) - 1) / bw;
-  expected /= double(q.output_tokens - 1);
+  // Decode step g (g = 1..256) streams the body and the LM head once, gathers one embedding
+  // row, and touches 4096 + g tokens of KV cache (4095 + g read, 1 written):
+  //   bytes_g = (6,979,321,856 + 525,336,576 + 4096) x 2 B + (4096 + g) x 131,072 B.
+  // Its FLOPs (2 x 7.5e9 + 524,288 x 4352 = 1.7e10) take 17 us at 989.4 TFLOP/s against
+  // 4.6 ms for the bytes at 3.35 TB/s: HBM-bound. TPOT is the mean step, whose context is
+  // 4096 + (1 + 256) / 2 = 4224.5 tokens on average.
+  const double weights_read = (kBodyMatmul + kEmbedding + 4096) * 2;
+  EXPECT_EQ(weights_read, 15'009'325'056.0);
+  const double step_flops = 2 * (kBodyMatmul + kEmbedding) + kAttentionFlopsPerPair * (4096 + 256);
+  ASSERT_LT(step_flops / kH100PeakBf16, weights_read / kH100Hbm / 100);
+  const double expected = (weights_read + 4224.5 * kKvBytesPerTokenBf16) / kH100Hbm;
+  EXPECT_DOUBLE_EQ(expected, 4.6456832e-3);  // 15,563,038,720 B / 3.35 TB/s
   const double tpot =
       (*q.completion - *q.first_token).seconds().value() / double(q.output_tokens - 1);
-  EXPECT_NEAR(tpot / expected, 1.0, 1e-6);  // only nanosecond rounding of event times differs
+  EXPECT_NEAR(tpot, expected, 1e-9);  // each step's end is rounded to the nanosecond
 
   // The rule of thumb "weight bytes / bandwidth" holds within 10 % for a lone request (the
-  // embedding table and the KV cache are the difference).
-  const double rule = models::count_params(serving(spec).llm).total() * 2 / bw;
+  // embedding table and the KV cache are the difference): 8,030,261,248 x 2 B / 3.35 TB/s.
+  const double rule = kTotalParams * 2 / kH100Hbm;
   EXPECT_NEAR(tpot / rule, 1.0, 0.10);
 }
 
 TEST(Serving, LoneRequestPrefillIsComputeBound) {
-  const models::ScenarioSpec spec = load("single_request.yaml");
-  const models::RunResult r = models::run_scenario(spec);
+  using namespace llama3_8b;
+  const models::RunResult r = models::run_scenario(load("single_request.yaml"));
   const models::RequestRecord& q = requests(r)[0];
-  // 4096 prompt tokens fit one iteration (budget 8192): TTFT = prefill FLOPs / peak, since
-  // the arithmetic intensity (~4096 FLOP/B) is far above the H100 ridge (~295 FLOP/B).
-  const double flops = models::prefill_flops(serving(spec).llm, double(q.prompt_tokens), 0);
-  const double expected = flops / spec.plant.gpu.peak(models::DType::bf16)->value();
-  EXPECT_NEAR((*q.first_token - q.arrival).seconds().value(), expected, 1e-9);
   EXPECT_DOUBLE_EQ(q.arrival.seconds(), 0.5);
+  // 4096 prompt tokens fit one iteration (budget 8192):
+  //   FLOPs = 2 x 4096 x 6,979,321,856 (body) + 2 x 525,336,576 (LM head, last token)
+  //         + 524,288 x 4096 x 4097 / 2 (causal attention) = 61,574,775,570,432,
+  // 62.23 ms at 989.4 TFLOP/s, against 4.8 ms for its bytes (weights, 4096 embedding rows,
+  // 4096 tokens of KV written) at 3.35 TB/s: compute-bound, TTFT = FLOPs / peak.
+  const double flops =
+      2 * 4096 * kBodyMatmul + 2 * kEmbedding + kAttentionFlopsPerPair * 4096 * 4097 / 2;
+  EXPECT_EQ(flops, 61'574'775'570'432.0);
+  ASSERT_LT(iteration_bytes(4096, 4096) / kH100Hbm, flops / kH100PeakBf16);
+  EXPECT_NEAR((*q.first_token - q.arrival).seconds().value(), flops / kH100PeakBf16, 1e-9);
+  EXPECT_NEAR(flops / kH100PeakBf16, 62.2344608555e-3, 1e-12);
 }
 
 TEST(Serving, TensorParallelAddsTwoAllReducesPerLayer) {
@@ -86,7 +95,8 @@ TEST(Serving, TensorParallelAddsTwoAllReducesPerLayer) {
   // Prefill: compute halves; 2 * layers all-reduces of prompt * hidden * 2 B are added.
   const double s = double(a.prompt_tokens) * serving(one).llm.hidden * 2;
   const double alpha = one.plant.gpu.scale_up_step_latency.value();
-  const double link = one.plant.gpu.scale_up_one_direction().value() * one.plant.gpu.scale_up_efficiency;
+  const double link =
+      one.plant.gpu.scale_up_one_direction().value() * one.plant.gpu.scale_up_efficiency;
   const double allreduce = 2 * alpha + 1.0 * s / link;  // p = 2: 2(p-1) steps, 2(p-1)/p = 1
   const double t1 = (*a.first_token - a.arrival).seconds().value();
   const double t2 = (*b.first_token - b.arrival).seconds().value();
@@ -156,7 +166,13 @@ TEST(Serving, RequestLargerThanTheCacheIsRejected) {
                                    "workload.tensor_parallel=4", "workload.memory_reserve=58.6 %"});
   const models::RunResult r = models::run_scenario(spec);
   // KV capacity = (HBM * (1 - reserve) - weights / tp) / KV bytes per token per GPU.
-  const double weights = models::count_params(serving(spec).llm).total() * 2 / 4;
+  // Llama-3-70B (config.json: hidden 8192, 80 layers, 64 heads, 8 KV heads of 128, FFN
+  // 28672, vocab 128256, untied): per layer 8192 x (8192 + 2 x 1024) + 8192 x 8192 attention
+  // and 3 x 8192 x 28672 FFN; two 128256 x 8192 embeddings; 2 x 8192 x 80 + 8192 norm gains.
+  const double params = 80 * (8192.0 * (8192 + 2 * 1024) + 8192.0 * 8192 + 3 * 8192.0 * 28672) +
+                        2 * 128256.0 * 8192 + (2 * 8192.0 * 80 + 8192);
+  EXPECT_EQ(params, 70'553'706'496.0);    // Meta's published "70.6 B"
+  const double weights = params * 2 / 4;  // bf16, over 4 GPUs
   const double per_token = 2.0 * 80 * (8 / 4) * 128 * 2;
   const double hbm = 81920.0 * 1024 * 1024;  // the A100's usable HBM, 81,920 MiB
   const double capacity = std::floor((hbm * (1 - 0.586) - weights) / per_token);

@@ -1,9 +1,17 @@
 // `firstwall validate splitwise` on the measured Splitwise table.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fstream>
-#include <string>
+#include <yaml-cpp/yaml.h>
 
 #include "cli_runner.hpp"
 
@@ -20,20 +28,87 @@ TEST(ValidateSplitwise, ReportsEveryGroupAndEndsWithTheMedianError) {
   EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9]+\\.[0-9][0-9]\n$"));
 }
 
-TEST(ValidateSplitwise, CalibratedCostsPredictMeasuredTimesWithin10Percent) {
-  // The kernel calibration never saw Splitwise; the host overhead per iteration (the shipped
-  // models/workload/calibration/serving_overhead.yaml) was fitted leaving one model out.
+double last_median_error(const test::CliResult& r) {
+  const auto pos = r.out.rfind("median_abs_pct_error=");
+  EXPECT_NE(pos, std::string::npos) << r.out << r.err;
+  return pos == std::string::npos ? std::nan("") : std::stod(r.out.substr(pos + 21));
+}
+
+// In-sample: the shipped overhead (15 ms) is the mean of the fits on both models of this CSV,
+// so its error on all rows is not a held-out figure (EachModelHeldOut... below is).
+TEST(ValidateSplitwise, ShippedOverheadOnAllRowsIsWithin10PercentInSample) {
   const auto r = test::run_cli("validate splitwise --csv '" + std::string(FIRSTWALL_SHARED_DATA) +
                                "/splitwise/perf_model_a100.csv'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto pos = r.out.rfind("median_abs_pct_error=");
-  ASSERT_NE(pos, std::string::npos);
-  EXPECT_LE(std::stod(r.out.substr(pos + 21)), 10.0) << r.out;
+  EXPECT_LE(last_median_error(r), 10.0) << r.out;
   // The peak-rate roofline, for contrast, is far off: calibration is what brings it in.
   const auto roof =
       test::run_cli("validate splitwise --cost-model roofline --csv '" +
                     std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv'");
-  EXPECT_GT(std::stod(roof.out.substr(roof.out.rfind("=") + 1)), 30.0);
+  EXPECT_GT(last_median_error(roof), 30.0);
+}
+
+// Held out: each model's rows, simulated with the host overhead fitted on the OTHER model's
+// rows (models/workload/calibration/serving_overhead.yaml, leave_one_model_out). The kernel
+// calibration never saw Splitwise, so nothing of these rows went into their prediction.
+//
+// Bounds, against today's 9.49 % (Llama-2-70B, BLOOM's 13.5 ms) and 5.65 % (BLOOM-176B,
+// Llama's 16.5 ms): Llama-2-70B <= 10 %, the accuracy the project claims for calibrated
+// serving costs (0.5 points of margin: the claim itself is what is tested); BLOOM-176B
+// <= 7 %, 1.35 points (a quarter) above today, so that it stays a check and not a formality
+// under the 10 % claim. The recorded held-out errors must also be what the command gives
+// today (to their 2 decimals): the file is regenerated whenever the costs change.
+TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
+  const std::string source = FIRSTWALL_SOURCE_DIR;
+  const YAML::Node file =
+      YAML::LoadFile(source + "/models/workload/calibration/serving_overhead.yaml");
+  const YAML::Node fits = file["provenance"]["leave_one_model_out"];
+  ASSERT_TRUE(fits.IsSequence());
+  ASSERT_EQ(fits.size(), 2u);
+  const std::map<std::string, double> bound = {{"llama2-70b", 10.0}, {"bloom-176b", 7.0}};
+
+  // The rows of the CSV, by model (its first column).
+  const std::string csv = std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv";
+  std::ifstream in(csv);
+  std::string header, line;
+  ASSERT_TRUE(std::getline(in, header));
+  ASSERT_EQ(header.substr(0, 6), "model,");
+  std::map<std::string, std::vector<std::string>> rows;
+  while (std::getline(in, line)) rows[line.substr(0, line.find(','))].push_back(line);
+  ASSERT_EQ(rows.size(), 2u);
+
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("firstwall_held_out_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::set<std::string> held_out_models;
+  for (const YAML::Node& fit : fits) {
+    const std::string fit_on = fit["fit_on"].as<std::string>();
+    const std::string overhead = fit["overhead"].as<std::string>();  // "13.5 ms"
+    ASSERT_EQ(fit["held_out_on"].size(), 1u);
+    const std::string held_out = fit["held_out_on"][0].as<std::string>();
+    SCOPED_TRACE("fit on " + fit_on + " (" + overhead + "), held out " + held_out);
+    ASSERT_NE(fit_on, held_out);
+    ASSERT_TRUE(rows.count(held_out));
+    ASSERT_EQ(overhead.substr(overhead.size() - 3), " ms");
+    held_out_models.insert(held_out);
+
+    const std::filesystem::path only = dir / (held_out + ".csv");
+    {
+      std::ofstream out(only);
+      out << header << "\n";
+      for (const std::string& r : rows[held_out]) out << r << "\n";
+    }
+    const auto r =
+        test::run_cli("validate splitwise --csv '" + only.string() + "' --iteration-overhead-ms " +
+                      overhead.substr(0, overhead.size() - 3));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr(fit_on + " "))) << "only held-out rows";
+    const double error = last_median_error(r);
+    EXPECT_LE(error, bound.at(held_out)) << r.out;
+    EXPECT_NEAR(error, fit["held_out_median_abs_pct_error"].as<double>(), 0.005) << r.out;
+  }
+  EXPECT_EQ(held_out_models, (std::set<std::string>{"llama2-70b", "bloom-176b"}));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ValidateSplitwise, BadInputIsReportedWithItsPlace) {
@@ -66,7 +141,8 @@ TEST(ValidateSplitwise, MapsH100RowsAndSimulatesPowerCappedRowsApart) {
   // The capped row is reported on its own line, the uncapped ones on the last line.
   EXPECT_THAT(r.out, ::testing::ContainsRegex("\npcap_median_abs_pct_error=[0-9.]+\n"));
   EXPECT_THAT(r.out, ::testing::ContainsRegex("\nmedian_abs_pct_error=[0-9.]+\n$"));
-  EXPECT_THAT(r.out, ::testing::HasSubstr("power_median_abs_pct_error=nan (no rows with power columns)"));
+  EXPECT_THAT(r.out,
+              ::testing::HasSubstr("power_median_abs_pct_error=nan (no rows with power columns)"));
   const auto bad = test::run_cli("validate splitwise --csv '" + path + "' --power-cap 170%");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "--power-cap:1:1: must be a share of TDP in (0, 100 %] (got \"170%\")\n");

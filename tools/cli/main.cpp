@@ -37,6 +37,25 @@ std::string default_output(const std::string& scenario) {
          ".h5";
 }
 
+// The results path must name a file in a folder that exists or can be made; otherwise it is
+// bad input (exit 2), reported before anything runs.
+void prepare_output(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) {
+    throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
+  }
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec || !fs::is_directory(parent)) {
+      throw sim::config::InputError({"-o", 1, 1}, "",
+                                    "cannot create the folder \"" + parent.string() + "\"" +
+                                        (ec ? ": " + ec.message() : std::string()));
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +127,9 @@ int main(int argc, char** argv) {
   };
   run->callback([&] {
     const models::ScenarioSpec spec = load(true);
+    // Where the results go is the user's input too: check it before a long run, not after.
+    const std::string out = output.empty() ? default_output(scenario) : output;
+    prepare_output(out);
     std::function<void(double)> progress;
     if (::isatty(STDERR_FILENO) != 0) {
       progress = [](double f) {
@@ -116,9 +138,6 @@ int main(int argc, char** argv) {
     }
     const models::RunResult result = models::run_scenario(spec, progress);
     if (progress) std::cerr << "\r                    \r";
-    const std::string out = output.empty() ? default_output(scenario) : output;
-    const auto parent = std::filesystem::path(out).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
     models::write_results(out, spec, result);
     models::print_report(std::cout, spec, result);
     std::cout << "\nresults: " << out << "\n";
