@@ -427,6 +427,11 @@ void Plant::update_server(Server& s, sim::SimTime now) {
     cooling_->set_server_heat(s.index, sim::Watts(other_now * other_liquid_share_),
                               sim::Watts(other_now * (1 - other_liquid_share_)), now);
     if (tree_) cooling_->set_room_heat(tree_->room_heat(), now);
+    // The facility supply follows the heat with no lag (models/cooling): its peak is read at
+    // every change, not only at window ends.
+    const double supply = sim::to_celsius(cooling_->facility_supply_temperature());
+    if (std::isnan(peak_facility_supply_c_) || supply > peak_facility_supply_c_)
+      peak_facility_supply_c_ = supply;
   }
   update_grid(now);
 }
@@ -700,7 +705,8 @@ std::string Plant::headline() const {
   if (spec_.power) s += fmt::format("; power chain {}", spec_.power->chain.name);
   if (spec_.cooling) {
     const cooling::CoolingSpec& c = *spec_.cooling;
-    if (c.cdu) s += fmt::format("; {} CDU(s) per {}", c.cdu->count, to_string(c.cdu->scope));
+    if (c.cdu && spec_.server_cooling == ServerCooling::liquid)
+      s += fmt::format("; {} CDU(s) per {}", c.cdu->count, to_string(c.cdu->scope));
   }
   if (!coupled_) s += "; plant coupling off";
   return s;

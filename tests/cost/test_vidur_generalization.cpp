@@ -1,10 +1,15 @@
-// Slower generalization checks (several full fits): a GPU never measured, and large models
-// at up to 32,768 tokens from a GPU measured on small models only. README numbers.
+// Generalization to a GPU never measured, and to large models at up to 32,768 tokens from a
+// GPU measured on small models only. As in test_vidur_validation.cpp, each fit uses the λ
+// an inner leave-one-model-out over its own training tables picked (vidur_nested.hpp; checked
+// by test_vidur_nested_slow.cpp), median ≤ 10 % (the project's target) and p90 a little
+// above what is measured (the tail is kernel-selection steps and launch-bound rows,
+// kernels/cost/README.md "Where it is weakest").
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "kernels/cost/calibration_file.hpp"
+#include "tests/cost/vidur_nested.hpp"
 #include "tests/cost/vidur_test_util.hpp"
 
 namespace kernels::cost {
@@ -12,31 +17,36 @@ namespace {
 
 using test::compute_dir;
 using test::fit;
-using test::median_error;
-using test::table;
+using test::TableRef;
 
 TEST(vidur_generalization, h100_from_a100_and_a40_only) {
-  const CalibrationFile f = fit({compute_dir() + "/a100", compute_dir() + "/a40"});
-  EXPECT_FALSE(f.calibration.devices.contains("h100-sxm"));  // the defaults are used
-  EXPECT_LE(median_error(f.calibration, table("h100", "meta-llama/Llama-2-7b-hf"), "h100-sxm"),
-            10.0);
-  EXPECT_LE(median_error(f.calibration, table("h100", "microsoft/phi-2"), "h100-sxm"), 10.0);
+  std::vector<TableRef> training, h100;
+  for (const TableRef& t : test::all_tables()) (t.device_dir == "h100" ? h100 : training).push_back(t);
+  ASSERT_EQ(h100.size(), 2u);  // Llama-2-7B, phi-2
+  const Calibration cal = test::fit_at(training, test::kNestedLambdaNoH100);
+  EXPECT_FALSE(cal.devices.contains("h100-sxm"));  // the shared defaults are used
+  // Measured (median / p90, %): Llama-2-7B 8.50 / 19.33, phi-2 7.36 / 30.82.
+  for (const TableRef& t : h100) {
+    const ErrorStats e = test::pooled_errors(cal, {t});
+    EXPECT_LE(e.median, 10.0) << t.model;
+    EXPECT_LE(e.p90, t.model == "microsoft/phi-2" ? 35.0 : 25.0) << t.model;
+  }
 }
 
 TEST(vidur_generalization, a100_large_models_from_small_ones) {
   // The situation of an H100 user here: the GPU has tables of Llama-2-7B and phi-2 only
-  // (up to 4,096 tokens); predict Llama-3-8B and -70B on it, up to 32,768 tokens.
-  std::vector<std::string> paths;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(compute_dir())) {
-    if (e.path().filename() != "mlp.csv") continue;
-    const VidurPathInfo i = vidur_path_info(e.path().string());
-    const bool small = i.model == "meta-llama/Llama-2-7b-hf" || i.model == "microsoft/phi-2";
-    if (i.device_dir != "a100" || small) paths.push_back(e.path().string());
+  // (up to 4,096 tokens); predict the larger models on it, Llama-3 up to 32,768 tokens.
+  std::vector<TableRef> training, held;
+  for (const TableRef& t : test::all_tables()) {
+    (t.device_dir != "a100" || test::is_small_model(t.model) ? training : held).push_back(t);
   }
-  const CalibrationFile f = fit(paths);
-  for (const char* m :
-       {"meta-llama/Meta-Llama-3-8B", "meta-llama/Meta-Llama-3-70B", "Qwen/Qwen-72B"}) {
-    EXPECT_LE(median_error(f.calibration, table("a100", m), "a100-sxm-80gb"), 10.0) << m;
+  ASSERT_EQ(held.size(), 6u);
+  const Calibration cal = test::fit_at(training, test::kNestedLambdaSmallA100);
+  // Measured: medians 5.21 (Llama-3-70B) … 6.24 (internlm-20B); p90 14.58 … 17.09.
+  for (const TableRef& t : held) {
+    const ErrorStats e = test::pooled_errors(cal, {t});
+    EXPECT_LE(e.median, 10.0) << t.model;
+    EXPECT_LE(e.p90, 20.0) << t.model;
   }
 }
 
@@ -49,7 +59,7 @@ TEST(vidur_generalization, the_shipped_calibration_is_what_its_command_makes) {
   const CalibratedRoofline a(committed.calibration);
   const CalibratedRoofline b(fresh.calibration);
   const auto devices = test::catalog_devices();
-  const VidurTable t = read_vidur_mlp(table("h100", "meta-llama/Llama-2-7b-hf"));
+  const VidurTable t = read_vidur_mlp(test::table("h100", "meta-llama/Llama-2-7b-hf"));
   for (const char* gpu : {"a100-sxm-80gb", "a40", "h100-sxm", "b200"}) {
     for (std::size_t r = 0; r < t.rows.size(); r += 37) {
       for (VidurOp op : t.ops) {
