@@ -21,7 +21,8 @@ using test::TableRef;
 
 TEST(vidur_generalization, h100_from_a100_and_a40_only) {
   std::vector<TableRef> training, h100;
-  for (const TableRef& t : test::all_tables()) (t.device_dir == "h100" ? h100 : training).push_back(t);
+  for (const TableRef& t : test::all_tables())
+    (t.device_dir == "h100" ? h100 : training).push_back(t);
   ASSERT_EQ(h100.size(), 2u);  // Llama-2-7B, phi-2
   const Calibration cal = test::fit_at(training, test::kNestedLambdaNoH100);
   EXPECT_FALSE(cal.devices.contains("h100-sxm"));  // the shared defaults are used

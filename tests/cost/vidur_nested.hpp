@@ -6,7 +6,8 @@
 //   for each λ in the grid:  score(λ) = mean over models m of the training tables of
 //                            median |pred/meas − 1| on m's training tables, fitted on the
 //                            training tables without m's
-//   λ* = the λ of lowest score (ties: the first in grid order)
+//   λ* = the λ of lowest score (ties: the first in grid order; the slow tests accept any λ
+//        within 0.001 points of it, the reproducibility of the fit across builds)
 //
 // then fit every training table at λ* and validate the held-out tables. The slow tests run
 // the selection; the quick ones fit once at the λ* it found (the constants below, checked by
@@ -35,9 +36,9 @@ namespace kernels::cost::test {
 inline const std::vector<double> kLambdaGrid = {0.3, 1.0, 3.0, 10.0, 30.0};
 
 // λ* found by the nested selection (test_vidur_nested_slow.cpp) for each held-out set.
-inline constexpr double kNestedLambdaLlama27b = 1.0;   // held out: Llama-2-7B, every GPU
-inline constexpr double kNestedLambdaPhi2 = 3.0;       // held out: phi-2, every GPU
-inline constexpr double kNestedLambdaNoH100 = 0.3;     // held out: every H100 table
+inline constexpr double kNestedLambdaLlama27b = 1.0;    // held out: Llama-2-7B, every GPU
+inline constexpr double kNestedLambdaPhi2 = 3.0;        // held out: phi-2, every GPU
+inline constexpr double kNestedLambdaNoH100 = 0.3;      // held out: every H100 table
 inline constexpr double kNestedLambdaSmallA100 = 30.0;  // held out: A100 tables of large models
 
 struct TableRef {

@@ -112,7 +112,8 @@ using MatD = Eigen::MatrixXd;  // [rows = tokens or outputs, cols]
 using VecD = Eigen::VectorXd;
 
 MatD dense_d(Eigen::Index out, Eigen::Index in, std::uint64_t seed, const std::string& name) {
-  return hashed_matrix(out, in, seed, name, std::sqrt(3.0f / static_cast<float>(in))).cast<double>();
+  return hashed_matrix(out, in, seed, name, std::sqrt(3.0f / static_cast<float>(in)))
+      .cast<double>();
 }
 VecD gain_d(Eigen::Index n, std::uint64_t seed, const std::string& name) {
   return hashed_vector(n, seed, name, 0.1f, 1.0f).cast<double>();
@@ -122,7 +123,8 @@ VecD gain_d(Eigen::Index n, std::uint64_t seed, const std::string& name) {
 MatD rms_d(const MatD& x, const VecD& g, double eps) {
   MatD y(x.rows(), x.cols());
   for (Eigen::Index t = 0; t < x.rows(); ++t) {
-    const double inv = 1.0 / std::sqrt(x.row(t).squaredNorm() / static_cast<double>(x.cols()) + eps);
+    const double inv =
+        1.0 / std::sqrt(x.row(t).squaredNorm() / static_cast<double>(x.cols()) + eps);
     for (Eigen::Index j = 0; j < x.cols(); ++j) y(t, j) = x(t, j) * inv * g(j);
   }
   return y;
@@ -152,7 +154,9 @@ MatD attend_d(const MatD& q, const MatD& k, const MatD& v, double scale) {
   return o;
 }
 
-double silu_d(double z) { return z / (1.0 + std::exp(-z)); }
+double silu_d(double z) {
+  return z / (1.0 + std::exp(-z));
+}
 
 // SwiGLU of each row: W_down · (silu(W_gate·x) ⊙ W_up·x).
 MatD swiglu_d(const MatD& x, const MatD& gate, const MatD& up, const MatD& down) {
@@ -179,8 +183,10 @@ MatD one_layer_logits_d(const transformer_config& c, const std::vector<token_id>
     MatD k = h * dense_d(c.n_kv_heads * hd, c.d_model, seed, p + "wk").transpose();
     const MatD v = h * dense_d(c.n_kv_heads * hd, c.d_model, seed, p + "wv").transpose();
     for (Eigen::Index t = 0; t < n; ++t) {
-      for (int hh = 0; hh < c.n_heads; ++hh) rope_d(q, t, hh * hd, hd, static_cast<int>(t), c.rope_base);
-      for (int hh = 0; hh < c.n_kv_heads; ++hh) rope_d(k, t, hh * hd, hd, static_cast<int>(t), c.rope_base);
+      for (int hh = 0; hh < c.n_heads; ++hh)
+        rope_d(q, t, hh * hd, hd, static_cast<int>(t), c.rope_base);
+      for (int hh = 0; hh < c.n_kv_heads; ++hh)
+        rope_d(k, t, hh * hd, hd, static_cast<int>(t), c.rope_base);
     }
     o.resize(n, c.n_heads * hd);
     const int group = c.n_heads / c.n_kv_heads;
@@ -199,7 +205,8 @@ MatD one_layer_logits_d(const transformer_config& c, const std::vector<token_id>
     const MatD c_kv = rms_d(kv_a.leftCols(r), gain_d(r, seed, p + "kv_norm"), c.norm_eps);
     MatD k_rope = kv_a.rightCols(rope);
     for (Eigen::Index t = 0; t < n; ++t) {
-      for (int hh = 0; hh < c.n_heads; ++hh) rope_d(q, t, hh * qk + nope, rope, static_cast<int>(t), c.rope_base);
+      for (int hh = 0; hh < c.n_heads; ++hh)
+        rope_d(q, t, hh * qk + nope, rope, static_cast<int>(t), c.rope_base);
       rope_d(k_rope, t, 0, rope, static_cast<int>(t), c.rope_base);
     }
     const MatD w_uk = dense_d(c.n_heads * nope, r, seed, p + "w_uk");
@@ -230,14 +237,16 @@ MatD one_layer_logits_d(const transformer_config& c, const std::vector<token_id>
     }
     for (Eigen::Index t = 0; t < n; ++t) {
       std::vector<double> s(static_cast<std::size_t>(c.n_experts));
-      for (int e = 0; e < c.n_experts; ++e) s[static_cast<std::size_t>(e)] = 1.0 / (1.0 + std::exp(-scores(t, e)));
+      for (int e = 0; e < c.n_experts; ++e)
+        s[static_cast<std::size_t>(e)] = 1.0 / (1.0 + std::exp(-scores(t, e)));
       std::vector<int> order(s.size());
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
         return s[static_cast<std::size_t>(a)] > s[static_cast<std::size_t>(b)];
       });
       double sum = 0;
-      for (int j = 0; j < c.n_active_experts; ++j) sum += s[static_cast<std::size_t>(order[static_cast<std::size_t>(j)])];
+      for (int j = 0; j < c.n_active_experts; ++j)
+        sum += s[static_cast<std::size_t>(order[static_cast<std::size_t>(j)])];
       for (int j = 0; j < c.n_active_experts; ++j) {
         const int e = order[static_cast<std::size_t>(j)];
         const double w = s[static_cast<std::size_t>(e)] / sum * c.route_scale;
@@ -307,13 +316,15 @@ void expect_logits_match_double_reference(const transformer_config& c) {
   const MatD want = one_layer_logits_d(c, tokens);
   // Prefill returns the last position's logits; decode every position's.
   reference_transformer prefill(c);
-  const double e_prefill = rel_error_d(prefill.prefill(tokens), want.row(want.rows() - 1).transpose());
+  const double e_prefill =
+      rel_error_d(prefill.prefill(tokens), want.row(want.rows() - 1).transpose());
   EXPECT_LE(e_prefill, kFp32VsDouble);
   ::testing::Test::RecordProperty("prefill_rel_error", sci(e_prefill));
   reference_transformer decode(c);
   double e_decode = 0;
   for (std::size_t t = 0; t < tokens.size(); ++t) {
-    const double e = rel_error_d(decode.decode_step(tokens[t]), want.row(static_cast<Eigen::Index>(t)).transpose());
+    const double e = rel_error_d(decode.decode_step(tokens[t]),
+                                 want.row(static_cast<Eigen::Index>(t)).transpose());
     EXPECT_LE(e, kFp32VsDouble) << "position " << t;
     e_decode = std::max(e_decode, e);
   }

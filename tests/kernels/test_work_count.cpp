@@ -79,22 +79,54 @@ cnum counted(op_tally* t, double v) {
   return {v, t};
 }
 
-cnum operator+(cnum a, cnum b) { return counted(tally_of(a, b), a.v + b.v); }
-cnum operator-(cnum a, cnum b) { return counted(tally_of(a, b), a.v - b.v); }
-cnum operator*(cnum a, cnum b) { return counted(tally_of(a, b), a.v * b.v); }
-cnum operator/(cnum a, cnum b) { return counted(tally_of(a, b), a.v / b.v); }
-cnum operator-(cnum a) { return counted(a.t, -a.v); }
-cnum operator+(cnum a, double b) { return counted(a.t, a.v + b); }
-cnum operator+(double a, cnum b) { return counted(b.t, a + b.v); }
-cnum operator*(double a, cnum b) { return counted(b.t, a * b.v); }
-cnum operator/(cnum a, double b) { return counted(a.t, a.v / b); }
-cnum operator/(double a, cnum b) { return counted(b.t, a / b.v); }
-cnum exp(cnum a) { return counted(a.t, std::exp(a.v)); }
-cnum tanh(cnum a) { return counted(a.t, std::tanh(a.v)); }
-cnum cos(cnum a) { return counted(a.t, std::cos(a.v)); }
-cnum sin(cnum a) { return counted(a.t, std::sin(a.v)); }
-cnum rsqrt(cnum a) { return counted(a.t, 1.0 / std::sqrt(a.v)); }
-cnum max(cnum a, cnum b) { return counted(tally_of(a, b), std::max(a.v, b.v)); }
+cnum operator+(cnum a, cnum b) {
+  return counted(tally_of(a, b), a.v + b.v);
+}
+cnum operator-(cnum a, cnum b) {
+  return counted(tally_of(a, b), a.v - b.v);
+}
+cnum operator*(cnum a, cnum b) {
+  return counted(tally_of(a, b), a.v * b.v);
+}
+cnum operator/(cnum a, cnum b) {
+  return counted(tally_of(a, b), a.v / b.v);
+}
+cnum operator-(cnum a) {
+  return counted(a.t, -a.v);
+}
+cnum operator+(cnum a, double b) {
+  return counted(a.t, a.v + b);
+}
+cnum operator+(double a, cnum b) {
+  return counted(b.t, a + b.v);
+}
+cnum operator*(double a, cnum b) {
+  return counted(b.t, a * b.v);
+}
+cnum operator/(cnum a, double b) {
+  return counted(a.t, a.v / b);
+}
+cnum operator/(double a, cnum b) {
+  return counted(b.t, a / b.v);
+}
+cnum exp(cnum a) {
+  return counted(a.t, std::exp(a.v));
+}
+cnum tanh(cnum a) {
+  return counted(a.t, std::tanh(a.v));
+}
+cnum cos(cnum a) {
+  return counted(a.t, std::cos(a.v));
+}
+cnum sin(cnum a) {
+  return counted(a.t, std::sin(a.v));
+}
+cnum rsqrt(cnum a) {
+  return counted(a.t, 1.0 / std::sqrt(a.v));
+}
+cnum max(cnum a, cnum b) {
+  return counted(tally_of(a, b), std::max(a.v, b.v));
+}
 
 // An array in memory: remembers which elements were read and which were written.
 class tracked {
@@ -262,8 +294,9 @@ TEST(work_count, rope_counted_rotates_only_its_slice) {
   for (std::int64_t t = 0; t < n; ++t) {
     for (std::int64_t i = 0; i < r / 2; ++i) {
       // θ_i and the angle: not counted (header: one cos and one sin per token and pair).
-      const double angle = positions[static_cast<std::size_t>(t)] *
-                           std::pow(spec.base, -2.0 * static_cast<double>(i) / static_cast<double>(r));
+      const double angle =
+          positions[static_cast<std::size_t>(t)] *
+          std::pow(spec.base, -2.0 * static_cast<double>(i) / static_cast<double>(r));
       const cnum cs = cos(c.constant(angle));
       const cnum sn = sin(c.constant(angle));
       for (std::int64_t h = 0; h < heads; ++h) {
@@ -378,7 +411,8 @@ TEST(work_count, gelu_ffn_counted) {
     }
     for (std::int64_t o = 0; o < d; ++o) {
       cnum acc = c.constant(0.0);
-      for (std::int64_t j = 0; j < f; ++j) acc = acc + hidden[static_cast<std::size_t>(j)] * wout.load(o * f + j);
+      for (std::int64_t j = 0; j < f; ++j)
+        acc = acc + hidden[static_cast<std::size_t>(j)] * wout.load(o * f + j);
       ty.store(t * d + o, acc + bout.load(o));
     }
   }
@@ -387,8 +421,8 @@ TEST(work_count, gelu_ffn_counted) {
 }
 
 // One token through a SwiGLU FFN whose weights are tracked arrays; adds to out_acc.
-void swiglu_row(counter& c, tracked& x, std::int64_t x0, tracked& gate, tracked& up,
-                tracked& down, std::int64_t d, std::int64_t f, std::vector<cnum>& out) {
+void swiglu_row(counter& c, tracked& x, std::int64_t x0, tracked& gate, tracked& up, tracked& down,
+                std::int64_t d, std::int64_t f, std::vector<cnum>& out) {
   std::vector<cnum> hidden;
   for (std::int64_t j = 0; j < f; ++j) {
     const cnum g = dot(c, x, x0, gate, j * d, d);
@@ -397,7 +431,8 @@ void swiglu_row(counter& c, tracked& x, std::int64_t x0, tracked& gate, tracked&
   }
   for (std::int64_t o = 0; o < d; ++o) {
     cnum acc = c.constant(0.0);
-    for (std::int64_t j = 0; j < f; ++j) acc = acc + hidden[static_cast<std::size_t>(j)] * down.load(o * f + j);
+    for (std::int64_t j = 0; j < f; ++j)
+      acc = acc + hidden[static_cast<std::size_t>(j)] * down.load(o * f + j);
     out.push_back(acc);
   }
 }
@@ -641,15 +676,15 @@ TEST(work_count, mla_counted_in_both_forms_for_prefill_and_decode) {
 
 TEST(work_count, moe_counted_with_the_experts_the_routing_touched) {
   const std::int64_t n = 3, d = 8, f = 4, e = 8, k = 2;
-  const moe_config cfg{static_cast<int>(e), static_cast<int>(k), router_score::sigmoid, true,
-                       2.5f};
+  const moe_config cfg{static_cast<int>(e), static_cast<int>(k), router_score::sigmoid, true, 2.5f};
   moe_weights w;
   w.router = input(e, d, "wc.moe_router", 2.0f);
   for (std::int64_t i = 0; i < e; ++i) {
     const std::string tag = "wc.moe_e" + std::to_string(i);
     w.experts.push_back({input(f, d, tag + "g"), input(f, d, tag + "u"), input(d, f, tag + "d")});
   }
-  w.shared.push_back({input(f, d, "wc.moe_sg"), input(f, d, "wc.moe_su"), input(d, f, "wc.moe_sd")});
+  w.shared.push_back(
+      {input(f, d, "wc.moe_sg"), input(f, d, "wc.moe_su"), input(d, f, "wc.moe_sd")});
   const Mat x = input(n, d, "wc.moe_x");
 
   counter c;

@@ -2,12 +2,14 @@
 // of seconds on a 2-core machine). --quick must stay under a minute so that CI can run it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <regex>
 #include <set>
 #include <string>
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "kernels/measure/kernel_grid.hpp"
@@ -34,10 +36,29 @@ TEST(MeasureQuickSlow, WholeQuickGridRunsInUnderAMinute) {
   fs::remove_all(dir);
 }
 
-TEST(MeasureQuickSlow, SelfcheckPrintsItsVerdictLast) {
+// The selfcheck's accuracy: the serving model's iteration logic, fed with this host's
+// measured kernel calls, must predict the reference transformer's prefill time and decode
+// rate within the project's 10 % target (kernels/measure/README.md, "kernels selfcheck").
+// Measured with --quick on the README's Zen 4 guest: 1.8, 2.0, 5.0 %. On the Sapphire Rapids
+// KVM guest of 2026-11-30 (L3 reported as 480 MiB, larger than the ~180 MB model the method
+// needs to be ≫ LLC): 74.9 % (prefill +10.9 %, decode −74.9 %: 17.7 vs 70.6 tok/s) and
+// 60.6 % (prefill +28.5 %, decode −60.6 %: 26.2 vs 66.6 tok/s) — this test fails there.
+TEST(MeasureQuickSlow, SelfcheckMeetsTheTenPercentTargetAndPrintsItsVerdictLast) {
   const auto r = test::run_cli("kernels selfcheck --quick");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.out, ::testing::HasSubstr("prefill: predicted"));
-  EXPECT_THAT(r.out, ::testing::HasSubstr("decode:  predicted"));
-  EXPECT_THAT(r.out, ::testing::ContainsRegex("selfcheck_max_abs_pct_error=[0-9.]+\n$"));
+  std::smatch prefill, decode, verdict;
+  const std::regex prefill_re(
+      "prefill: predicted [0-9.]+ ms, actual [0-9.]+ ms, error ([-+][0-9.]+) %");
+  const std::regex decode_re(
+      "decode:  predicted [0-9.]+ tokens/s, actual [0-9.]+ tokens/s, error ([-+][0-9.]+) %");
+  const std::regex verdict_re("selfcheck_max_abs_pct_error=([0-9.]+)\n$");
+  ASSERT_TRUE(std::regex_search(r.out, prefill, prefill_re)) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, decode, decode_re)) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, verdict, verdict_re)) << r.out;
+  const double prefill_pct = std::stod(prefill[1].str());
+  const double decode_pct = std::stod(decode[1].str());
+  const double max_pct = std::stod(verdict[1].str());
+  // The verdict is the larger of the two errors (each printed to 0.1).
+  EXPECT_NEAR(max_pct, std::max(std::abs(prefill_pct), std::abs(decode_pct)), 0.051);
+  EXPECT_LE(max_pct, 10.0) << r.out;
 }
