@@ -144,7 +144,7 @@ Mat linear_bf16(const const_mat_ref& x, const bf16_matrix& w, bf16_path path) {
         }
 #endif
         const Mat w_tile = widen_rows(w, c0, cols);
-        y.block(r0, c0, rows, cols).noalias() = x_rounded.middleRows(r0, rows) * w_tile.transpose();
+        linear_tile(x_rounded.middleRows(r0, rows), w_tile, y.block(r0, c0, rows, cols), m);
       });
   return y;
 }

@@ -9,7 +9,8 @@
 //  - avx512_bf16: VDPBF16PS (_mm512_dpbf16_ps), 32 BF16 pairs per instruction into 16 FP32
 //    lanes; compiled only where __AVX512BF16__ is defined (e.g. -march=native on Zen 4 and
 //    later, Cooper Lake, Sapphire Rapids). Note the instruction flushes denormals to zero.
-//  - fp32_convert: widen BF16 → FP32 (a 16-bit shift) per tile and use Eigen's FP32 GEMM.
+//  - fp32_convert: widen BF16 → FP32 (a 16-bit shift) per tile and run the FP32 tile product
+//    (linear_tile in gemm.hpp: the packed kernel where the build has AVX2 or AVX-512).
 // Error against the FP32 product: each operand carries a relative error <= 2^-8 (unit
 // roundoff of an 8-bit significand), so |y - y_fp32| <= (2^-7 + 2^-16) · Σ_k |x_k||w_k| plus
 // FP32 accumulation error.

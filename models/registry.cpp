@@ -30,6 +30,19 @@ std::vector<ModelInfo> registered_models() {
       {"power", "chain",
        "power delivery tree (transformer, UPS, PDU, PSU, SST, 800 V bus, DC-DC shelf) from one "
        "stage type: rating (W, VA, % of design), N/N+k/2N, load-dependent efficiency"},
+      {"cooling", "thermal_network",
+       "linear RC networks integrated exactly between events (modal form); threshold crossings "
+       "in closed form, scheduled as events"},
+      {"cooling", "gpu_thermal",
+       "junction -> cold plate -> coolant, or junction -> heatsink -> air: two-node RC per GPU "
+       "group; slowdown, hardware slowdown and shutdown thresholds"},
+      {"cooling", "cdu",
+       "secondary loop as one water node; heat exchanger of fixed UA (approach grows with the "
+       "heat it carries); pump power; capacity wall"},
+      {"cooling", "heat_rejection",
+       "dry cooler (dry bulb + approach), cooling tower (wet bulb + approach), chiller (COP = "
+       "Carnot fraction x T_evap / lift) with economizer; ASHRAE W class wall"},
+      {"cooling", "ambient", "constant, daily sinusoid, or CSV of dry and wet bulb"},
       {"network", "ring_allreduce",
        "ring all-reduce on the scale-up link: 2(p-1) steps of latency + 2(p-1)/p of the bytes at a "
        "fitted efficiency"},

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include "kernel_test_util.hpp"
 #include "kernels/bf16.hpp"
@@ -41,6 +42,45 @@ TEST(linear, accepts_column_slices_and_rejects_mismatched_shapes) {
   const Mat y = linear(wide.middleCols(8, 16), w);
   EXPECT_LT(test::rel_error(y, reference_linear(wide.middleCols(8, 16), w)), 1e-6);
   EXPECT_THROW(linear(wide, w), std::invalid_argument);
+}
+
+// The packed path (gemm.hpp) computes every element as the sequential FMA chain over k, whatever
+// the register block, k block (256) or tile it falls in: checked exactly on shapes that cross
+// the 14 × 32 / 6 × 16 register blocks, the 256-deep k blocks (k = 257, 600) and the 512 tiles,
+// with row strides (slices of wider matrices, output into a block).
+TEST(linear, packed_path_is_the_sequential_fma_chain) {
+  if (std::string_view(gemm_fp32_path(2)) == "eigen") GTEST_SKIP() << "no AVX2/AVX-512 build";
+  const gemm_case shapes[] = {{2, 33, 257},   {15, 65, 600},  {29, 100, 513},
+                              {130, 300, 77}, {513, 530, 40}, {14, 32, 256}};
+  for (const gemm_case& c : shapes) {
+    const Mat x_wide = test::input(c.m, c.k + 5, "x");
+    const Mat w_wide = test::input(c.n, c.k + 3, "w");
+    const auto x = x_wide.middleCols(2, c.k);
+    const auto w = w_wide.middleCols(1, c.k);
+    Mat out = Mat::Constant(c.m + 2, c.n + 4, 7.0f);
+    linear_into(x, w, out.block(1, 3, c.m, c.n));
+    Mat chain(c.m, c.n);
+    for (Eigen::Index i = 0; i < c.m; ++i) {
+      for (Eigen::Index j = 0; j < c.n; ++j) {
+        float acc = 0.0f;
+        for (Eigen::Index p = 0; p < c.k; ++p) acc = std::fma(x(i, p), w(j, p), acc);
+        chain(i, j) = acc;
+      }
+    }
+    EXPECT_EQ(Mat(out.block(1, 3, c.m, c.n)), chain) << c.m << "x" << c.n << "x" << c.k;
+    // The border around the output block is untouched.
+    EXPECT_EQ(out.row(0), Mat::Constant(1, c.n + 4, 7.0f)) << c.m << "x" << c.n << "x" << c.k;
+    EXPECT_EQ(out.row(c.m + 1), Mat::Constant(1, c.n + 4, 7.0f));
+    EXPECT_EQ(Mat(out.leftCols(3)), Mat::Constant(c.m + 2, 3, 7.0f));
+    EXPECT_EQ(out.col(c.n + 3), Eigen::VectorXf::Constant(c.m + 2, 7.0f));
+  }
+}
+
+TEST(linear, empty_inner_dimension_gives_zeros) {
+  for (Eigen::Index m : {1, 3}) {
+    const Mat y = linear(Mat(m, 0), Mat(5, 0));
+    EXPECT_EQ(y, Mat::Zero(m, 5)) << m;
+  }
 }
 
 TEST(bf16, converts_with_round_to_nearest_even) {

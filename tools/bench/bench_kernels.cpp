@@ -1,7 +1,8 @@
 // Speed of the kernels against this host's own roofline (issue 3, section 5), for `make bench`:
 //  - BM_FmaPeak/<threads>, BM_StreamTriad/<threads>: the roofline anchors
 //    (kernels/measure/host_probe.hpp), reported as counters flops_per_s / bytes_per_s.
-//  - BM_GemmFp32/<n>/<threads>: square FP32 linear() (y = x·Wᵀ), n = m = k.
+//  - BM_GemmFp32/<n>/<threads>: square FP32 linear() (y = x·Wᵀ), n = m = k; the label names the
+//    tile product (kernels::gemm_fp32_path: packed_avx512, packed_avx2 or eigen).
 //  - BM_DecodeGqa/<context>/<threads>: one decode step of GQA attention, 32 query heads and 8 kv
 //    heads of 128 (Llama-3-8B/70B head layout) over an FP32 cache of <context> tokens
 //    (2 · 8 · 128 · 4 B = 8 KiB per token: 256 MiB at 32k, far beyond the last-level cache).
@@ -92,6 +93,7 @@ BENCHMARK_DEFINE_F(GemmFixture, BM_GemmFp32)(benchmark::State& state) {
   const thread_scope scope(static_cast<int>(state.range(1)));
   const std::int64_t n = state.range(0);
   for (auto _ : state) benchmark::DoNotOptimize(kernels::linear(*x_, *w_));
+  state.SetLabel(kernels::gemm_fp32_path(n));
   state.counters["flops_per_s"] =
       benchmark::Counter(static_cast<double>(kernels::gemm_work(n, n, n, 4).flops),
                          benchmark::Counter::kIsIterationInvariantRate);
@@ -99,7 +101,9 @@ BENCHMARK_DEFINE_F(GemmFixture, BM_GemmFp32)(benchmark::State& state) {
 BENCHMARK_REGISTER_F(GemmFixture, BM_GemmFp32)
     ->ArgNames({"n", "threads"})
     ->Args({1024, 1})
+    ->Args({1024, 2})
     ->Args({2048, 1})
+    ->Args({2048, 2})
     ->Args({4096, 1})
     ->Args({4096, 2})
     ->UseRealTime()
