@@ -50,17 +50,21 @@ std::shared_ptr<Mat> operand(Eigen::Index rows, Eigen::Index cols, std::uint64_t
   return std::make_shared<Mat>(hashed_operand(rows, cols, seed, name, scale));
 }
 
-std::function<void()> gemm(const kc::KernelCall& call, const kc::Gemm& g, std::uint64_t seed) {
+std::function<void()> gemm(const kc::KernelCall& call, const kc::Gemm& g, std::uint64_t seed,
+                           weight_pool* weights) {
   auto x = operand(g.m, g.k, seed, "call.x");
   // Weights scaled like a trained layer's (variance 1/k): outputs stay O(1).
   const float scale = std::sqrt(3.0f / static_cast<float>(g.k));
   if (g.format == kc::NumberFormat::bf16) {
-    auto w = std::make_shared<const bf16_matrix>(
-        bf16_matrix::from_fp32(hashed_operand(g.n, g.k, seed, "call.w", scale)));
+    std::shared_ptr<const bf16_matrix> w =
+        weights != nullptr ? weights->bf16(g.n, g.k, seed, scale)
+                           : std::make_shared<const bf16_matrix>(bf16_matrix::from_fp32(
+                                 hashed_operand(g.n, g.k, seed, "call.w", scale)));
     return [x, w] { (void)linear_bf16(*x, *w); };
   }
   require_fp32(call, g.format);
-  auto w = operand(g.n, g.k, seed, "call.w", scale);
+  std::shared_ptr<const Mat> w = weights != nullptr ? weights->fp32(g.n, g.k, seed, scale)
+                                                    : operand(g.n, g.k, seed, "call.w", scale);
   return [x, w] { (void)linear(*x, *w); };
 }
 
@@ -82,7 +86,10 @@ std::function<void()> elementwise(const kc::KernelCall& call, const kc::Elementw
       return [x, gamma, beta] { (void)layer_norm(*x, *gamma, *beta, eps); };
     }
     case kc::ElementwiseOp::silu_mul: {
-      auto up = operand(rows, width, seed, "call.up");
+      // up = 1 + exp(-gate): silu(gate)·up = gate, so the in-place call keeps its values over
+      // any number of runs (with random up they shrank by ~4× a run and turned denormal after
+      // some dozens: 20× slower).
+      auto up = std::make_shared<const Mat>((1.0f + (-x->array()).exp()).matrix());
       return [x, up] { silu_mul(*x, *up); };
     }
     case kc::ElementwiseOp::gelu:
@@ -137,8 +144,26 @@ std::shared_ptr<kv_cache> filled_cache(const kc::KernelCall& call, const kc::Att
 
 }  // namespace
 
-std::function<void()> cpu_kernel_call(const kc::KernelCall& call, std::uint64_t seed) {
-  if (const auto* g = std::get_if<kc::Gemm>(&call)) return gemm(call, *g, seed);
+std::shared_ptr<const Mat> weight_pool::fp32(Eigen::Index n, Eigen::Index k, std::uint64_t seed,
+                                             float scale) {
+  auto& w = fp32_[key{n, k, seed}];
+  if (!w) w = std::make_shared<const Mat>(hashed_operand(n, k, seed, "call.w", scale));
+  return w;
+}
+
+std::shared_ptr<const bf16_matrix> weight_pool::bf16(Eigen::Index n, Eigen::Index k,
+                                                     std::uint64_t seed, float scale) {
+  auto& w = bf16_[key{n, k, seed}];
+  if (!w) {
+    w = std::make_shared<const bf16_matrix>(
+        bf16_matrix::from_fp32(hashed_operand(n, k, seed, "call.w", scale)));
+  }
+  return w;
+}
+
+std::function<void()> cpu_kernel_call(const kc::KernelCall& call, std::uint64_t seed,
+                                      weight_pool* weights) {
+  if (const auto* g = std::get_if<kc::Gemm>(&call)) return gemm(call, *g, seed, weights);
   if (const auto* e = std::get_if<kc::Elementwise>(&call)) return elementwise(call, *e, seed);
   std::vector<std::function<void()>> parts;
   if (const auto* p = std::get_if<kc::AttentionPrefill>(&call)) {

@@ -22,14 +22,38 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
+#include <tuple>
 
 #include "kernels/cost/kernel_call.hpp"
+#include "kernels/gemm_bf16.hpp"
+#include "kernels/tensor.hpp"
 
 namespace kernels::measure {
 
+// GEMM weights shared between calls: a model uses one weight matrix for its prefill GEMM
+// (m = prompt tokens) and its decode GEMV (m = 1), so a harness that replays a model's
+// iterations must give both calls the same memory, or it times the decode against weights
+// the prefill never warmed. Keyed by (n, k, seed, format): the caller picks the seed per
+// layer. Two weights of one shape in one layer would share (none do in a GQA layer).
+class weight_pool {
+ public:
+  std::shared_ptr<const Mat> fp32(Eigen::Index n, Eigen::Index k, std::uint64_t seed, float scale);
+  std::shared_ptr<const bf16_matrix> bf16(Eigen::Index n, Eigen::Index k, std::uint64_t seed,
+                                          float scale);
+
+ private:
+  using key = std::tuple<Eigen::Index, Eigen::Index, std::uint64_t>;
+  std::map<key, std::shared_ptr<const Mat>> fp32_;
+  std::map<key, std::shared_ptr<const bf16_matrix>> bf16_;
+};
+
 // Builds the operands (seeded by `seed`) and returns the call to time. The closure owns them.
-std::function<void()> cpu_kernel_call(const kernels::cost::KernelCall& call, std::uint64_t seed);
+// With `weights`, a GEMM's weight matrix comes from (and stays in) that pool.
+std::function<void()> cpu_kernel_call(const kernels::cost::KernelCall& call, std::uint64_t seed,
+                                      weight_pool* weights = nullptr);
 
 // "gemm m=256 n=1536 k=1024 fp32", "attention_decode 16q/4kv x64 fp32 kv fp32 kv_len=272", ...
 std::string describe(const kernels::cost::KernelCall& call);

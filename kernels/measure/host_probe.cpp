@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -12,7 +13,7 @@
 
 #include <omp.h>
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -59,23 +60,96 @@ std::int64_t parse_cache_size(const std::string& text) {
   return 0;
 }
 
-// Largest level among cpu0's caches: index0..index3 are L1d, L1i, L2, L3 on current kernels.
-std::int64_t last_level_cache_bytes() {
+// cpu0's caches from sysfs: index0..index3 are L1d, L1i, L2, L3 on current kernels, but the
+// level and type files say which is which.
+struct cache_levels {
+  std::int64_t l1d = 0;
+  std::int64_t l2 = 0;
+  std::int64_t llc = 0;
+};
+
+cache_levels sysfs_cache_levels() {
+  cache_levels c;
   int best_level = 0;
-  std::int64_t bytes = 0;
   for (int i = 0; i < 8; ++i) {
     const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
     std::ifstream level_in(dir + "level");
     std::ifstream size_in(dir + "size");
+    std::ifstream type_in(dir + "type");
     int level = 0;
     std::string size;
+    std::string type;
     if (!(level_in >> level) || !(size_in >> size)) continue;
-    if (level >= best_level) {
+    type_in >> type;
+    const std::int64_t bytes = parse_cache_size(size);
+    if (level == 1 && type == "Data") c.l1d = bytes;
+    if (level == 2) c.l2 = bytes;
+    if (level >= best_level && type != "Instruction") {
       best_level = level;
-      bytes = parse_cache_size(size);
+      c.llc = bytes;
     }
   }
-  return bytes;
+  return c;
+}
+
+// One pass of reads over n floats (n a multiple of 128), 8 independent sums so the loads, not
+// the add latency, set the pace.
+#if defined(__AVX512F__)
+float read_pass(const float* p, std::int64_t n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+  for (std::int64_t i = 0; i < n; i += 128) {
+    s0 = _mm512_add_ps(s0, _mm512_loadu_ps(p + i));
+    s1 = _mm512_add_ps(s1, _mm512_loadu_ps(p + i + 16));
+    s2 = _mm512_add_ps(s2, _mm512_loadu_ps(p + i + 32));
+    s3 = _mm512_add_ps(s3, _mm512_loadu_ps(p + i + 48));
+    s4 = _mm512_add_ps(s4, _mm512_loadu_ps(p + i + 64));
+    s5 = _mm512_add_ps(s5, _mm512_loadu_ps(p + i + 80));
+    s6 = _mm512_add_ps(s6, _mm512_loadu_ps(p + i + 96));
+    s7 = _mm512_add_ps(s7, _mm512_loadu_ps(p + i + 112));
+  }
+  const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)),
+                                   _mm512_add_ps(_mm512_add_ps(s4, s5), _mm512_add_ps(s6, s7)));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sum);
+  float total = 0.0f;
+  for (float x : lanes) total += x;
+  return total;
+}
+#elif defined(__AVX2__)
+float read_pass(const float* p, std::int64_t n) {
+  __m256 s[8];
+  for (auto& v : s) v = _mm256_setzero_ps();
+  for (std::int64_t i = 0; i < n; i += 128) {
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      s[j] = _mm256_add_ps(s[j], _mm256_loadu_ps(p + i + 16 * j));
+      s[j] = _mm256_add_ps(s[j], _mm256_loadu_ps(p + i + 16 * j + 8));
+    }
+  }
+  __m256 sum = s[0];
+  for (int j = 1; j < 8; ++j) sum = _mm256_add_ps(sum, s[j]);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, sum);
+  float total = 0.0f;
+  for (float x : lanes) total += x;
+  return total;
+}
+#else
+float read_pass(const float* p, std::int64_t n) {
+  std::array<float, 8> s{};
+  for (std::int64_t i = 0; i < n; i += 8) {
+    for (int j = 0; j < 8; ++j) s[j] += p[i + j];
+  }
+  float total = 0.0f;
+  for (float x : s) total += x;
+  return total;
+}
+#endif
+
+double median_rate(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t mid = v.size() / 2;
+  return v.size() % 2 == 1 ? v[mid] : 0.5 * (v[mid - 1] + v[mid]);
 }
 
 // One thread's loop. acc ← acc·a + b with a just below 1 converges to b/(1 − a) = 1, so no
@@ -149,8 +223,117 @@ host_info probe_host() {
       ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
   h.cpu_model = cpu_model_name();
   h.logical_cores = std::max(1, omp_get_num_procs());
-  h.llc_bytes = last_level_cache_bytes();
+  const cache_levels c = sysfs_cache_levels();
+  h.l1d_bytes = c.l1d;
+  h.l2_bytes = c.l2;
+  h.llc_bytes = c.llc;
   return h;
+}
+
+double measure_core_clock_hz(std::int64_t iterations, int trials) {
+  if (iterations < 1 || trials < 1) {
+    throw std::invalid_argument("measure_core_clock_hz: iterations and trials must be >= 1");
+  }
+#if defined(__x86_64__)
+  double best = 0.0;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::uint64_t x = 0;
+    const std::uint64_t one = 1;
+    const auto t0 = clock_type::now();
+    for (std::int64_t i = 0; i < iterations; ++i) {
+      asm volatile(
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
+          : "+r"(x)
+          : "r"(one));
+    }
+    const double s = seconds_since(t0);
+    if (x != static_cast<std::uint64_t>(16 * iterations)) {
+      throw std::runtime_error("measure_core_clock_hz: wrong add chain result");
+    }
+    best = std::max(best, 16.0 * static_cast<double>(iterations) / s);
+  }
+  return best;
+#else
+  return 0.0;
+#endif
+}
+
+cache_sweep analyse_cache_sweep(std::vector<cache_sweep_point> points, std::int64_t l2_bytes) {
+  std::sort(points.begin(), points.end(),
+            [](const cache_sweep_point& a, const cache_sweep_point& b) { return a.bytes < b.bytes; });
+  cache_sweep r;
+  r.points = points;
+  if (points.size() < 3) return r;
+  const std::size_t n = points.size();
+  r.memory_bw = 0.5 * (points[n - 1].read_bytes_per_s + points[n - 2].read_bytes_per_s);
+  // Above the L2: twice its size (a working set of 1-2 × L2 still hits it in part). Unknown
+  // L2: from 4 MiB.
+  const std::int64_t above_l2 = l2_bytes > 0 ? 2 * l2_bytes : std::int64_t{4} << 20;
+  std::size_t peak = n;
+  for (std::size_t i = 0; i + 2 < n; ++i) {
+    if (points[i].bytes < above_l2) continue;
+    if (peak == n || points[i].read_bytes_per_s > points[peak].read_bytes_per_s) peak = i;
+  }
+  if (peak == n) return r;
+  r.cache_bw = points[peak].read_bytes_per_s;
+  if (!(r.memory_bw > 0.0) || r.cache_bw < 1.2 * r.memory_bw) return r;
+  // Time per byte when half the bytes hit: the mean of the two levels' times per byte.
+  const double half = 0.5 * (1.0 / r.cache_bw + 1.0 / r.memory_bw);
+  for (std::size_t i = peak + 1; i < n; ++i) {
+    const double t = 1.0 / points[i].read_bytes_per_s;
+    if (t < half) continue;
+    const double t0 = 1.0 / points[i - 1].read_bytes_per_s;
+    const double x0 = std::log(static_cast<double>(points[i - 1].bytes));
+    const double x1 = std::log(static_cast<double>(points[i].bytes));
+    const double f = t > t0 ? std::clamp((half - t0) / (t - t0), 0.0, 1.0) : 0.0;
+    r.effective_llc_bytes = static_cast<std::int64_t>(std::exp(x0 + f * (x1 - x0)));
+    return r;
+  }
+  r.effective_llc_bytes = points[n - 1].bytes;  // never crossed: at least the largest size
+  return r;
+}
+
+cache_sweep measure_cache_sweep(std::int64_t l2_bytes, const cache_sweep_options& options) {
+  if (options.min_bytes < 1 || options.max_bytes < options.min_bytes ||
+      !(options.seconds_per_point >= 0.0) || options.min_passes < 1) {
+    throw std::invalid_argument(
+        "measure_cache_sweep: need 0 < min_bytes <= max_bytes, seconds_per_point >= 0, "
+        "min_passes >= 1");
+  }
+  // Sizes m × 1, 1.5, 2, 3, 4, 6, …, each rounded to whole 512-byte blocks of the loop.
+  std::vector<std::int64_t> sizes;
+  for (std::int64_t base = options.min_bytes; base <= options.max_bytes; base *= 2) {
+    sizes.push_back(base);
+    if (base + base / 2 <= options.max_bytes) sizes.push_back(base + base / 2);
+  }
+  const auto floats_of = [](std::int64_t bytes) {
+    return std::max<std::int64_t>(128, bytes / 4 / 128 * 128);
+  };
+  const std::int64_t capacity = floats_of(sizes.back());
+  const std::unique_ptr<float[]> buffer(new float[static_cast<std::size_t>(capacity)]);
+  float* const data = buffer.get();
+  for (std::int64_t i = 0; i < capacity; ++i) data[i] = 1.0f;  // first touch: pages mapped
+  std::vector<cache_sweep_point> points;
+  float sink = 0.0f;
+  for (std::int64_t bytes : sizes) {
+    const std::int64_t n = floats_of(bytes);
+    sink += read_pass(data, n);  // into the caches it fits in
+    std::vector<double> rates;
+    const auto t_start = clock_type::now();
+    while (static_cast<int>(rates.size()) < options.min_passes ||
+           seconds_since(t_start) < options.seconds_per_point) {
+      const auto t0 = clock_type::now();
+      sink += read_pass(data, n);
+      rates.push_back(static_cast<double>(n) * 4.0 / seconds_since(t0));
+      if (rates.size() >= 100000) break;
+    }
+    points.push_back({n * 4, median_rate(std::move(rates))});
+  }
+  if (!(sink > 0.0f)) throw std::runtime_error("measure_cache_sweep: read loop produced no sum");
+  return analyse_cache_sweep(std::move(points), l2_bytes);
 }
 
 const char* fma_isa() {

@@ -28,13 +28,25 @@ const thread_rates* host_measurements::at(int threads) const {
   return nullptr;
 }
 
+std::int64_t stream_array_bytes_for(const host_info& host, const cache_sweep& caches,
+                                    std::int64_t requested) {
+  const std::int64_t llc =
+      caches.effective_llc_bytes > 0 ? caches.effective_llc_bytes : host.llc_bytes;
+  return std::max(requested, std::min(4 * llc, std::int64_t{1} << 30));
+}
+
 host_measurements measure_host(const std::vector<int>& thread_counts,
                                const probe_options& options) {
   host_measurements h;
   h.host = probe_host();
   h.fma_isa = fma_isa();
-  h.stream_array_bytes = options.stream_array_bytes;
-  const std::int64_t elements = options.stream_array_bytes / 8;
+  if (options.measure_clock) h.core_clock_hz = measure_core_clock_hz();
+  h.caches = measure_cache_sweep(h.host.l2_bytes, options.sweep);
+  h.stream_array_bytes = options.stream_arrays_from_llc ? stream_array_bytes_for(
+                                                              h.host, h.caches,
+                                                              options.stream_array_bytes)
+                                                        : options.stream_array_bytes;
+  const std::int64_t elements = h.stream_array_bytes / 8;
   for (int t : thread_counts) {
     h.rates.push_back({t, measure_fma_peak(t, options.fma_iterations, options.fma_trials),
                        measure_stream_triad(t, elements, options.stream_trials)});
@@ -58,6 +70,8 @@ measure_options default_measure_options(bool quick) {
     o.timing.budget = sim::Seconds(0.03);
     o.timing.max_repeats = 50;
     o.probes.stream_array_bytes = std::int64_t{128} << 20;  // 4× a 32 MiB L3
+    o.probes.sweep.max_bytes = std::int64_t{1} << 30;
+    o.probes.sweep.seconds_per_point = 0.01;
     o.probes.stream_trials = 5;
     // ~8 ms trials: long enough that a 2-thread trial is not decided by one late wake-up.
     o.probes.fma_iterations = std::int64_t{1} << 22;

@@ -141,6 +141,15 @@ std::string string_attribute(hid_t file, const char* name) {
   return out;
 }
 
+// A numeric root attribute as a double (integer attributes converted); 0 when absent.
+double number_attribute(hid_t file, const char* name) {
+  if (H5Aexists(file, name) <= 0) return 0.0;
+  const handle attr(H5Aopen(file, name, H5P_DEFAULT), H5Aclose);
+  double value = 0.0;
+  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) return 0.0;
+  return value;
+}
+
 }  // namespace
 
 std::vector<std::string> kernel_table_columns() {
@@ -211,6 +220,15 @@ void write_measure_file(const std::string& path, const measure_result& result,
       .add("peak_flops_fma", "FLOP/s", peak)
       .add("stream_triad_bw", "B/s", triad);
 
+  sim::h5::Table sweep;
+  std::vector<std::int64_t> sweep_bytes;
+  std::vector<double> sweep_bw;
+  for (const cache_sweep_point& p : result.host.caches.points) {
+    sweep_bytes.push_back(p.bytes);
+    sweep_bw.push_back(p.read_bytes_per_s);
+  }
+  sweep.add("bytes", "B", sweep_bytes).add("read_bw", "B/s", sweep_bw);
+
   sim::h5::ResultFile f(path);
   f.set_attribute("firstwall_version", meta.firstwall_version);
   f.set_attribute("command", meta.command);
@@ -218,7 +236,13 @@ void write_measure_file(const std::string& path, const measure_result& result,
   f.set_attribute("host_id", result.host.host.host_id);
   f.set_attribute("cpu_model", result.host.host.cpu_model);
   f.set_attribute("logical_cores", std::int64_t{result.host.host.logical_cores});
+  f.set_attribute("l1d_bytes", result.host.host.l1d_bytes);
+  f.set_attribute("l2_bytes", result.host.host.l2_bytes);
   f.set_attribute("llc_bytes", result.host.host.llc_bytes);
+  f.set_attribute("llc_effective_bytes", result.host.caches.effective_llc_bytes);
+  f.set_attribute("cache_read_bw", result.host.caches.cache_bw);
+  f.set_attribute("memory_read_bw", result.host.caches.memory_bw);
+  f.set_attribute("core_clock_hz", result.host.core_clock_hz);
   f.set_attribute("fma_isa", result.host.fma_isa);
   f.set_attribute("stream_bytes_per_iteration", stream_bytes_per_iteration);
   f.set_attribute("stream_array_bytes", result.host.stream_array_bytes);
@@ -234,6 +258,10 @@ void write_measure_file(const std::string& path, const measure_result& result,
   f.write_table("/kernels", t,
                 {{"timing", "per call: median, min and max over repeats after warm-up"}});
   f.write_table("/host", host);
+  f.write_table("/cache_sweep", sweep,
+                {{"method",
+                  "read bandwidth of one thread over a working set of `bytes`, read repeatedly "
+                  "(median over passes after one untimed pass)"}});
   f.commit();
 }
 
@@ -244,6 +272,16 @@ measure_file read_measure_file(const std::string& path) {
   measure_file out;
   out.host_id = string_attribute(file.get(), "host_id");
   out.cpu_model = string_attribute(file.get(), "cpu_model");
+  out.llc_bytes = static_cast<std::int64_t>(number_attribute(file.get(), "llc_bytes"));
+  out.llc_effective_bytes =
+      static_cast<std::int64_t>(number_attribute(file.get(), "llc_effective_bytes"));
+  out.core_clock_hz = number_attribute(file.get(), "core_clock_hz");
+  if (H5Lexists(file.get(), "/cache_sweep", H5P_DEFAULT) > 0) {
+    const table_reader sweep(file.get(), path, "/cache_sweep");
+    const auto bytes = sweep.numbers<std::int64_t>("bytes");
+    const auto bw = sweep.numbers<double>("read_bw");
+    for (std::size_t i = 0; i < sweep.rows(); ++i) out.cache_sweep.push_back({bytes[i], bw[i]});
+  }
 
   const table_reader host(file.get(), path, "/host");
   const auto threads = host.numbers<std::int64_t>("threads");

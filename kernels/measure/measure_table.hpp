@@ -6,8 +6,10 @@
 //             min_s, max_s, flops, bytes, flops_per_s, bytes_per_s, arithmetic_intensity;
 //             each column's unit is an attribute named after it.
 //   /host     one row per thread count: threads, peak_flops_fma, stream_triad_bw.
+//   /cache_sweep  one row per working-set size of the read sweep: bytes, read_bw.
 //   root attributes: firstwall_version, command, created_utc, host_id, cpu_model,
-//             logical_cores, llc_bytes, fma_isa, grid, stream_bytes_per_iteration,
+//             logical_cores, l1d_bytes, l2_bytes, llc_bytes (reported), llc_effective_bytes,
+//             cache_read_bw, memory_read_bw, core_clock_hz, fma_isa, stream_bytes_per_iteration,
 //             stream_array_bytes, and peak_flops_fma_threads_<N>, stream_triad_bw_threads_<N>.
 
 #include <string>
@@ -30,6 +32,10 @@ void write_measure_file(const std::string& path, const measure_result& result,
 struct measure_file {
   std::string host_id;
   std::string cpu_model;
+  std::int64_t llc_bytes = 0;            // as reported
+  std::int64_t llc_effective_bytes = 0;  // from the read sweep
+  double core_clock_hz = 0.0;
+  std::vector<cache_sweep_point> cache_sweep;  // empty in files written before the sweep
   std::vector<thread_rates> rates;
   std::vector<measured_row> rows;
 };

@@ -26,12 +26,16 @@ cache_flusher::cache_flusher(std::int64_t bytes)
     : buffer_(static_cast<std::size_t>(std::max<std::int64_t>(bytes, 8) / 8), 1.0) {}
 
 double cache_flusher::flush() const {
+  return flush(bytes());
+}
+
+double cache_flusher::flush(std::int64_t bytes) const {
   // One read per 64-byte line is enough to pull it through the cache hierarchy. Read by all
   // threads of the current team: that evicts every core's private L2 as well, and it keeps the
   // OpenMP workers spinning, so the timed call that follows starts as it does in a model
   // (right after another parallel region) rather than paying a futex wake-up — which, with
   // another process on the machine, can cost a whole scheduler time slice.
-  const auto lines = static_cast<std::int64_t>(buffer_.size() / 8);
+  const std::int64_t lines = std::min(bytes, this->bytes()) / 64;
   const double* data = buffer_.data();
   double sum = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : sum)

@@ -13,9 +13,10 @@
 //    timed repeat lasts at least min_repeat_time.
 //  - Hot vs cold caches: repeating a call on the same operands leaves them in cache when they
 //    fit, which is the steady state of a kernel measured alone (and of the published kernel
-//    benchmarks). A model whose working set across kernels exceeds the last-level cache reads
-//    its weights from memory on every call; `flush` reproduces that by streaming a buffer of
-//    about twice the LLC before each call (outside the timed region).
+//    benchmarks). Inside a model each call's operands were last touched one iteration ago,
+//    with the rest of the iteration's traffic in between; `flush` reproduces that by reading
+//    a buffer of that many bytes before the call (outside the timed region) — see
+//    kernels/measure/README.md, "kernels selfcheck".
 
 #include <cstdint>
 #include <functional>
@@ -25,16 +26,20 @@
 
 namespace kernels::measure {
 
-// Evicts the caches by reading a buffer of `bytes` (choose >= 8× the last-level cache: after
-// reading 2× a 32 MB Zen 4 L3 — a victim cache whose replacement is not strict LRU — part of
-// a 23 MB operand was still cached, and a GEMV over it ran at 28.5 GB/s, above the STREAM
-// triad; with 8× it ran at 22 GB/s). Reads only: written lines would be written back during
-// the next timed call.
+// Puts other data through the caches by reading a buffer: flush() all of it, flush(bytes) its
+// first `bytes` (the same lines every time, as a model's own other weights are). Reads only:
+// written lines would be written back during the next timed call. How much to read is the
+// caller's choice: the host selfcheck reads the traffic a model's iteration puts between two
+// uses of a call's operands (its reuse distance). A fixed 8× the reported LLC, used before,
+// read 3.84 GB per call on a guest reporting a 480 MiB L3 and evicted the page-table entries
+// too: a 23 MB GEMV then ran at 1–3 GB/s against the 10 GB/s this guest streams from memory.
 class cache_flusher {
  public:
   explicit cache_flusher(std::int64_t bytes);
   // Returns a value derived from the data so the reads cannot be optimized away.
   double flush() const;
+  double flush(std::int64_t bytes) const;  // the first min(bytes, size) bytes; none if <= 0
+  std::int64_t bytes() const { return static_cast<std::int64_t>(buffer_.size()) * 8; }
 
  private:
   std::vector<double> buffer_;

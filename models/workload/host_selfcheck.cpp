@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <variant>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -89,18 +91,20 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
   km::check_selfcheck_options(options);
   const kernels::transformer_config& c = options.model;
   const kernels::thread_scope scope(options.threads);
-  const km::host_info host = km::probe_host();
-  const std::int64_t llc = host.llc_bytes > 0 ? host.llc_bytes : std::int64_t{32} << 20;
-  const km::cache_flusher flusher(8 * llc);  // see timing.hpp for why 8x
 
   SelfcheckResult r;
-  if (progress) progress(0, 1, "measuring this host's FMA peak and STREAM bandwidth");
+  r.host = km::probe_host();
+  if (progress) progress(0, 1, "measuring this host's caches, clock, FMA peak and bandwidth");
+  r.core_clock_hz = km::measure_core_clock_hz();
+  r.caches = km::measure_cache_sweep(r.host.l2_bytes, options.sweep);
   r.host_peak = km::measure_fma_peak(options.threads, std::int64_t{1} << 22, 3);
-  // STREAM's rule: each of the three arrays at least 4x the last-level cache.
-  r.host_bandwidth = km::measure_stream_triad(options.threads, 4 * llc / 8 + 1, 3);
+  // STREAM's rule: each of the three arrays at least 4x the (effective) last-level cache.
+  const std::int64_t stream_bytes =
+      km::stream_array_bytes_for(r.host, r.caches, std::int64_t{128} << 20);
+  r.host_bandwidth = km::measure_stream_triad(options.threads, stream_bytes / 8, 3);
 
   const LlmSpec llm = llm_of(c);
-  const GpuSpec gpu = host_spec(host, r.host_peak, r.host_bandwidth);
+  const GpuSpec gpu = host_spec(r.host, r.host_peak, r.host_bandwidth);
   const Precision precision{DType::fp32, dtype_of(c.kv_cache_storage), DType::fp32, DType::fp32};
   const sim::Seconds no_overhead{0.0};
   const std::int64_t prompt = options.prompt_tokens;
@@ -113,8 +117,15 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
     kc::KernelCall call;
     double prefill_count = 0;
     double decode_count = 0;
+    std::int64_t bytes = 0;
   };
   std::map<std::string, planned> plan;  // by description: one timing per distinct call
+  auto bytes_of = [](const kc::KernelCall& call) {
+    return static_cast<std::int64_t>(kc::work(call).bytes.value());
+  };
+  auto total_bytes = [&](const CountedCall& cc) {
+    return static_cast<std::int64_t>(cc.count * static_cast<double>(bytes_of(cc.call)));
+  };
   {
     // Enumerating needs no costs: any model will do until the measured table exists.
     class unused final : public kc::KernelCostModel {
@@ -128,41 +139,103 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
     for (const CountedCall& cc : enumerate.calls(prefill_batch(prompt))) {
       auto& p = plan.try_emplace(km::describe(cc.call), planned{cc.call}).first->second;
       p.prefill_count += cc.count;
+      r.prefill_working_set += total_bytes(cc);
     }
     for (std::int64_t context : {first_context, last_context}) {
       // Calls other than attention are the same in both decode iterations: count one of them.
       std::map<std::string, double> counts;
+      std::int64_t working_set = 0;
       for (const CountedCall& cc : enumerate.calls(decode_batch(context))) {
         const std::string name = km::describe(cc.call);
         plan.try_emplace(name, planned{cc.call});
         counts[name] += cc.count;
+        working_set += total_bytes(cc);
       }
       for (const auto& [name, count] : counts) plan.at(name).decode_count = count;
+      r.decode_working_set = std::max(r.decode_working_set, working_set);
     }
+    for (auto& [name, p] : plan) p.bytes = bytes_of(p.call);
   }
 
-  // Rounds: every call once from cold caches, then the model once. Interleaving puts the slow
-  // periods of a shared machine (another tenant's memory traffic) on both sides alike; timing
-  // all repeats of one call, then of the next, then the model, left 10-15 % swings in either
-  // direction between runs of the command.
+  // Operands per call: a model has one weight matrix (and one KV cache) per layer, each in its
+  // own allocation. A call the iteration runs n times gets n instances of its operands; an
+  // elementwise call reads activations, which the model reuses: one instance, run n times.
   if (progress) progress(0, options.rounds + 1, "building the calls and the model");
-  std::vector<std::function<void()>> calls;
-  for (const auto& [name, p] : plan) calls.push_back(km::cpu_kernel_call(p.call, c.seed));
+  struct timed_call {
+    std::vector<std::function<void()>> instances;
+    double sum = 0.0;  // seconds over the timed runs of this round
+    int runs = 0;
+  };
+  std::vector<timed_call> calls;
+  std::vector<const planned*> planned_of;
+  km::weight_pool weights;  // layer l's GEMMs share W between prefill and decode, as the model
+  for (const auto& [name, p] : plan) {
+    const bool per_layer = std::holds_alternative<kc::Gemm>(p.call) ||
+                           std::holds_alternative<kc::AttentionPrefill>(p.call) ||
+                           std::holds_alternative<kc::AttentionDecode>(p.call);
+    const int instances =
+        per_layer ? std::max(1, static_cast<int>(std::max(p.prefill_count, p.decode_count))) : 1;
+    timed_call& t = calls.emplace_back();
+    for (int layer = 0; layer < instances; ++layer) {
+      t.instances.push_back(km::cpu_kernel_call(p.call, c.seed + static_cast<std::uint64_t>(layer),
+                                                &weights));
+    }
+    planned_of.push_back(&p);
+  }
+  // One pass of an iteration: layer by layer, every call whose count exceeds the layer index
+  // runs once (instance = layer), so each operand is reused once per pass, with the rest of the
+  // iteration's traffic in between — the reuse distance it has inside the model.
+  enum class phase { prefill, decode_first, decode_last };
+  auto runs_in = [&](std::size_t i, phase ph) -> double {
+    const planned& p = *planned_of[i];
+    if (ph == phase::prefill) return p.prefill_count;
+    if (const auto* d = std::get_if<kc::AttentionDecode>(&p.call)) {
+      const std::int64_t kv = d->kv_lens.empty() ? 0 : d->kv_lens.front();
+      return kv == (ph == phase::decode_first ? first_context : last_context) ? p.decode_count
+                                                                               : 0.0;
+    }
+    return p.decode_count;
+  };
+  auto pass = [&](phase ph, bool timed) {
+    int layers = 0;
+    for (std::size_t i = 0; i < calls.size(); ++i)
+      layers = std::max(layers, static_cast<int>(std::ceil(runs_in(i, ph))));
+    for (int l = 0; l < layers; ++l) {
+      for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (runs_in(i, ph) <= l) continue;
+        timed_call& t = calls[i];
+        const auto& call = t.instances[static_cast<std::size_t>(l) % t.instances.size()];
+        const auto t0 = std::chrono::steady_clock::now();
+        call();
+        if (timed) {
+          t.sum += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          ++t.runs;
+        }
+      }
+    }
+  };
   km::reference_runner model(options);
-  for (const auto& call : calls) call();  // untimed: first-touch page faults of the operands
   std::vector<std::vector<double>> call_seconds(calls.size());
   std::vector<double> prefill_seconds;
   std::vector<double> decode_rates;
   for (int round = 0; round < options.rounds; ++round) {
     if (progress) progress(round + 1, options.rounds + 1, "round " + std::to_string(round + 1));
-    for (std::size_t i = 0; i < calls.size(); ++i) {
-      flusher.flush();
-      const auto t0 = std::chrono::steady_clock::now();
-      calls[i]();
-      call_seconds[i].push_back(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    for (auto& t : calls) t = timed_call{std::move(t.instances)};
+    // As the model runs them: one untimed prefill, the timed prefill, then as many decode
+    // iterations as the model decodes, the first half at the first context and the second at
+    // the last, each half timed over its second half. A cache fills over several passes
+    // (Sapphire Rapids' non-inclusive L3 took 3-5 passes over a 30 MB decode step to reach
+    // its steady rate), so one untimed pass is not the steady state a decode loop runs in.
+    pass(phase::prefill, false);
+    pass(phase::prefill, true);
+    const int half = std::max(1, options.decode_tokens / 2);
+    for (phase ph : {phase::decode_first, phase::decode_last}) {
+      for (int step = 0; step < half; ++step) pass(ph, step >= half / 2);
     }
-    const km::reference_run run = model.run(flusher);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      if (calls[i].runs > 0) call_seconds[i].push_back(calls[i].sum / calls[i].runs);
+    }
+    const km::reference_run run = model.run();
     prefill_seconds.push_back(run.prefill.value());
     decode_rates.push_back(run.decode_tokens_per_s);
   }
@@ -171,9 +244,11 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
   std::vector<kc::MeasuredPoint> points;
   std::size_t i = 0;
   for (const auto& [name, p] : plan) {
-    const sim::Seconds t(km::median_of(call_seconds[i++]));
-    r.calls.push_back({name, p.prefill_count, p.decode_count, t});
+    const sim::Seconds t(km::median_of(call_seconds[i]));
+    r.calls.push_back({name, p.prefill_count, p.decode_count, p.bytes,
+                       static_cast<int>(calls[i].instances.size()), t});
     points.push_back({host_device, p.call, t});
+    ++i;
   }
   r.actual_prefill = sim::Seconds(km::median_of(prefill_seconds));
   r.actual_decode_tokens_per_s = km::median_of(decode_rates);
@@ -202,19 +277,40 @@ void print_host_selfcheck(std::ostream& out, const km::selfcheck_options& o,
       "vocab {}; {} thread(s)\n",
       c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_dim, c.vocab_size,
       o.threads);
-  out << fmt::format("host: FMA peak {:.1f} GFLOP/s, STREAM triad {:.1f} GB/s\n",
-                     r.host_peak.value() / 1e9, r.host_bandwidth.value() / 1e9);
+  const auto mib = [](std::int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+  out << fmt::format("host: {}; caches reported L1d {:.0f} KiB, L2 {:.0f} MiB, LLC {:.0f} MiB\n",
+                     r.host.cpu_model, mib(r.host.l1d_bytes) * 1024, mib(r.host.l2_bytes),
+                     mib(r.host.llc_bytes));
+  out << fmt::format(
+      "host: effective LLC {:.0f} MiB (read sweep, 1 thread: cache {:.1f} GB/s, memory {:.1f} "
+      "GB/s), core clock {:.2f} GHz, FMA peak {:.1f} GFLOP/s ({:.0f} FLOP/cycle/core), STREAM "
+      "triad {:.1f} GB/s\n",
+      mib(r.caches.effective_llc_bytes), r.caches.cache_bw / 1e9, r.caches.memory_bw / 1e9,
+      r.core_clock_hz / 1e9, r.host_peak.value() / 1e9,
+      r.core_clock_hz > 0 ? r.host_peak.value() / (r.core_clock_hz * o.threads) : 0.0,
+      r.host_bandwidth.value() / 1e9);
+  const std::int64_t llc =
+      r.caches.effective_llc_bytes > 0 ? r.caches.effective_llc_bytes : r.host.llc_bytes;
+  const auto fits = [&](std::int64_t ws) {
+    return ws <= llc / 2 ? "fits: warm" : ws >= 2 * llc ? "does not fit: cold" : "partly fits";
+  };
+  out << fmt::format(
+      "iteration working sets: prefill {:.1f} MiB, decode {:.1f} MiB against the effective LLC "
+      "({}, {}); each call is timed inside a replay of its iteration, one operand set per "
+      "layer\n",
+      mib(r.prefill_working_set), mib(r.decode_working_set), fits(r.prefill_working_set),
+      fits(r.decode_working_set));
   out << fmt::format(
       "calls the serving model's iteration logic enumerates (kernel_iteration_cost), each run "
-      "alone on this CPU with cold caches (median over rounds); prefill of {} tokens, decode at "
-      "contexts {}..{}:\n",
+      "alone on this CPU (median over rounds); prefill of {} tokens, decode at contexts "
+      "{}..{}:\n",
       o.prompt_tokens, o.prompt_tokens + 1, o.prompt_tokens + o.decode_tokens);
-  out << fmt::format("  {:<58} {:>8} {:>7} {:>11} {:>11}\n", "call", "prefill", "decode", "ms/call",
-                     "prefill_ms");
+  out << fmt::format("  {:<58} {:>8} {:>7} {:>9} {:>5} {:>11} {:>11}\n", "call", "prefill",
+                     "decode", "MiB/call", "inst", "ms/call", "prefill_ms");
   for (const SelfcheckCall& k : r.calls) {
-    out << fmt::format("  {:<58} {:>8g} {:>7g} {:>11.4f} {:>11.3f}\n", k.call, k.prefill_count,
-                       k.decode_count, k.time.value() * 1e3,
-                       k.prefill_count * k.time.value() * 1e3);
+    out << fmt::format("  {:<58} {:>8g} {:>7g} {:>9.1f} {:>5} {:>11.4f} {:>11.3f}\n", k.call,
+                       k.prefill_count, k.decode_count, mib(k.bytes), k.instances,
+                       k.time.value() * 1e3, k.prefill_count * k.time.value() * 1e3);
   }
   out << '\n';
   out << fmt::format("prefill: predicted {:.2f} ms, actual {:.2f} ms, error {:+.1f} %\n",

@@ -26,6 +26,8 @@
 // pipes at an AVX-512 clock of ~3.5 GHz. README figures: Zen 4 117 GFLOP/s at ~3.67 GHz =
 // 32 FLOP/cycle (one 512-bit FMA per cycle); Zen 5 269 GFLOP/s, ~54–64 at 4.2–5 GHz.
 #include <chrono>
+#include <cmath>
+#include <vector>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -39,29 +41,7 @@ namespace km = kernels::measure;
 namespace {
 
 #if defined(__x86_64__)
-// The core clock in Hz, best of several trials: 16 dependent adds per loop iteration.
-double measured_core_clock_hz() {
-  constexpr std::int64_t iterations = std::int64_t{1} << 21;
-  double best = 0;
-  for (int trial = 0; trial < 7; ++trial) {
-    std::uint64_t x = 0;
-    const std::uint64_t one = 1;
-    const auto t0 = std::chrono::steady_clock::now();
-    for (std::int64_t i = 0; i < iterations; ++i) {
-      asm volatile(
-          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
-          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
-          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
-          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
-          : "+r"(x)
-          : "r"(one));
-    }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (x != static_cast<std::uint64_t>(16 * iterations)) throw std::logic_error("add chain");
-    best = std::max(best, 16.0 * static_cast<double>(iterations) / s);
-  }
-  return best;
-}
+double measured_core_clock_hz() { return km::measure_core_clock_hz(); }
 #endif
 
 // fp32 lanes of the FMA loop's instructions. The scalar fallback is plain C++ that the
@@ -131,3 +111,70 @@ TEST(HostProbe, RejectsNonPositiveArguments) {
   EXPECT_THROW(km::measure_stream_triad(1, 0, 1), std::invalid_argument);
   EXPECT_THROW(km::measure_stream_triad(1, 10, 0), std::invalid_argument);
 }
+
+// The effective LLC from a read sweep: a cache of C bytes in front of memory, kept by a cyclic
+// reader in proportion (hit fraction h(S) = min(1, C / S), as a random-replacement cache does).
+// Time per byte t(S) = h/B_cache + (1 − h)/B_mem; half the bytes hit at S = 2C, so the
+// analysis must return 2C where the sweep has that point, and the two levels' rates.
+TEST(HostProbe, CacheSweepAnalysisFindsWhereHalfTheBytesHit) {
+  const double b_cache = 30e9, b_mem = 10e9;
+  const std::int64_t c = std::int64_t{48} << 20, l2 = std::int64_t{2} << 20;
+  std::vector<km::cache_sweep_point> points;
+  for (std::int64_t s = std::int64_t{1} << 20; s <= (std::int64_t{2} << 30); s *= 2) {
+    const double h = std::min(1.0, static_cast<double>(c) / static_cast<double>(s));
+    // Inside the L2 faster still: the analysis must skip it (sizes below 2 × L2).
+    const double fast = s <= l2 ? 2.0 * b_cache : b_cache;
+    points.push_back({s, 1.0 / (h / fast + (1.0 - h) / b_mem)});
+  }
+  const km::cache_sweep r = km::analyse_cache_sweep(points, l2);
+  EXPECT_DOUBLE_EQ(r.cache_bw, b_cache);
+  const double mem_expected =
+      0.5 * (points[points.size() - 1].read_bytes_per_s + points[points.size() - 2].read_bytes_per_s);
+  EXPECT_DOUBLE_EQ(r.memory_bw, mem_expected);
+  // 2C = 96 MiB is not a power of two: interpolated in log S between 64 and 128 MiB where
+  // t crosses the mean of the two levels' times per byte (computed with the sweep's own
+  // memory level, the mean of the two largest sizes).
+  const double half = 0.5 * (1.0 / b_cache + 1.0 / mem_expected);
+  const auto t_at = [&](double s) {
+    const double h = std::min(1.0, static_cast<double>(c) / s);
+    return h / b_cache + (1.0 - h) / b_mem;
+  };
+  const double s0 = 64.0 * (1 << 20), s1 = 128.0 * (1 << 20);
+  const double f = (half - t_at(s0)) / (t_at(s1) - t_at(s0));
+  const double expected = std::exp(std::log(s0) + f * (std::log(s1) - std::log(s0)));
+  EXPECT_NEAR(static_cast<double>(r.effective_llc_bytes), expected, 1.0);
+  EXPECT_GT(r.effective_llc_bytes, c);
+  EXPECT_LT(r.effective_llc_bytes, 3 * c);
+}
+
+TEST(HostProbe, CacheSweepWithoutACacheLevelFindsNone) {
+  std::vector<km::cache_sweep_point> points;
+  for (std::int64_t s = std::int64_t{4} << 20; s <= (std::int64_t{1} << 30); s *= 2)
+    points.push_back({s, 10e9 * (1.0 + 1e-3 * static_cast<double>(points.size() % 2))});
+  const km::cache_sweep r = km::analyse_cache_sweep(points, std::int64_t{1} << 20);
+  EXPECT_EQ(r.effective_llc_bytes, 0);
+  EXPECT_EQ(km::analyse_cache_sweep({}, 0).effective_llc_bytes, 0);
+}
+
+TEST(HostProbe, CacheSweepMeasuresEverySizeOnThisHost) {
+  km::cache_sweep_options o;
+  o.max_bytes = std::int64_t{512} << 20;
+  o.seconds_per_point = 0.0;
+  const km::cache_sweep r = km::measure_cache_sweep(std::int64_t{1} << 20, o);
+  ASSERT_GE(r.points.size(), 10u);
+  for (std::size_t i = 1; i < r.points.size(); ++i) EXPECT_GT(r.points[i].bytes, r.points[i - 1].bytes);
+  for (const auto& p : r.points) EXPECT_GT(p.read_bytes_per_s, 1e8);
+  EXPECT_THROW(km::measure_cache_sweep(0, km::cache_sweep_options{0, 1, 0.0, 1}),
+               std::invalid_argument);
+}
+
+#if defined(__x86_64__)
+// The add chain's rate does not depend on its length: one cycle per add, not a fixed cost per
+// call (within 15 %: the clock may move between trials on a shared guest).
+TEST(HostProbe, CoreClockIsARatePerAddNotPerCall) {
+  const double f1 = km::measure_core_clock_hz(std::int64_t{1} << 19, 5);
+  const double f2 = km::measure_core_clock_hz(std::int64_t{1} << 21, 5);
+  EXPECT_NEAR(f1 / f2, 1.0, 0.15);
+  EXPECT_THROW(km::measure_core_clock_hz(0, 1), std::invalid_argument);
+}
+#endif

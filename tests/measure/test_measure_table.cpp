@@ -68,6 +68,9 @@ km::measure_options tiny_options() {
   o.timing.min_repeats = 3;
   o.timing.max_repeats = 3;
   o.probes.stream_array_bytes = std::int64_t{8} << 20;
+  o.probes.stream_arrays_from_llc = false;
+  o.probes.sweep.max_bytes = std::int64_t{8} << 20;
+  o.probes.sweep.seconds_per_point = 0.0;
   o.probes.stream_trials = 2;
   o.probes.fma_iterations = std::int64_t{1} << 16;
   o.probes.fma_trials = 1;

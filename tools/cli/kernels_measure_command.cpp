@@ -108,9 +108,17 @@ km::progress_fn tty_progress() {
 }
 
 void print_host(const km::host_measurements& h) {
-  std::cout << fmt::format("host {}: {}, {} logical cores, last-level cache {} MiB\n",
+  std::cout << fmt::format("host {}: {}, {} logical cores, core clock {:.2f} GHz (dependent adds)\n",
                            h.host.host_id, h.host.cpu_model, h.host.logical_cores,
-                           h.host.llc_bytes >> 20);
+                           h.core_clock_hz / 1e9);
+  std::cout << fmt::format(
+      "  caches reported: L1d {} KiB, L2 {} KiB, LLC {} MiB; effective LLC {} MiB (read sweep "
+      "{}..{} MiB, 1 thread: cache {:.1f} GB/s, memory {:.1f} GB/s)\n",
+      h.host.l1d_bytes >> 10, h.host.l2_bytes >> 10, h.host.llc_bytes >> 20,
+      h.caches.effective_llc_bytes >> 20,
+      h.caches.points.empty() ? 0 : h.caches.points.front().bytes >> 20,
+      h.caches.points.empty() ? 0 : h.caches.points.back().bytes >> 20, h.caches.cache_bw / 1e9,
+      h.caches.memory_bw / 1e9);
   for (const km::thread_rates& r : h.rates) {
     std::cout << fmt::format(
         "  {} thread(s): peak FP32 FMA {:.1f} GFLOP/s ({}), STREAM triad {:.1f} GB/s (24 "
