@@ -18,6 +18,7 @@ mkdir -p "$out_dir"
 programs=(
   tools/firstwall_bench_kernels
   tools/firstwall_bench_plant
+  tools/firstwall_bench_network
   tools/firstwall_bench_engine
 )
 

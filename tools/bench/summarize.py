@@ -124,10 +124,22 @@ def plant(results_dir):
     return [("coupling_overhead_ratio", f"{runs[1] / runs[0]:.3f}")]
 
 
+def network(results_dir):
+    """One max-min recompute of 10,000 flows on a 4,096-GPU fat-tree (bench_network.cpp)."""
+    benchmarks = load(results_dir, "firstwall_bench_network")
+    runs = per_op_ns(benchmarks, "BM_MaxMinRecompute")
+    if 10000 not in runs:
+        raise SystemExit("summarize.py: BM_MaxMinRecompute/10000 is needed")
+    print("max-min recompute, 10,000 flows, 4,096-GPU fat-tree: CPU time (fastest repetition)")
+    print(f"  {runs[10000] / 1e6:8.2f} ms (target <= 100)")
+    return [("maxmin_10k_flows_ms", f"{runs[10000] / 1e6:.2f}")]
+
+
 # Add new summaries before engine_hold: its line is expected to be the last one.
 SUMMARIES = [
     kernels,
     plant,
+    network,
     engine_hold,
 ]
 
