@@ -33,6 +33,12 @@ struct CostModelSpec {
   // asynchronous scheduler spend far less: set it per scenario. The file is read on the first
   // default construction (once per process); a bad file throws sim::config::InputError.
   sim::Seconds iteration_overhead = shipped_iteration_overhead();
+  // Host CPU time to issue one kernel: the iteration lasts at least launches × this, as the
+  // GPUs wait for a host that has not issued their next kernel (kernel_iteration_cost.hpp).
+  // Same file and fit as iteration_overhead; 0 for engines that replay CUDA graphs.
+  sim::Seconds launch_overhead = shipped_launch_overhead();
+  // Host CPU time per request of an iteration (same file and fit).
+  sim::Seconds request_overhead = shipped_request_overhead();
 };
 
 // Reads a calibration file into a kernel cost model (throws sim::config::InputError).

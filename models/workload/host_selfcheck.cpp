@@ -106,7 +106,7 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
   const LlmSpec llm = llm_of(c);
   const GpuSpec gpu = host_spec(r.host, r.host_peak, r.host_bandwidth);
   const Precision precision{DType::fp32, dtype_of(c.kv_cache_storage), DType::fp32, DType::fp32};
-  const sim::Seconds no_overhead{0.0};
+  const HostCost no_overhead{};  // the reference run is one process, no serving loop
   const std::int64_t prompt = options.prompt_tokens;
   // Decode step i (0-based) attends to prompt + i + 1 tokens.
   const std::int64_t first_context = prompt + 1;

@@ -41,19 +41,17 @@ struct IterationCost {
   sim::Bytes hbm_bytes_per_gpu;
   sim::Bytes link_bytes_per_gpu;  // sent in one direction
 
-  // Where the time goes at full clock (they add up to the full-clock time): kernels bound by
-  // the SMs, kernels bound by HBM, communication, and host time during which the GPUs wait.
+  // Where the time goes: kernels bound by the SMs and by HBM (at full clock), and host time
+  // during which the GPUs wait (at the clock costed: the wait for kernel launches shrinks as
+  // a lower clock lengthens the kernels).
   sim::Seconds compute_bound{0};
   sim::Seconds memory_bound{0};
   sim::Seconds host{0};
+  // The part of `host` spent between kernels, waiting for the host to issue the next one
+  // (HostCost::per_launch): the GPU is active at full clocks, not idle, over such µs gaps.
+  sim::Seconds launch_wait{0};
   // The part of the full-clock time that stretches by 1 / clock_ratio (SM-side work).
   sim::Seconds clocked{0};
-
-  sim::Seconds full_clock_time() const { return compute_bound + memory_bound + comm_time + host; }
-  // The iteration's time at clock ratio r: the clocked part stretches, the rest does not.
-  sim::Seconds time_at(double clock_ratio) const {
-    return clocked / clock_ratio + (full_clock_time() - clocked);
-  }
 };
 
 struct Precision {

@@ -30,12 +30,12 @@ kc::NumberFormat format_of(DType t) {
 KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
                                          Precision precision, int tp,
                                          std::shared_ptr<const kc::KernelCostModel> model,
-                                         sim::Seconds iteration_overhead)
+                                         HostCost host)
     : llm_(llm),
       precision_(precision),
       tp_(tp),
       model_(std::move(model)),
-      overhead_(iteration_overhead),
+      host_(host),
       ring_{gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency} {
   const auto peak = gpu.peak(precision.compute);
   if (!peak)
@@ -184,7 +184,9 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   kc::check_clock_ratio(clock_ratio);
   double flops = 0, bytes = 0, seconds = 0;
   double compute_bound = 0, memory_bound = 0, clocked = 0;
+  double launches = 0;
   for (const CountedCall& cc : calls(batch)) {
+    launches += cc.count;
     const kc::KernelWork w = kc::work(cc.call);
     flops += cc.count * w.flops.value();
     bytes += cc.count * w.bytes.value();
@@ -202,8 +204,19 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   c.memory_time = c.hbm_bytes_per_gpu / device_.memory_bandwidth;
   c.comm_time = allreduces * ring_.time(allreduce, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce, tp_);
-  c.host = batch.tokens() > 0 ? overhead_ : sim::Seconds(0);
-  c.time = sim::Seconds(seconds) + c.comm_time + c.host;
+  // Each all-reduce is one more kernel (NCCL) to issue.
+  launches += allreduces;
+  const sim::Seconds gpu = sim::Seconds(seconds) + c.comm_time;
+  const sim::Seconds issuing = launches * host_.per_launch;
+  // The GPUs wait for the host before the iteration (per_iteration) and, where issuing the
+  // kernels takes longer than running them, for the launches (HostCost).
+  if (batch.tokens() > 0) {
+    c.launch_wait = std::max(sim::Seconds(0), issuing - gpu);
+    c.host = host_.per_iteration +
+             static_cast<double>(batch.prefills.size() + batch.decodes) * host_.per_request +
+             c.launch_wait;
+  }
+  c.time = gpu + c.host;
   c.compute_bound = sim::Seconds(compute_bound);
   c.memory_bound = sim::Seconds(memory_bound);
   c.clocked = sim::Seconds(clocked);

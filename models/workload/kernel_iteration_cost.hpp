@@ -37,6 +37,27 @@
 
 namespace models {
 
+// What the host CPU adds to an iteration of an engine that issues its kernels one by one from
+// Python (PyTorch eager, no CUDA graphs: the serving stacks of 2023):
+//   per_iteration  scheduling and input preparation, during which the GPUs wait;
+//   per_request    per request of the batch: per-sequence bookkeeping, sampling, output
+//                  processing (Python loops over the sequences);
+//   per_launch     CPU time to issue one kernel (operator dispatch and launch). Every GPU of
+//                  a tensor-parallel group has its own host process, so launches do not add
+//                  up across them.
+// The host cannot finish an iteration before it has issued its kernels, so
+//   time = per_iteration + requests × per_request + max(GPU time, launches × per_launch).
+// The GPU time hides the issuing when it is longer (the host runs ahead, queueing kernels);
+// when it is shorter the GPUs idle between kernels. Evidence in Splitwise's DGX-A100 data:
+// Llama-2-70B's batch-1 decode step takes 42-46 ms at TP4 and at TP8 alike, though TP8 halves
+// each GPU's kernels (a launch-bound floor), and the step grows by ~0.3 ms per request of the
+// batch at every TP (models/workload/README.md, "Host time").
+struct HostCost {
+  sim::Seconds per_iteration{0};
+  sim::Seconds per_launch{0};
+  sim::Seconds per_request{0};
+};
+
 struct CountedCall {
   kernels::cost::KernelCall call;
   double count = 1;  // how many times the iteration runs it (layers, experts)
@@ -46,7 +67,7 @@ class KernelIterationCost final : public IterationCostModel {
  public:
   KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp,
                       std::shared_ptr<const kernels::cost::KernelCostModel> model,
-                      sim::Seconds iteration_overhead);
+                      HostCost host);
 
   IterationCost cost(const BatchShape& batch, double clock_ratio) const override;
 
@@ -59,7 +80,7 @@ class KernelIterationCost final : public IterationCostModel {
   Precision precision_;
   int tp_;
   std::shared_ptr<const kernels::cost::KernelCostModel> model_;
-  sim::Seconds overhead_;
+  HostCost host_;
   kernels::cost::Device device_;
   RingAllReduce ring_;
 };

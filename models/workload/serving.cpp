@@ -19,8 +19,9 @@ const char* BusySplit::bound_kind() const {
 GpuActivity activity_of(const IterationCost& c) {
   GpuActivity a;
   a.clocked = c.clocked;
-  a.unclocked_busy = c.compute_bound + c.memory_bound + c.comm_time - c.clocked;
-  a.idle = c.host;
+  // Launch gaps are µs long: the GPU stays clocked up through them (busy without work).
+  a.unclocked_busy = c.compute_bound + c.memory_bound + c.comm_time - c.clocked + c.launch_wait;
+  a.idle = c.host - c.launch_wait;
   a.flops = c.flops_per_gpu;
   a.hbm_bytes = c.hbm_bytes_per_gpu;
   return a;

@@ -14,6 +14,14 @@ namespace models {
 
 struct ServingOverhead {
   sim::Seconds iteration_overhead{0};
+  // CPU time to issue one GPU kernel (the framework's operator dispatch and the launch). The
+  // GPUs cannot run ahead of the host that issues their kernels, so an iteration takes at
+  // least its kernel launches times this (kernel_iteration_cost.hpp). 0 when the file has
+  // none (format 1).
+  sim::Seconds launch_overhead{0};
+  // CPU time per request of an iteration (per-sequence scheduling, sampling, detokenizing,
+  // output processing), during which the GPUs wait. 0 when the file has none (format 1).
+  sim::Seconds request_overhead{0};
   // Of the provenance only what a test checks is read back; the rest is for people.
   std::string command;       // regenerates the file, run from the repository root
   std::string input_file;    // the measured CSV, relative to the repository root
@@ -28,7 +36,9 @@ ServingOverhead parse_serving_overhead(std::string_view text, const std::string&
 // Throws sim::DataDirError when there is no data directory.
 std::string default_serving_overhead_path();
 
-// The shipped file's iteration_overhead (read on the first call).
+// The shipped file's overheads (read on the first call).
 sim::Seconds shipped_iteration_overhead();
+sim::Seconds shipped_launch_overhead();
+sim::Seconds shipped_request_overhead();
 
 }  // namespace models

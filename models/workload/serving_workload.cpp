@@ -179,6 +179,12 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   sp.cost.iteration_overhead = w.quantity<sim::dims::time>("iteration_overhead", Need::optional,
                                                            Bounds{0.0, true, 10.0, true})
                                    .value_or(CostModelSpec{}.iteration_overhead);
+  sp.cost.launch_overhead = w.quantity<sim::dims::time>("launch_overhead", Need::optional,
+                                                        Bounds{0.0, true, 1e-3, true})
+                                .value_or(CostModelSpec{}.launch_overhead);
+  sp.cost.request_overhead = w.quantity<sim::dims::time>("request_overhead", Need::optional,
+                                                         Bounds{0.0, true, 1.0, true})
+                                 .value_or(CostModelSpec{}.request_overhead);
   const GpuSpec* gpu = context.gpu;
   if (gpu && !gpu->peak(sp.precision.compute)) {
     if (compute_given) {

@@ -10,7 +10,8 @@
 //   max_batch_tokens: 8192
 //   max_batch_requests: 256
 //   weight_dtype / kv_cache_dtype / compute_dtype, memory_reserve, router,
-//   cost_model (calibrated | roofline), calibration, iteration_overhead
+//   cost_model (calibrated | roofline), calibration, iteration_overhead, request_overhead,
+//   launch_overhead
 #pragma once
 
 #include <memory>

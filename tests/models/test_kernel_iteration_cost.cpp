@@ -18,7 +18,8 @@ class KernelIterationCostTest : public ::testing::Test {
 
   models::KernelIterationCost make(const std::string& llm, int tp, double overhead_s = 0) {
     return models::KernelIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"),
-                                       models::Precision{}, tp, kernels, sim::Seconds(overhead_s));
+                                       models::Precision{}, tp, kernels,
+                                       models::HostCost{sim::Seconds(overhead_s), sim::Seconds(0)});
   }
   models::RooflineIterationCost roofline(const std::string& llm, int tp) {
     return models::RooflineIterationCost(catalog.llms.at(llm), catalog.gpus.at("h100-sxm"),
@@ -76,6 +77,38 @@ TEST_F(KernelIterationCostTest, OverheadAddsOncePerIteration) {
   EXPECT_NEAR((b.time - a.time).value(), 0.01, 1e-12);
   EXPECT_EQ(make("llama-3-8b", 1, 0.01).cost(BatchShape{}, 1.0).time.value(),
             0.0);  // nothing to run
+}
+
+// HostCost: time = per_iteration + requests × per_request + max(GPU time, launches × per_launch),
+// launches = the iteration's kernel calls (counted) + its all-reduces (2 per layer at TP > 1).
+TEST_F(KernelIterationCostTest, HostIssuesEveryKernelAndWaitsOnlyWhenSlowerThanTheGpu) {
+  const auto& llm = catalog.llms.at("llama-3-8b");
+  const auto with = [&](double per_launch) {
+    return models::KernelIterationCost(
+        llm, catalog.gpus.at("h100-sxm"), models::Precision{}, 2, kernels,
+        models::HostCost{sim::Seconds(0.004), sim::Seconds(per_launch), sim::Seconds(0.0003)});
+  };
+  const BatchShape b = mixed_batch();
+  const auto gpu_only = make("llama-3-8b", 2, 0).cost(b, 1.0);
+  double launches = 2.0 * llm.layers;  // the all-reduces
+  for (const auto& cc : make("llama-3-8b", 2, 0).calls(b)) launches += cc.count;
+  const double requests = static_cast<double>(b.prefills.size() + b.decodes);
+  const double serial = 0.004 + requests * 0.0003;
+
+  // Fast host: the issuing hides behind the GPU time.
+  const auto fast = with(1e-9).cost(b, 1.0);
+  EXPECT_NEAR(fast.time.value(), gpu_only.time.value() + serial, 1e-12);
+  EXPECT_EQ(fast.launch_wait.value(), 0.0);
+  // Slow host: the iteration lasts as long as issuing its kernels.
+  const double per_launch = 10 * gpu_only.time.value() / launches;
+  const auto slow = with(per_launch).cost(b, 1.0);
+  EXPECT_NEAR(slow.time.value(), serial + launches * per_launch, 1e-12);
+  EXPECT_NEAR(slow.launch_wait.value(), launches * per_launch - gpu_only.time.value(), 1e-12);
+  EXPECT_NEAR(slow.host.value(), serial + slow.launch_wait.value(), 1e-12);
+  // A lower clock lengthens the kernels, and the wait for launches shrinks by as much.
+  const auto slow_half = with(per_launch).cost(b, 0.5);
+  EXPECT_NEAR(slow_half.time.value(), slow.time.value(), 1e-12);
+  EXPECT_LT(slow_half.launch_wait.value(), slow.launch_wait.value());
 }
 
 TEST_F(KernelIterationCostTest, LowerClockStretchesComputeBoundPrefillMoreThanMemoryBoundDecode) {

@@ -53,6 +53,8 @@ TEST(serving_overhead, the_shipped_file_is_the_cost_models_default) {
   EXPECT_GT(f.iteration_overhead.value(), 0.0);
   EXPECT_EQ(models::CostModelSpec{}.iteration_overhead, f.iteration_overhead);
   EXPECT_EQ(models::shipped_iteration_overhead(), f.iteration_overhead);
+  EXPECT_EQ(models::CostModelSpec{}.launch_overhead, f.launch_overhead);
+  EXPECT_EQ(models::CostModelSpec{}.request_overhead, f.request_overhead);
   EXPECT_EQ(f.command,
             "/usr/bin/python3 tools/analysis/fit_iteration_overhead.py build/tools/firstwall "
             "../shared/data/splitwise/perf_model_a100.csv --write "
@@ -93,6 +95,18 @@ TEST(serving_overhead, reports_every_problem_with_its_place) {
   EXPECT_EQ(messages("format: 1\n"
                      "provenance: {command: c, input: {file: a.csv, sha256: ab}}\n"),
             "overhead.yaml:1:1: iteration_overhead: missing required key\n");
+  // Format 2 needs the launch and request terms; format 1 reads them as 0.
+  EXPECT_EQ(messages("format: 2\n"
+                     "iteration_overhead: 14 ms\n"
+                     "provenance: {command: c, input: {file: a.csv, sha256: ab}}\n"),
+            "overhead.yaml:1:1: launch_overhead: missing required key\n"
+            "overhead.yaml:1:1: request_overhead: missing required key\n");
+  const models::ServingOverhead v1 = models::parse_serving_overhead(
+      "format: 1\niteration_overhead: 2 ms\n"
+      "provenance: {command: c, input: {file: a.csv, sha256: ab}}\n",
+      "v1.yaml");
+  EXPECT_EQ(v1.launch_overhead.value(), 0.0);
+  EXPECT_EQ(v1.request_overhead.value(), 0.0);
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ double last_median_error(const test::CliResult& r) {
   return pos == std::string::npos ? std::nan("") : std::stod(r.out.substr(pos + 21));
 }
 
-// In-sample: the shipped overhead (15 ms) is the mean of the fits on both models of this CSV,
-// so its error on all rows is not a held-out figure (EachModelHeldOut... below is).
+// In-sample: the shipped host costs are fitted on both models of this CSV, so their error on
+// all rows is not a held-out figure (EachModelHeldOut... below is).
 TEST(ValidateSplitwise, ShippedOverheadOnAllRowsIsWithin10PercentInSample) {
   const auto r = test::run_cli("validate splitwise --csv '" + std::string(FIRSTWALL_SHARED_DATA) +
                                "/splitwise/perf_model_a100.csv'");
@@ -48,16 +48,18 @@ TEST(ValidateSplitwise, ShippedOverheadOnAllRowsIsWithin10PercentInSample) {
   EXPECT_GT(last_median_error(roof), 30.0);
 }
 
-// Held out: each model's rows, simulated with the host overhead fitted on the OTHER model's
-// rows (models/workload/calibration/serving_overhead.yaml, leave_one_model_out). The kernel
-// calibration never saw Splitwise, so nothing of these rows went into their prediction.
+// Held out: each model's rows, simulated with the host costs (per iteration, per launch, per
+// request) fitted on the OTHER model's rows (models/workload/calibration/
+// serving_overhead.yaml, leave_one_model_out). The kernel calibration never saw Splitwise, so
+// nothing of these rows went into their prediction.
 //
-// Bounds, against today's 9.49 % (Llama-2-70B, BLOOM's 13.5 ms) and 5.65 % (BLOOM-176B,
-// Llama's 16.5 ms): Llama-2-70B <= 10 %, the accuracy the project claims for calibrated
-// serving costs (0.5 points of margin: the claim itself is what is tested); BLOOM-176B
-// <= 7 %, 1.35 points (a quarter) above today, so that it stays a check and not a formality
-// under the 10 % claim. The recorded held-out errors must also be what the command gives
-// today (to their 2 decimals): the file is regenerated whenever the costs change.
+// Bounds, against today's 8.36 % (Llama-2-70B with BLOOM's fit, which cannot see the launch
+// cost: BLOOM runs only at TP8 with large kernels) and 2.85 % (BLOOM-176B with Llama's fit):
+// Llama-2-70B <= 10 %, the accuracy the project claims for calibrated serving costs (the
+// claim itself is what is tested); BLOOM-176B <= 3.6 %, a quarter above today, so that it
+// stays a check and not a formality under the 10 % claim. The recorded held-out errors must
+// also be what the command gives today (to their 2 decimals): the file is regenerated
+// whenever the costs change.
 TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
   const std::string source = FIRSTWALL_SOURCE_DIR;
   const YAML::Node file =
@@ -65,7 +67,7 @@ TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
   const YAML::Node fits = file["provenance"]["leave_one_model_out"];
   ASSERT_TRUE(fits.IsSequence());
   ASSERT_EQ(fits.size(), 2u);
-  const std::map<std::string, double> bound = {{"llama2-70b", 10.0}, {"bloom-176b", 7.0}};
+  const std::map<std::string, double> bound = {{"llama2-70b", 10.0}, {"bloom-176b", 3.6}};
 
   // The rows of the CSV, by model (its first column).
   const std::string csv = std::string(FIRSTWALL_SHARED_DATA) + "/splitwise/perf_model_a100.csv";
@@ -83,13 +85,21 @@ TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
   std::set<std::string> held_out_models;
   for (const YAML::Node& fit : fits) {
     const std::string fit_on = fit["fit_on"].as<std::string>();
-    const std::string overhead = fit["overhead"].as<std::string>();  // "13.5 ms"
+    // "13.5 ms", "30 us", "250 us": the option takes the number in the file's unit.
+    const auto number_in = [&](const char* key, const std::string& unit) {
+      const std::string q = fit[key].as<std::string>();
+      EXPECT_EQ(q.substr(q.size() - unit.size() - 1), " " + unit) << key;
+      return q.substr(0, q.size() - unit.size() - 1);
+    };
+    const std::string overhead = number_in("iteration_overhead", "ms");
+    const std::string launch = number_in("launch_overhead", "us");
+    const std::string request = number_in("request_overhead", "us");
     ASSERT_EQ(fit["held_out_on"].size(), 1u);
     const std::string held_out = fit["held_out_on"][0].as<std::string>();
-    SCOPED_TRACE("fit on " + fit_on + " (" + overhead + "), held out " + held_out);
+    SCOPED_TRACE("fit on " + fit_on + " (" + overhead + " ms, " + launch + " us, " + request +
+                 " us), held out " + held_out);
     ASSERT_NE(fit_on, held_out);
     ASSERT_TRUE(rows.count(held_out));
-    ASSERT_EQ(overhead.substr(overhead.size() - 3), " ms");
     held_out_models.insert(held_out);
 
     const std::filesystem::path only = dir / (held_out + ".csv");
@@ -100,7 +110,8 @@ TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
     }
     const auto r =
         test::run_cli("validate splitwise --csv '" + only.string() + "' --iteration-overhead-ms " +
-                      overhead.substr(0, overhead.size() - 3));
+                      overhead + " --launch-overhead-us " + launch + " --request-overhead-us " +
+                      request);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr(fit_on + " "))) << "only held-out rows";
     const double error = last_median_error(r);

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -56,11 +57,14 @@ struct Options {
   // Absent: the shipped value (models/workload/serving_overhead.hpp), read when the command
   // runs, not when every command's options are set up.
   std::optional<double> iteration_overhead_ms;
+  std::optional<double> launch_overhead_us;  // absent: the shipped value
+  std::optional<double> request_overhead_us;
   std::string catalog_dir;  // empty: scenarios/catalog of the data directory
   std::string power_cap = "70 %";
   std::string power_calibration;  // empty: the shipped one
   bool fit_power = false;
   std::string write;  // with --fit-power: the calibration file to write
+  std::string rows;   // per-row predictions as CSV (empty: none)
   std::vector<std::string> argv;  // the command as typed, for the provenance
 };
 
@@ -167,6 +171,8 @@ void validate_splitwise(const Options& o) {
   cost.calibration = o.calibration;
   if (o.iteration_overhead_ms)
     cost.iteration_overhead = sim::Seconds(*o.iteration_overhead_ms * 1e-3);
+  if (o.launch_overhead_us) cost.launch_overhead = sim::Seconds(*o.launch_overhead_us * 1e-6);
+  if (o.request_overhead_us) cost.request_overhead = sim::Seconds(*o.request_overhead_us * 1e-6);
   std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
   if (cost.kind == models::CostModelKind::calibrated)
     kernel_costs = models::load_kernel_cost_model(cost.calibration);
@@ -177,6 +183,10 @@ void validate_splitwise(const Options& o) {
           .coefficients;
 
   std::map<std::string, Group> groups;
+  // --rows: one line per simulated row, signed errors, for analysis in Python.
+  std::ostringstream rows_csv;
+  rows_csv << "model,hardware,tensor_parallel,prompt_size,batch_size,token_size,"
+              "prompt_time_ms,predicted_prompt_time_ms,token_time_ms,predicted_token_time_ms\n";
   std::vector<double> all, pcap_all;
   std::vector<models::PowerSample> power_samples;
   int inconsistent_power_rows = 0;
@@ -218,6 +228,9 @@ void validate_splitwise(const Options& o) {
       ++g.skipped;  // does not fit the simulated GPUs' memory
       continue;
     }
+    rows_csv << fmt::format("{},{},{},{},{},{},{},{},{},{}\n", named("model"), hw, tp, prompt,
+                            batch, tokens, prompt_ms, t.prefill.value() * 1e3, token_ms,
+                            t.decode_step.value() * 1e3);
     const double pe = std::fabs(t.prefill.value() * 1e3 - prompt_ms) / prompt_ms * 100;
     const double de = std::fabs(t.decode_step.value() * 1e3 - token_ms) / token_ms * 100;
     g.prefill_err.push_back(pe);
@@ -260,6 +273,17 @@ void validate_splitwise(const Options& o) {
       g.power_samples.push_back(power_samples.size());
       power_samples.push_back(std::move(s));
     }
+  }
+
+  if (!o.rows.empty()) {
+    // Atomic: a temporary beside the target, renamed over it.
+    const std::string tmp = o.rows + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << rows_csv.str();
+      if (!out) throw std::runtime_error("cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, o.rows);
   }
 
   models::GpuPowerCoefficients k = coefficients;
@@ -341,6 +365,9 @@ void add_validate_commands(CLI::App& app) {
       "Prefill and decode times and GPU power of closed batches against Splitwise's measured "
       "perf_model.csv");
   sw->add_option("--csv", opts->csv, "Splitwise perf_model CSV")->required();
+  sw->add_option("--rows", opts->rows,
+                 "write every simulated row (measured and predicted prefill and decode-step "
+                 "times, ms) to this CSV");
   sw->add_option("--hardware", opts->hardware, "only rows of this hardware (a100-80gb, h100-80gb)");
   sw->add_option("--catalog-dir", opts->catalog_dir,
                  "folder with llms.yaml and gpus.yaml (default: scenarios/catalog of the data "
@@ -350,6 +377,13 @@ void add_validate_commands(CLI::App& app) {
       ->capture_default_str();
   sw->add_option("--calibration", opts->calibration,
                  "kernel calibration YAML (default: the shipped one)");
+  sw->add_option("--launch-overhead-us", opts->launch_overhead_us,
+                 "host CPU time to issue one kernel, us (default: models/workload/calibration/"
+                 "serving_overhead.yaml of the data directory)")
+      ->check(CLI::NonNegativeNumber);
+  sw->add_option("--request-overhead-us", opts->request_overhead_us,
+                 "host CPU time per request of an iteration, us (default: the same file)")
+      ->check(CLI::NonNegativeNumber);
   sw->add_option("--iteration-overhead-ms", opts->iteration_overhead_ms,
                  "host time per iteration, ms (default: "
                  "models/workload/calibration/serving_overhead.yaml of the data directory)");
