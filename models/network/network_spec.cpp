@@ -42,6 +42,30 @@ PortPower read_port_power(Reader& r) {
   return power;
 }
 
+
+template <class Value>
+const Value* lookup(Reader& r, std::string_view key, const std::map<std::string, Value>& table,
+                    std::string_view what, Need need) {
+  const YamlNode* node = r.node(key, need);
+  if (!node) return nullptr;
+  const auto name = r.string(key, need);
+  if (!name) return nullptr;
+  if (auto it = table.find(*name); it != table.end()) return &it->second;
+  std::vector<std::string> names;
+  for (const auto& [n, v] : table) names.push_back(n);
+  std::string message = "unknown " + std::string(what) + " \"" + *name + "\"";
+  if (auto close = sim::config::did_you_mean(*name, names)) message += " (did you mean \"" + *close + "\"?)";
+  r.diagnostics().add(node->location(), r.path_of(key), message);
+  return nullptr;
+}
+
+int read_count(Reader& r, std::string_view key, Need need, int lo, int fallback) {
+  const auto v = r.integer(key, need, Bounds::between(lo, 1 << 24));
+  return v ? static_cast<int>(*v) : fallback;
+}
+
+}  // namespace
+
 // A length: "<number> m" or "<number> km". sim's quantity parser has no length dimension
 // (propagation.hpp), so lengths are read here, with the same message shapes.
 std::optional<Length> read_length(Reader& r, std::string_view key, Need need) {
@@ -71,29 +95,6 @@ std::optional<Length> read_length(Reader& r, std::string_view key, Need need) {
   }
   return Length::meters(number * scale);
 }
-
-template <class Value>
-const Value* lookup(Reader& r, std::string_view key, const std::map<std::string, Value>& table,
-                    std::string_view what, Need need) {
-  const YamlNode* node = r.node(key, need);
-  if (!node) return nullptr;
-  const auto name = r.string(key, need);
-  if (!name) return nullptr;
-  if (auto it = table.find(*name); it != table.end()) return &it->second;
-  std::vector<std::string> names;
-  for (const auto& [n, v] : table) names.push_back(n);
-  std::string message = "unknown " + std::string(what) + " \"" + *name + "\"";
-  if (auto close = sim::config::did_you_mean(*name, names)) message += " (did you mean \"" + *close + "\"?)";
-  r.diagnostics().add(node->location(), r.path_of(key), message);
-  return nullptr;
-}
-
-int read_count(Reader& r, std::string_view key, Need need, int lo, int fallback) {
-  const auto v = r.integer(key, need, Bounds::between(lo, 1 << 24));
-  return v ? static_cast<int>(*v) : fallback;
-}
-
-}  // namespace
 
 NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
   NetworkCatalog c;

@@ -112,6 +112,11 @@ struct NetworkSpec {
   }
 };
 
+// A length "<number> m" or "<number> km" at `key` (sim's quantity parser has no length
+// dimension); problems go to the reader's diagnostics.
+std::optional<Length> read_length(sim::config::Reader& r, std::string_view key,
+                                  sim::config::Need need);
+
 // Reads `network:`; nullopt when the section is too broken to build.
 std::optional<NetworkSpec> read_network(sim::config::Reader& network, const NetworkCatalog& catalog);
 // Builds the topology; problems (a link to a missing node, disconnected GPUs) go to `diags`.

@@ -40,14 +40,20 @@ std::string wall_effect(const sim::WallResult& w, const RunResult& r) {
 void print_report(std::ostream& out, const ScenarioSpec& spec, const RunResult& r) {
   out << fmt::format("firstwall: {} — {}\n", spec.name, r.workload().headline());
   out << fmt::format("plant: {}\n", r.plant().headline());
-  out << fmt::format(
-      "simulated {:.1f} s, {} requests arrived, {} completed, {} unfinished, {} rejected, {} "
-      "lost\n\n",
-      r.metric("simulated_time"), static_cast<std::int64_t>(r.metric("requests_arrived")),
-      static_cast<std::int64_t>(r.metric("requests_completed")),
-      static_cast<std::int64_t>(r.metric("requests_unfinished")),
-      static_cast<std::int64_t>(r.metric("requests_rejected")),
-      static_cast<std::int64_t>(r.metric("requests_lost")));
+  // Request counts where the workload has requests (a training job has steps instead, in
+  // its own summary lines).
+  if (std::isnan(r.metric("requests_arrived"))) {
+    out << fmt::format("simulated {:.1f} s\n\n", r.metric("simulated_time"));
+  } else {
+    out << fmt::format(
+        "simulated {:.1f} s, {} requests arrived, {} completed, {} unfinished, {} rejected, {} "
+        "lost\n\n",
+        r.metric("simulated_time"), static_cast<std::int64_t>(r.metric("requests_arrived")),
+        static_cast<std::int64_t>(r.metric("requests_completed")),
+        static_cast<std::int64_t>(r.metric("requests_unfinished")),
+        static_cast<std::int64_t>(r.metric("requests_rejected")),
+        static_cast<std::int64_t>(r.metric("requests_lost")));
+  }
   if (const sim::WallResult* first = r.first_wall()) {
     out << fmt::format("FIRST WALL: {} ({}) reached {:.0f} % at t = {:.3f} s\n", first->name,
                        first->kind, spec.walls.threshold * 100, first->first_hit->seconds());

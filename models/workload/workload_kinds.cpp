@@ -1,4 +1,5 @@
 #include "models/workload/serving_workload.hpp"
+#include "models/workload/training/training_workload.hpp"
 #include "models/workload/workload.hpp"
 
 namespace models {
@@ -9,6 +10,10 @@ const std::vector<WorkloadKind>& workload_kinds() {
        "LLM inference serving: replicas of tensor-parallel GPUs, continuous batching with chunked "
        "prefill, FCFS admission with full KV reservation",
        read_serving_workload},
+      {"training",
+       "LLM training: TP (+SP) / PP (1F1B, interleaved) / DP (distributed optimizer) / CP / EP "
+       "steps phase by phase on the plant, over pods and two sites joined by fiber",
+       training::read_training_workload},
   };
   return kinds;
 }

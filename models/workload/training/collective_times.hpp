@@ -20,6 +20,15 @@ namespace models::training {
 struct CommGroup {
   int size = 1;
   int gpus_per_node = 1;
+  // Rank distance between consecutive members (rank order of training_spec.hpp). The group
+  // spans stride·size consecutive ranks, which tells a fabric with pods or sites
+  // (cluster_collectives.hpp) whether its traffic leaves a pod or crosses between sites;
+  // a flat fabric ignores it.
+  int stride = 1;
+  // Ranks covered by the set this group belongs to when larger than stride·size (0: none):
+  // a pipeline of pp stages for the send/recv of two neighbouring stages.
+  int extent = 0;
+  int span() const { return extent > 0 ? extent : stride * size; }
 };
 
 class CollectiveTimes {

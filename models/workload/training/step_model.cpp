@@ -135,12 +135,26 @@ TrainingStepModel::TrainingStepModel(TrainingSpec spec, const GpuSpec& gpu,
   device_.sm_count = kc::known_sm_count(gpu_.name);
 }
 
-CommGroup TrainingStepModel::group(int size, int stride) const {
+CommGroup TrainingStepModel::group(int size, int stride, int span) const {
   // Members with rank stride `stride`: those in one server of gpus_per_node consecutive ranks.
-  if (size <= 1) return {1, 1};
+  if (size <= 1) return {1, 1, 1};
   int g = stride >= gpus_per_node_ ? 1 : std::min(size, gpus_per_node_ / stride);
   g = std::gcd(g, size);
-  return {size, std::max(1, g)};
+  const int covered = span > 0 ? span : stride * size;
+  return {size, std::max(1, g), std::max(1, covered / size)};
+}
+
+KernelWork TrainingStepModel::work(const Calls& calls) const {
+  KernelWork w;
+  for (const auto& [call, count] : calls) {
+    const kc::KernelTime t = kernels_->split(call, device_);
+    const kc::KernelWork k = kc::work(call);
+    w.clocked += count * t.clocked;
+    w.unclocked += count * t.unclocked;
+    w.flops += count * k.flops;
+    w.hbm_bytes += count * k.bytes;
+  }
+  return w;
 }
 
 sim::Seconds TrainingStepModel::cost(const Calls& calls) const {
@@ -322,7 +336,7 @@ StepReport TrainingStepModel::step() const {
     const double moe_share = static_cast<double>(m.layers - e.dense_layers) / m.layers;
     const sim::Bytes routed(static_cast<double>(tokens) * e.active_experts * m.hidden * elem /
                             (sp ? p.tp : 1));
-    const sim::Seconds one = collectives_->all_to_all(routed, group(p.ep, p.tp * p.cp));
+    const sim::Seconds one = collectives_->all_to_all(routed, group(p.ep, p.dp_stride()));
     ep_layer = moe_share * 2.0 * passes * one;
   }
 
@@ -345,6 +359,31 @@ StepReport TrainingStepModel::step() const {
   }
   const sim::Seconds head = cost(head_fwd) + cost(head_bwd);
   const sim::Seconds embed = cost(embed_fwd) + cost(embed_bwd);
+  {
+    // The same kernels split for the power model, per stage.
+    auto scaled = [](KernelWork w, double k) {
+      w.clocked = k * w.clocked;
+      w.unclocked = k * w.unclocked;
+      w.flops = k * w.flops;
+      w.hbm_bytes = k * w.hbm_bytes;
+      return w;
+    };
+    auto plus = [](KernelWork a, const KernelWork& x) {
+      a.clocked += x.clocked;
+      a.unclocked += x.unclocked;
+      a.flops += x.flops;
+      a.hbm_bytes += x.hbm_bytes;
+      return a;
+    };
+    const KernelWork layers = scaled(
+        plus(plus(work(calls.forward), work(calls.backward)), work(calls.recompute)),
+        layers_per_stage);
+    r.stage_microbatch.assign(static_cast<std::size_t>(p.pp), layers);
+    r.stage_microbatch.front() =
+        plus(plus(r.stage_microbatch.front(), work(embed_fwd)), work(embed_bwd));
+    r.stage_microbatch.back() =
+        plus(plus(r.stage_microbatch.back(), work(head_fwd)), work(head_bwd));
+  }
 
   const sim::Seconds layer_total = layer_fwd + layer_bwd + tp_layer + cp_layer + ep_layer;
   std::vector<sim::Seconds> stages(static_cast<std::size_t>(p.pp),
@@ -362,6 +401,7 @@ StepReport TrainingStepModel::step() const {
   r.backward = layers_per_stage * layer_bwd;
 
   StepBreakdown& d = r.breakdown;
+  r.microbatch_comm = layers_per_stage * (tp_layer + cp_layer + ep_layer);
   d.compute = mb * slowest_compute;
   d.tp_comm = mb * layers_per_stage * tp_layer;
   d.cp_comm = mb * layers_per_stage * cp_layer;
@@ -371,27 +411,40 @@ StepReport TrainingStepModel::step() const {
   // Pipeline sends: b·(s/cp)·h·2/t bytes per transfer.
   if (p.pp > 1) {
     const sim::Bytes boundary = activation / static_cast<double>(p.tp);
-    const sim::Seconds one = collectives_->send_recv(
-        boundary, group(2, p.tp * p.cp * p.dp));
-    d.pp_comm = (2.0 * p.vp * mb + 2.0 * (p.pp - 1)) * one;
+    CommGroup pair = group(2, p.pp_stride());
+    pair.extent = p.pp_stride() * p.pp;  // the whole pipeline
+    const sim::Seconds one = collectives_->send_recv(boundary, pair);
+    const double sends = 2.0 * p.vp * mb + 2.0 * (p.pp - 1);
+    d.pp_comm = sends * one;
+    r.pp_dp_calls.push_back({CollectiveCall::Op::send_recv, boundary, pair, sends, sim::Seconds(0)});
   }
 
   // Data parallel: gradients (fp32) reduce-scattered, weights (bf16) all-gathered.
   const double params = r.memory.params_on_gpu;
   const int dp_ranks = p.dp * p.cp;
   if (dp_ranks > 1) {
-    const CommGroup dp_group = group(dp_ranks, p.tp);
+    // dp·cp ranks: the cp members are tp apart; the dp members follow the rank order.
+    const CommGroup dp_group =
+        group(dp_ranks, p.tp, p.order == RankOrder::tp_cp_dp_pp ? 0 : p.tp * p.cp * p.pp * p.dp);
     const sim::Bytes grads(params * 4.0), weights(params * elem);
     const sim::Seconds last_backward = layers_per_stage * layer_bwd;
     const sim::Seconds first_forward = layers_per_stage * layer_fwd;
     auto exposed = [&](sim::Seconds t, sim::Seconds window) {
       return spec_.overlap_dp ? std::max(sim::Seconds(0), t - window) : t;
     };
+    const sim::Seconds no_overlap(0);
+    using Op = CollectiveCall::Op;
     if (p.distributed_optimizer) {
       d.dp_comm = exposed(collectives_->reduce_scatter(grads, dp_group), last_backward) +
                   exposed(collectives_->all_gather(weights, dp_group), first_forward);
+      r.pp_dp_calls.push_back({Op::reduce_scatter, grads, dp_group, 1,
+                               spec_.overlap_dp ? last_backward : no_overlap});
+      r.pp_dp_calls.push_back({Op::all_gather, weights, dp_group, 1,
+                               spec_.overlap_dp ? first_forward : no_overlap});
     } else {
       d.dp_comm = exposed(collectives_->all_reduce(grads, dp_group), last_backward);
+      r.pp_dp_calls.push_back({Op::all_reduce, grads, dp_group, 1,
+                               spec_.overlap_dp ? last_backward : no_overlap});
     }
   }
 
@@ -399,7 +452,9 @@ StepReport TrainingStepModel::step() const {
   {
     const double shard = p.distributed_optimizer ? params / dp_ranks : params;
     const auto n = static_cast<std::int64_t>(shard);
-    d.optimizer = kernels_->duration(streaming(n, n, 30.0 * shard, 10.0 * shard), device_, 1.0);
+    const kc::KernelCall adam = streaming(n, n, 30.0 * shard, 10.0 * shard);
+    d.optimizer = kernels_->duration(adam, device_, 1.0);
+    r.optimizer_work = work({{adam, 1.0}});
   }
 
   r.step_time = d.total();

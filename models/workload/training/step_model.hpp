@@ -72,6 +72,28 @@ struct StepBreakdown {
   }
 };
 
+// Kernels at full clock as the plant's GPU power model takes them (models/gpu/gpu_power.hpp):
+// the SM-bound part that stretches with 1/r, the rest (HBM-bound, launches), and the work.
+struct KernelWork {
+  sim::Seconds clocked{0};
+  sim::Seconds unclocked{0};
+  sim::Flops flops{0};
+  sim::Bytes hbm_bytes{0};
+  sim::Seconds total() const { return clocked + unclocked; }
+};
+
+// A collective of the step that a fabric with pods or sites may stretch (pipeline sends and
+// the data-parallel collectives), with what hides it: the step exposes
+// count · max(0, time - hidden_behind) of it.
+struct CollectiveCall {
+  enum class Op { reduce_scatter, all_gather, all_reduce, send_recv };
+  Op op = Op::send_recv;
+  sim::Bytes size{0};
+  CommGroup group;
+  double count = 1;
+  sim::Seconds hidden_behind{0};
+};
+
 struct StepReport {
   sim::Seconds step_time{0};
   double tokens_per_second = 0;
@@ -87,6 +109,13 @@ struct StepReport {
   sim::Seconds backward{0};  // includes recompute
   MemoryEstimate memory;
   sim::Bytes hbm_capacity;
+  // Per pipeline stage, one microbatch's kernels on one GPU (forward, backward, recompute;
+  // the embedding on the first stage, the LM head and loss on the last), and the exposed
+  // TP + CP + EP communication of one microbatch (the same on every stage).
+  std::vector<KernelWork> stage_microbatch;
+  sim::Seconds microbatch_comm{0};
+  KernelWork optimizer_work;
+  std::vector<CollectiveCall> pp_dp_calls;  // what breakdown.pp_comm and dp_comm come from
   bool fits() const { return memory.total() <= hbm_capacity; }
 };
 
@@ -127,7 +156,10 @@ class TrainingStepModel {
   kernels::cost::Device device_;
 
   sim::Seconds cost(const std::vector<std::pair<kernels::cost::KernelCall, double>>& calls) const;
-  CommGroup group(int size, int stride) const;
+  KernelWork work(const std::vector<std::pair<kernels::cost::KernelCall, double>>& calls) const;
+  // `size` members at rank distance `stride` (which sets how many share a server); `span`
+  // the ranks the group covers, when its members are not evenly strided (0: stride·size).
+  CommGroup group(int size, int stride, int span = 0) const;
 };
 
 }  // namespace models::training

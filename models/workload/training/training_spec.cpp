@@ -32,6 +32,16 @@ std::optional<AttentionImpl> parse_attention_impl(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view to_string(RankOrder o) {
+  return o == RankOrder::tp_cp_dp_pp ? "tp-cp-dp-pp" : "tp-cp-pp-dp";
+}
+
+std::optional<RankOrder> parse_rank_order(std::string_view s) {
+  for (RankOrder o : {RankOrder::tp_cp_dp_pp, RankOrder::tp_cp_pp_dp})
+    if (to_string(o) == s) return o;
+  return std::nullopt;
+}
+
 int TrainingSpec::microbatches() const {
   const long long per = static_cast<long long>(parallel.dp) * micro_batch;
   return per > 0 ? static_cast<int>(global_batch / per) : 0;

@@ -33,6 +33,14 @@ enum class AttentionImpl { unfused, flash };
 std::string_view to_string(AttentionImpl a);
 std::optional<AttentionImpl> parse_attention_impl(std::string_view s);
 
+// Rank order, innermost first. Megatron-LM's default puts pipeline stages outermost; Llama 3
+// puts data parallelism outermost ("[TP, CP, PP, DP]", Dubey et al. 2024 §3.3.2), so that
+// the pipeline sends stay in a pod and only the gradient collectives leave it, which is also
+// the layout for data parallelism split across two sites.
+enum class RankOrder { tp_cp_dp_pp, tp_cp_pp_dp };
+std::string_view to_string(RankOrder o);
+std::optional<RankOrder> parse_rank_order(std::string_view s);
+
 struct Parallelism {
   int tp = 1;
   int pp = 1;
@@ -42,6 +50,10 @@ struct Parallelism {
   int ep = 1;
   bool sequence_parallel = true;      // Korthikanti et al. 2022 §4.2.2 (with tp > 1)
   bool distributed_optimizer = true;  // optimizer state sharded over dp (ZeRO-1-like)
+  RankOrder order = RankOrder::tp_cp_dp_pp;
+  // Rank distance between consecutive members of each group.
+  int dp_stride() const { return order == RankOrder::tp_cp_dp_pp ? tp * cp : tp * cp * pp; }
+  int pp_stride() const { return order == RankOrder::tp_cp_dp_pp ? tp * cp * dp : tp * cp; }
 };
 
 struct TrainingSpec {

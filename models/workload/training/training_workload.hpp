@@ -1,0 +1,165 @@
+// The `training` workload kind: a data/tensor/pipeline-parallel training job on the plant
+// (issue 9 §5-§6). The step model (step_model.hpp) gives each pipeline stage's work per
+// microbatch; here the steps run on the plant's GPU groups, one group per scale-up domain,
+// phase by phase, so that the hall's power follows the step: compute, exposed
+// communication, pipeline bubble, optimizer.
+//
+// YAML (`workload:`):
+//   kind: training
+//   model: llama-3-405b          # a key of llms:, or a mapping in the llms.yaml format
+//   gpus: 16384                  # optional: default all the plant's GPUs
+//   parallel: {tp: 8, pp: 16, vp: 1, cp: 1, dp: 128, ep: 1, order: tp-cp-pp-dp}
+//   sequence_parallel: true      # optional (default true)
+//   distributed_optimizer: true  # optional (default true)
+//   overlap_dp: true             # optional (default true)
+//   seq_len: 8192
+//   global_batch: 2048           # sequences per step
+//   micro_batch: 1               # optional (default 1)
+//   recompute: none              # none | selective | full (default none)
+//   attention: flash             # flash | unfused (default flash)
+//   dtype: bf16                  # optional
+//   tokens: 15.6e12              # the job: tokens to train, or
+//   steps: 7600                  #          steps to train (exactly one of the two)
+//   simulated_steps: 3           # optional: steps to simulate (default: every step that
+//                                #   starts within simulation.duration)
+//   hbm_overflow: error          # error | wall: what activations beyond HBM do (below)
+//   calibration: path            # optional kernel calibration (default: the shipped one)
+//   fabric:                      # optional: default the DGX fabric of the plant's GPU
+//     gpus_per_node: 8           #   (alpha_beta_collectives.hpp)
+//     scale_up:  {bandwidth: 450 GB/s, step_latency: 3.37 us, efficiency: 50.7 %}
+//     scale_out: {bandwidth: 400 Gb/s, step_latency: 5 us, efficiency: 94 %}
+//     pod_gpus: 3072             # optional: full bisection within a pod
+//     above_pod_oversubscription: 7   # optional: 1:7 above the pods
+//   sites:                       # optional: the job split over two sites
+//     count: 2
+//     fiber_length: 100 km
+//     bandwidth: 100 Tb/s        # between the sites, per direction, in all
+//     refractive_index: 1.468    # optional (models/network/propagation.hpp)
+//
+// HBM: when the worst stage's weights, optimizer state and activations exceed the GPU's
+// HBM (activation_memory.hpp), `hbm_overflow: error` (the default) rejects the scenario with
+// the numbers; `wall` runs it anyway (the step time is what it would be with the memory)
+// and the `train.hbm_capacity` wall is hit at t = 0 — for asking "how far over".
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "models/workload/training/cluster_collectives.hpp"
+#include "models/workload/training/step_model.hpp"
+#include "models/workload/training/training_spec.hpp"
+#include "models/workload/workload.hpp"
+
+namespace models::training {
+
+class TrainingWorkloadSpec final : public WorkloadSpec {
+ public:
+  TrainingSpec training;
+  Fabric fabric;
+  ClusterLayout layout;
+  double tokens_to_train = 0;  // the job (from `tokens`, or `steps` × tokens per step)
+  std::optional<std::int64_t> simulated_steps;
+  bool hbm_overflow_is_wall = false;
+  std::string calibration;
+  int group_size = 8;  // GPUs per plant group: one scale-up domain
+
+  std::string_view kind() const override { return "training"; }
+  GpuRequest gpus() const override;
+  std::unique_ptr<Workload> build(const WorkloadContext& context,
+                                  std::vector<GpuGroup*> groups) const override;
+
+  double tokens_per_step() const {
+    return static_cast<double>(training.global_batch) * training.seq_len;
+  }
+};
+
+// The reader behind WorkloadKind "training".
+std::shared_ptr<const WorkloadSpec> read_training_workload(sim::config::Reader& workload,
+                                                           const WorkloadReadContext& context);
+
+// Where one step's time went on the group that finished it last (the critical one).
+struct StepRecord {
+  sim::SimTime start, end;
+  sim::Seconds compute{0};       // kernels at the clocks the plant allowed
+  sim::Seconds comm{0};          // exposed TP/CP/EP, PP and DP communication in the fabric
+  sim::Seconds cross_site{0};    // exposed between the sites (bandwidth and latency)
+  sim::Seconds propagation{0};   // of which light in fiber
+  sim::Seconds bubble{0};        // pipeline fill, drain and stage imbalance
+  sim::Seconds optimizer{0};
+  sim::Seconds barrier{0};       // waiting for slower groups at the step's end
+  double clock_ratio = 1;        // time-weighted over the group's busy phases
+  double compute_power_per_gpu = 0;  // W, mean over the microbatch phases
+  double comm_power_per_gpu = 0;     // W, the exposed data-parallel phase (NaN if none)
+  sim::Seconds duration() const { return (end - start).seconds(); }
+};
+
+class TrainingWorkload final : public Workload {
+ public:
+  TrainingWorkload(const TrainingWorkloadSpec& spec, const WorkloadContext& context,
+                   std::vector<GpuGroup*> groups);
+
+  void start() override;
+  void mark_horizon(sim::SimTime horizon) override;
+  bool done() const override;
+  void finish(sim::SimTime end) override;
+  void add_metrics(Metrics& out) const override;
+  void write_tables(sim::h5::ResultFile& file) const override;
+  std::string headline() const override;
+  std::optional<std::string> wall_effect(const sim::WallResult& w,
+                                         const Metrics& summary) const override;
+  void print_summary(std::ostream& out, const Metrics& summary) const override;
+
+  const StepReport& model_step() const { return report_; }
+  const std::vector<StepRecord>& steps() const { return steps_; }
+
+  // One phase of a group's step, at full clock.
+  enum class PhaseKind { fill, microbatch, drain, dp_comm, optimizer };
+  struct Phase {
+    PhaseKind kind;
+    GpuActivity activity;
+    sim::Seconds comm{0};  // the exposed communication in it (not clocked)
+  };
+  const std::vector<Phase>& plan(int stage) const { return plans_.at(static_cast<std::size_t>(stage)); }
+
+ private:
+  struct GroupState {
+    GpuGroup* group = nullptr;
+    int stage = 0;
+    std::size_t phase = 0;
+    StepRecord record;  // this group's own split of the current step
+    double clock_weighted = 0, busy = 0;
+    double compute_energy = 0, compute_time = 0;
+    double comm_energy = 0, comm_time = 0;
+  };
+
+  void begin_step(sim::SimTime now);
+  void run_phase(std::size_t g, sim::SimTime now);
+  void on_group_done(std::size_t g, sim::SimTime now);
+  void on_stop(sim::SimTime now);
+
+  TrainingWorkloadSpec spec_;
+  sim::Engine& engine_;
+  sim::WallMonitor& walls_;
+  sim::SimTime horizon_;
+  std::shared_ptr<const ClusterCollectives> collectives_;
+  StepReport report_;
+  GpuSpec gpu_;
+  std::vector<std::vector<Phase>> plans_;  // per stage
+  std::vector<GroupState> groups_;
+  // Exposed between the sites per step, from the pipeline and data-parallel calls.
+  sim::Seconds cross_site_{0}, propagation_{0}, pp_cross_{0}, dp_cross_{0};
+  std::vector<StepRecord> steps_;
+  std::size_t running_ = 0;  // groups still in the current step
+  sim::SimTime step_start_;
+  bool in_step_ = false;
+  bool stopped_ = false;  // a group lost power or shut down
+  std::int64_t steps_started_ = 0;
+  std::int64_t steps_at_horizon_ = 0;
+  sim::SimTime end_;
+  struct Walls {
+    std::optional<sim::ResourceId> hbm, tp, pp, dp, cp, ep, bubble, optimizer, site_link,
+        propagation;
+  } walls_ids_;
+};
+
+}  // namespace models::training
