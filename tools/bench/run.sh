@@ -19,6 +19,7 @@ programs=(
   tools/firstwall_bench_kernels
   tools/firstwall_bench_plant
   tools/firstwall_bench_network
+  tools/firstwall_bench_training
   tools/firstwall_bench_engine
 )
 

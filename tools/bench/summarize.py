@@ -135,11 +135,29 @@ def network(results_dir):
     return [("maxmin_10k_flows_ms", f"{runs[10000] / 1e6:.2f}")]
 
 
+def training(results_dir):
+    """One Llama-3-405B step on 16,384 H100s through the scenario run (bench_training.cpp)."""
+    benchmarks = load(results_dir, "firstwall_bench_training")
+    runs = [b for b in benchmarks if b.get("run_type", "iteration") == "iteration"
+            and b.get("run_name", b["name"]).startswith("BM_TrainingStep16k")]
+    if not runs:
+        raise SystemExit("summarize.py: BM_TrainingStep16k is needed")
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    best = min(runs, key=lambda b: b["real_time"])
+    seconds = best["real_time"] * scale[best.get("time_unit", "ns")]
+    print("one Llama-3-405B training step on 16,384 GPUs, whole run: wall time (fastest repetition)")
+    print(f"  {seconds:8.3f} s, {best['events']:.0f} events, {best['events_per_s']:.3g} events/s "
+          f"(target <= 10 s)")
+    return [("training_step_16k_gpus_s", f"{seconds:.3f}"),
+            ("training_step_16k_events_per_s", f"{best['events_per_s']:.0f}")]
+
+
 # Add new summaries before engine_hold: its line is expected to be the last one.
 SUMMARIES = [
     kernels,
     plant,
     network,
+    training,
     engine_hold,
 ]
 
