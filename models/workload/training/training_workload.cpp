@@ -453,16 +453,23 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   g.record.end = now;
   g.group->go_idle(now);  // waits for the others at the step's end
   if (--running_ > 0) return;
-  // The last group to finish set the step's length: its split is the step's.
-  StepRecord r = g.record;
+  // The last group to finish set the step's length: its split is the step's. Groups that
+  // finish together (every stage at full clock) are told apart by their compute: the
+  // slowest stage's split is the step's.
+  std::size_t critical = i;
+  for (std::size_t k = 0; k < groups_.size(); ++k)
+    if (groups_[k].record.end == now && groups_[k].record.compute > groups_[critical].record.compute)
+      critical = k;
+  const GroupState& c = groups_[critical];
+  StepRecord r = c.record;
   r.start = step_start_;
   r.end = now;
   r.barrier = sim::Seconds(0);
   r.cross_site = cross_site_;
   r.propagation = propagation_;
-  r.clock_ratio = g.busy > 0 ? g.clock_weighted / g.busy : 1.0;
-  r.compute_power_per_gpu = g.compute_time > 0 ? g.compute_energy / g.compute_time : kNaN;
-  r.comm_power_per_gpu = g.comm_time > 0 ? g.comm_energy / g.comm_time : kNaN;
+  r.clock_ratio = c.busy > 0 ? c.clock_weighted / c.busy : 1.0;
+  r.compute_power_per_gpu = c.compute_time > 0 ? c.compute_energy / c.compute_time : kNaN;
+  r.comm_power_per_gpu = c.comm_time > 0 ? c.comm_energy / c.comm_time : kNaN;
   steps_.push_back(r);
   in_step_ = false;
 
