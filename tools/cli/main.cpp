@@ -18,6 +18,7 @@
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/validate_collectives_command.hpp"
 #include "tools/cli/validate_training_command.hpp"
 #include "tools/cli/describe.hpp"
 
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
   cli::add_kernels_measure_commands(*kernels);
   cli::add_validate_commands(app);
   cli::add_validate_training_command(*app.get_subcommand("validate"));
+  cli::add_validate_collectives_command(*app.get_subcommand("validate"));
 
   // Every command runs from its callback, inside app.parse(), so that one place maps
   // failures to exit codes.
