@@ -141,6 +141,8 @@ FabricFigures fabric_figures(const Topology& topology, Router& router, const Col
 //                           (g = 1: only the NIC term, same rail)
 //   hierarchical            (g-1) t_u(S/(g f)) + (N-1) t_x(S/(g N f), L_same) per half
 //   all-to-all              max(α_u + L_u + (g-1) S/n / (η_u B_u), α_x + L_cross + (n-g) S/n / (η_x B_x))
+//                           (exact when L_same = L_cross; otherwise same-rail transfers start
+//                           earlier and the time is up to L_cross - L_same shorter)
 //   send/recv               t of the pair's tier with S
 //   in_switch               α_u + L_link + (1 + 1/n) S / (η_u B_u)
 //   double_binary_tree      Σ over waves w of max(α + L + k_w · (S/2/C) / (η B f)), k_w the most
