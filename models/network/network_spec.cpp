@@ -172,7 +172,9 @@ NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
 NetworkCatalog load_network_catalog(const std::string& path) {
   return sim::config::read_file(path, [](const YamlNode& root, Diagnostics& diags) {
     Reader top(&root, "", diags);
-    for (std::string_view s : {"scale_up_fabrics", "nics", "switches", "servers"})
+    // in_network_reduction: read by collective_protocol.hpp (read_in_network_reduction).
+    for (std::string_view s :
+         {"scale_up_fabrics", "nics", "switches", "servers", "in_network_reduction"})
       (void)top.node(s, Need::optional);
     top.finish();
     return read_network_catalog(root, diags);
