@@ -64,8 +64,11 @@ CostFeatures cost_features(const KernelCall& call, const Device& device, const G
   f.l2_cache = device.l2_cache.value_or(sim::Bytes(0));
   f.bytes = w.bytes;
   if (const auto* g = std::get_if<Gemm>(&call); g && sms > 0 && g->m > 0 && g->n > 0) {
+    // A grouped or batched GEMM is one grid over the tiles of all its members: waves are
+    // quantized over the whole group, not per member (Gemm::groups).
     const double tiles = std::ceil(static_cast<double>(g->m) / static_cast<double>(tile.m)) *
-                         std::ceil(static_cast<double>(g->n) / static_cast<double>(tile.n));
+                         std::ceil(static_cast<double>(g->n) / static_cast<double>(tile.n)) *
+                         static_cast<double>(g->groups);
     f.waves = tiles / sms;
   }
   if (const auto* e = std::get_if<Elementwise>(&call)) {

@@ -129,10 +129,13 @@ KernelWork work(const KernelCall& call) {
   return std::visit(
       overloaded{[](const Gemm& g) {
                    require(g.m >= 0 && g.n >= 0 && g.k >= 0, "negative GEMM dimension");
+                   require(g.groups >= 1, "GEMM groups must be >= 1");
                    const double e = element_size(g.format).value();
+                   const double groups = d(g.groups);
                    return KernelWork{
-                       sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k)),
-                       sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e)};
+                       sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k) * groups),
+                       sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e *
+                                  groups)};
                  },
                  [](const Elementwise& e) {
                    return KernelWork{e.flops, e.bytes};
@@ -170,7 +173,8 @@ KernelWork work(const KernelCall& call) {
 std::int64_t tokens(const KernelCall& call) {
   return std::visit(
       overloaded{
-          [](const Gemm& g) { return g.m; }, [](const Elementwise& e) { return e.rows; },
+          [](const Gemm& g) { return g.m * g.groups; },
+          [](const Elementwise& e) { return e.rows; },
           [](const AttentionPrefill& a) {
             std::int64_t q = 0;
             for (const QueryKv& r : a.requests) q += r.query_len;

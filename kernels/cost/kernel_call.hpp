@@ -28,11 +28,20 @@ sim::Bytes element_size(NumberFormat f);
 std::string_view to_string(NumberFormat f);
 
 // y[m, n] = x[m, k] · Wᵀ: m tokens, n output features, k input features.
+//
+// `groups` > 1 is one launch of that many independent products of the same shape, each with
+// its own x, W and y: a grouped GEMM (the routed experts of a MoE layer, tokens spread evenly
+// over the active experts: vLLM's fused_moe, DeepGEMM's m-grouped GEMM, SGLang) or a batched
+// GEMM (MLA's per-head absorption products W_UK and W_UV for all heads: torch.bmm / einsum in
+// DeepSeek's inference/model.py). Engines launch them this way so that the group shares one
+// launch and fills the GPU's SMs as one grid: the cost model charges one launch overhead and
+// quantizes waves over the tiles of the whole group.
 struct Gemm {
   std::int64_t m = 0;
   std::int64_t n = 0;
   std::int64_t k = 0;
   NumberFormat format = NumberFormat::bf16;
+  std::int64_t groups = 1;
 };
 
 // Memory-bound operators, by the class of kernel that runs them. The class matters because
@@ -115,7 +124,7 @@ struct KernelWork {
   sim::Bytes bytes;
 };
 
-// GEMM: flops 2·m·n·k; bytes (m·k + n·k + m·n)·elem.
+// GEMM: flops 2·m·n·k·groups; bytes (m·k + n·k + m·n)·elem·groups.
 // Elementwise: the call's own counts (the builders below).
 // Prefill, per request (pairs = causal (query, key) pairs, kernels/work_count.hpp):
 //   flops 2·heads·pairs·(qk + v); bytes q·heads·qk·elem + kv·kv_heads·(qk + v)·kv_elem
@@ -127,7 +136,7 @@ KernelWork work(const KernelCall& call);
 // Σ_{i<q} (kv - q + i + 1) = q·(kv - q) + q·(q + 1)/2.
 std::int64_t causal_pairs(std::int64_t query_len, std::int64_t kv_len);
 
-// The tokens dimension of a call: m of a GEMM, rows of an elementwise op, total queries of
+// The tokens dimension of a call: m·groups of a GEMM (every row of the group), rows of an elementwise op, total queries of
 // an attention call. Measured tables interpolate along it.
 std::int64_t tokens(const KernelCall& call);
 

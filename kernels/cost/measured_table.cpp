@@ -19,6 +19,11 @@ std::string attention_key(std::string_view kind, const AttentionShape& a, std::s
 // The shape of a call without its interpolation axis; nullopt when the call is never covered.
 std::optional<std::string> shape_key(const KernelCall& call) {
   if (const auto* g = std::get_if<Gemm>(&call)) {
+    // A grouped GEMM is its own series: one launch of many members is not an ungrouped
+    // GEMM of m·groups rows (different weights per member).
+    if (g->groups > 1)
+      return fmt::format("gemm n={} k={} {} groups={}", g->n, g->k, to_string(g->format),
+                         g->groups);
     return fmt::format("gemm n={} k={} {}", g->n, g->k, to_string(g->format));
   }
   if (const auto* e = std::get_if<Elementwise>(&call)) {

@@ -50,8 +50,8 @@ std::shared_ptr<Mat> operand(Eigen::Index rows, Eigen::Index cols, std::uint64_t
   return std::make_shared<Mat>(hashed_operand(rows, cols, seed, name, scale));
 }
 
-std::function<void()> gemm(const kc::KernelCall& call, const kc::Gemm& g, std::uint64_t seed,
-                           weight_pool* weights) {
+std::function<void()> gemm_member(const kc::KernelCall& call, const kc::Gemm& g,
+                                  std::uint64_t seed, weight_pool* weights) {
   auto x = operand(g.m, g.k, seed, "call.x");
   // Weights scaled like a trained layer's (variance 1/k): outputs stay O(1).
   const float scale = std::sqrt(3.0f / static_cast<float>(g.k));
@@ -66,6 +66,18 @@ std::function<void()> gemm(const kc::KernelCall& call, const kc::Gemm& g, std::u
   std::shared_ptr<const Mat> w = weights != nullptr ? weights->fp32(g.n, g.k, seed, scale)
                                                     : operand(g.n, g.k, seed, "call.w", scale);
   return [x, w] { (void)linear(*x, *w); };
+}
+
+// A grouped GEMM on the CPU: its members one after another, each with its own operands.
+std::function<void()> gemm(const kc::KernelCall& call, const kc::Gemm& g, std::uint64_t seed,
+                           weight_pool* weights) {
+  if (g.groups <= 1) return gemm_member(call, g, seed, weights);
+  std::vector<std::function<void()>> members;
+  for (std::int64_t i = 0; i < g.groups; ++i)
+    members.push_back(gemm_member(call, g, seed + static_cast<std::uint64_t>(i) * 7919u, weights));
+  return [members = std::move(members)] {
+    for (const auto& m : members) m();
+  };
 }
 
 std::function<void()> elementwise(const kc::KernelCall& call, const kc::Elementwise& e,
@@ -192,7 +204,7 @@ std::string describe(const kc::KernelCall& call) {
   auto fmt = [](kc::NumberFormat f) { return std::string(kc::to_string(f)); };
   if (const auto* g = std::get_if<kc::Gemm>(&call)) {
     return "gemm m=" + to_string(g->m) + " n=" + to_string(g->n) + " k=" + to_string(g->k) + " " +
-           fmt(g->format);
+           fmt(g->format) + (g->groups > 1 ? " groups=" + to_string(g->groups) : "");
   }
   if (const auto* e = std::get_if<kc::Elementwise>(&call)) {
     std::string s = std::string(kc::to_string(kc::kernel_class(call))) +
