@@ -441,6 +441,22 @@ void ResultFile::write_table(const std::string& path, const Table& table,
   if (!ds.close()) fail(file, "cannot close dataset '" + path + "'");
 }
 
+void ResultFile::copy_from(const std::string& source_file, const std::string& source_object,
+                           const std::string& path) {
+  const hid_t fid = impl_->id(final_path_);
+  check_object_path(path);
+  QuietErrors quiet;
+  const std::string& file = temp_path_;
+  Handle src(check_id(H5Fopen(source_file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), source_file,
+                      "cannot open for reading"),
+             H5Fclose);
+  create_parents(fid, path, file);
+  Handle lcpl = link_props(file);
+  check(H5Ocopy(src.get(), source_object.c_str(), fid, path.c_str(), H5P_DEFAULT, lcpl.get()), file,
+        "cannot copy '" + source_object + "' of " + source_file + " to '" + path + "'");
+  if (!src.close()) fail(source_file, "cannot close");
+}
+
 void ResultFile::write_series(const std::string& path, const std::vector<double>& time_s,
                               const std::vector<double>& value, const std::string& unit) {
   const hid_t fid = impl_->id(final_path_);

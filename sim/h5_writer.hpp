@@ -58,6 +58,12 @@ class ResultFile {
   void write_series(const std::string& path, const std::vector<double>& time_s,
                     const std::vector<double>& value, const std::string& unit);
 
+  // Copies object `source_object` ("/" for the whole root group, with its attributes) of the
+  // HDF5 file `source_file` to `path` in this file; intermediate groups are created. A sweep
+  // keeps each point's results this way (/runs/<id>) from the files it committed per point.
+  void copy_from(const std::string& source_file, const std::string& source_object,
+                 const std::string& path);
+
   // Closes the file and renames it onto the final path. Throws on failure (and then the
   // temporary is removed).
   void commit();

@@ -28,6 +28,11 @@ ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) 
   Diagnostics diags;
   Node root = sim::config::load_file(path, diags);
   if (!diags.empty()) throw sim::config::InputError(diags);
+  return load_scenario_tree(std::move(root), path, options);
+}
+
+ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOptions& options) {
+  Diagnostics diags;
   int index = 0;
   for (const std::string& o : options.overrides)
     sim::config::apply_override(root, o, ++index, diags);

@@ -14,6 +14,7 @@
 
 #include "models/plant/plant_spec.hpp"
 #include "models/workload/workload.hpp"
+#include "sim/config.hpp"
 #include "sim/wall_monitor.hpp"
 
 namespace models {
@@ -36,5 +37,11 @@ struct LoadOptions {
 };
 
 ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options = {});
+
+// The same from a tree already loaded (includes resolved), e.g. a sweep's base scenario with
+// axis values substituted: each point is read without going back to the file. `file` is
+// what the spec reports as its file; diagnostics carry the tree's own locations.
+ScenarioSpec load_scenario_tree(sim::config::Node root, const std::string& file,
+                                const LoadOptions& options = {});
 
 }  // namespace models

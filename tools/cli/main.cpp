@@ -21,6 +21,7 @@
 #include "tools/cli/validate_collectives_command.hpp"
 #include "tools/cli/validate_training_command.hpp"
 #include "tools/cli/describe.hpp"
+#include "tools/cli/sweep_command.hpp"
 
 namespace {
 
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
   cli::add_validate_commands(app);
   cli::add_validate_training_command(*app.get_subcommand("validate"));
   cli::add_validate_collectives_command(*app.get_subcommand("validate"));
+  int command_exit = kOk;  // a command that finished but reports failures (sweep) sets 1
+  cli::add_sweep_command(app, command_exit);
 
   // Every command runs from its callback, inside app.parse(), so that one place maps
   // failures to exit codes.
@@ -174,5 +177,5 @@ int main(int argc, char** argv) {
     std::cerr << "firstwall: internal error: " << e.what() << "\n";
     return kInternal;
   }
-  return kOk;
+  return command_exit;
 }

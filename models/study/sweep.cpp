@@ -1,0 +1,301 @@
+#include "models/study/sweep.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "models/scenario/run.hpp"
+#include "models/scenario/scenario.hpp"
+#include "models/study/journal.hpp"
+#include "sim/h5_writer.hpp"
+#include "sim/random.hpp"
+
+namespace models::study {
+
+namespace fs = std::filesystem;
+using sim::config::Diagnostics;
+using sim::config::InputError;
+
+namespace {
+
+// A point's outcome, handed from its worker to the calling thread.
+struct Finished {
+  PointRecord record;
+  // keep_runs: the finished run, written to its own file by the calling thread (HDF5 is
+  // used from one thread only).
+  std::shared_ptr<const ScenarioSpec> spec;
+  std::optional<RunResult> run;
+};
+
+std::string join_diagnostics(const InputError& e) {
+  std::string out;
+  for (const auto& d : e.diagnostics()) {
+    if (!out.empty()) out += '\n';
+    out += d.str();
+  }
+  return out;
+}
+
+Finished run_point(const Study& study, const Point& point, bool keep_run) {
+  Finished f;
+  f.record.id = point.id;
+  try {
+    Diagnostics diags;
+    sim::config::Node tree = point_tree(study, point, diags);
+    if (!diags.empty()) throw InputError(diags);
+    // Shared ownership: the finished run may refer to its spec until its file is written.
+    auto spec = std::make_shared<const ScenarioSpec>(
+        load_scenario_tree(std::move(tree), study.base_file));
+    RunResult run = run_scenario(*spec);
+    f.record.ok = true;
+    for (const Metric& m : run.summary) f.record.metrics.push_back({m.name, m.unit, m.value});
+    if (const sim::WallResult* w = run.first_wall()) {
+      f.record.first_wall = w->name;
+      f.record.first_wall_kind = w->kind;
+    }
+    if (!run.walls.empty()) f.record.nearest_wall = run.walls.front().name;
+    if (keep_run) {
+      f.spec = std::move(spec);
+      f.run = std::move(run);
+    }
+  } catch (const InputError& e) {
+    f.record.ok = false;
+    f.record.error = join_diagnostics(e);
+  } catch (const std::exception& e) {
+    f.record.ok = false;
+    f.record.error = std::string("internal error: ") + e.what();
+  }
+  if (!f.record.ok) f.record.metrics.clear();
+  return f;
+}
+
+std::string run_file(const std::string& output, std::int64_t id) {
+  return (fs::path(runs_path(output)) / (std::to_string(id) + ".h5")).string();
+}
+
+// Everything that decides the points' results and the file's layout: a journal written for
+// another study must not be resumed into this one.
+std::string fingerprint(const Study& study, bool keep_runs) {
+  std::uint64_t h = sim::fnv1a64(FIRSTWALL_VERSION_STRING);
+  h = sim::fnv1a64(study.study_yaml, h);
+  h = sim::fnv1a64(study.base_yaml, h);
+  h = sim::fnv1a64(keep_runs ? "keep-runs" : "no-runs", h);
+  return fmt::format("{:016x} points={}", h, study.points.size());
+}
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buf;
+}
+
+void write_sweep_file(const Study& study, const SweepOptions& options,
+                      const std::map<std::int64_t, PointRecord>& records, std::size_t failed) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  sim::h5::ResultFile f(options.output);
+  f.set_attribute("firstwall_version", std::string(FIRSTWALL_VERSION_STRING));
+  f.set_attribute("study_yaml", study.study_yaml);
+  f.set_attribute("base_scenario_yaml", study.base_yaml);
+  f.set_attribute("base_scenario_file", study.base_file);
+  f.set_attribute("seed", static_cast<std::int64_t>(study.seed));
+  f.set_attribute("mode", std::string(to_string(study.mode)));
+  f.set_attribute("points", static_cast<std::int64_t>(study.points.size()));
+  f.set_attribute("failed", static_cast<std::int64_t>(failed));
+  // created_utc is the one field that differs between identical sweeps.
+  f.set_attribute("created_utc", utc_now());
+
+  sim::h5::Table t;
+  std::vector<std::int64_t> ids, seeds;
+  for (const Point& p : study.points) {
+    ids.push_back(p.id);
+    seeds.push_back(static_cast<std::int64_t>(p.seed));
+  }
+  t.add("point", "", std::move(ids)).add("point_seed", "", std::move(seeds));
+  std::string axis_names;
+  for (std::size_t a = 0; a < study.axes.size(); ++a) {
+    const Axis& axis = study.axes[a];
+    axis_names += (a == 0 ? "" : ",") + axis.path;
+    if (axis.numeric) {
+      std::vector<double> v;
+      for (const Point& p : study.points) v.push_back(p.values[a].number.value_or(kNaN));
+      t.add(axis.path, axis.unit, std::move(v));
+    } else {
+      std::vector<std::string> v;
+      for (const Point& p : study.points) v.push_back(p.values[a].text);
+      t.add(axis.path, std::move(v));
+    }
+  }
+  std::vector<std::string> status, error, first_wall, first_kind, nearest;
+  // Metric columns: every name any point reported, in the order of the first point that
+  // reported it (all points of one workload kind report the same names).
+  std::vector<std::pair<std::string, std::string>> metric_names;
+  std::set<std::string> known;
+  for (const Point& p : study.points) {
+    const PointRecord& r = records.at(p.id);
+    status.emplace_back(r.ok ? "ok" : "failed");
+    error.push_back(r.error);
+    first_wall.push_back(r.first_wall);
+    first_kind.push_back(r.first_wall_kind);
+    nearest.push_back(r.nearest_wall);
+    for (const auto& m : r.metrics) {
+      if (known.insert(m.name).second) metric_names.emplace_back(m.name, m.unit);
+    }
+  }
+  t.add("status", std::move(status)).add("error", std::move(error));
+  for (const auto& [name, unit] : metric_names) {
+    std::vector<double> v;
+    for (const Point& p : study.points) {
+      double x = kNaN;
+      for (const auto& m : records.at(p.id).metrics) {
+        if (m.name == name) x = m.value;
+      }
+      v.push_back(x);
+    }
+    t.add(name, unit, std::move(v));
+  }
+  t.add("first_wall", std::move(first_wall))
+      .add("first_wall_kind", std::move(first_kind))
+      .add("nearest_wall", std::move(nearest));
+  f.write_table("/points", t, {{"axes", axis_names}, {"mode", std::string(to_string(study.mode))}});
+
+  if (options.keep_runs) {
+    for (const Point& p : study.points) {
+      if (records.at(p.id).ok)
+        f.copy_from(run_file(options.output, p.id), "/", "/runs/" + std::to_string(p.id));
+    }
+  }
+  f.commit();
+}
+
+}  // namespace
+
+std::string journal_path(const std::string& output) {
+  return output + ".journal";
+}
+
+std::string runs_path(const std::string& output) {
+  return output + ".runs";
+}
+
+SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
+  using clock = std::chrono::steady_clock;
+  const auto started = clock::now();
+  const std::string jpath = journal_path(options.output);
+  std::error_code ec;
+  if (!options.resume && fs::exists(jpath, ec)) {
+    throw InputError({jpath, 0, 0}, "",
+                     "an interrupted sweep left this journal: pass --resume to continue it, or "
+                     "remove it to start over");
+  }
+  Journal journal(jpath, fingerprint(study, options.keep_runs), options.resume);
+
+  // What is done: journal records (with keep_runs, only those whose run file was committed).
+  // Temporary files of runs cut short by a kill are removed.
+  std::set<std::int64_t> done;
+  if (options.keep_runs) {
+    fs::create_directories(runs_path(options.output));
+    for (const auto& entry : fs::directory_iterator(runs_path(options.output))) {
+      if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+        fs::remove(entry.path(), ec);
+    }
+  }
+  for (const auto& [id, r] : journal.records()) {
+    if (id < 0 || id >= static_cast<std::int64_t>(study.points.size())) continue;
+    if (options.keep_runs && r.ok && !fs::exists(run_file(options.output, id))) continue;
+    done.insert(id);
+  }
+  std::vector<std::size_t> pending;
+  for (const Point& p : study.points) {
+    if (done.count(p.id) == 0) pending.push_back(static_cast<std::size_t>(p.id));
+  }
+
+  SweepOutcome out;
+  out.points = study.points.size();
+  out.resumed = done.size();
+  std::size_t failed = 0;
+  for (std::int64_t id : done) failed += journal.records().at(id).ok ? 0 : 1;
+
+  SweepProgress progress{done.size(), study.points.size(), failed, 0, -1};
+  if (options.progress) options.progress(progress);
+
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<Finished> finished;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  const std::size_t workers =
+      std::min(pending.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= pending.size()) return;
+        Finished f = run_point(study, study.points[pending[i]], options.keep_runs);
+        {
+          const std::lock_guard lock(mutex);
+          finished.push_back(std::move(f));
+        }
+        ready.notify_one();
+      }
+    });
+  }
+  // The calling thread commits the points as they finish: the run file first, then the
+  // journal record that says the point is done.
+  try {
+    for (std::size_t received = 0; received < pending.size(); ++received) {
+      Finished f;
+      {
+        std::unique_lock lock(mutex);
+        ready.wait(lock, [&] { return !finished.empty(); });
+        f = std::move(finished.front());
+        finished.pop_front();
+      }
+      if (f.run) write_results(run_file(options.output, f.record.id), *f.spec, *f.run);
+      f.run.reset();
+      f.spec.reset();
+      journal.append(f.record);
+      ++out.ran;
+      if (!f.record.ok) ++failed;
+      progress.done += 1;
+      progress.failed = failed;
+      progress.elapsed_s = std::chrono::duration<double>(clock::now() - started).count();
+      progress.eta_s = progress.elapsed_s / static_cast<double>(out.ran) *
+                       static_cast<double>(pending.size() - out.ran);
+      if (options.progress) options.progress(progress);
+    }
+  } catch (...) {
+    stop = true;
+    for (std::thread& t : threads) t.join();
+    throw;
+  }
+  for (std::thread& t : threads) t.join();
+
+  out.failed = failed;
+  for (const auto& [id, r] : journal.records()) {
+    if (!r.ok && id < static_cast<std::int64_t>(study.points.size()))
+      out.failures.emplace_back(id, r.error);
+  }
+  write_sweep_file(study, options, journal.records(), failed);
+  // The sweep file is in place: the journal and the per-point files are no longer needed (a
+  // kill before this leaves them, and --resume then only writes the file again).
+  fs::remove(jpath, ec);
+  if (options.keep_runs) fs::remove_all(runs_path(options.output), ec);
+  return out;
+}
+
+}  // namespace models::study

@@ -1,0 +1,65 @@
+// Runs a study's points in parallel and writes sweep.h5 (DESIGN.md "Output contract").
+//
+// - One engine per point, `jobs` worker threads; a worker shares nothing mutable with
+//   another (each reads the immutable base tree and builds its own spec, plant and engine).
+//   Every HDF5 call is made by the calling thread.
+// - Each finished point is committed to the journal "<output>.journal" (journal.hpp) and,
+//   with keep_runs, its full results to "<output>.runs/<id>.h5" (written atomically before
+//   its journal record). With resume, points in the journal are not run again.
+// - When every point is done, sweep.h5 is written from the journal in point order (so
+//   1 thread, N threads and a resumed sweep give the same bytes), renamed into place, and
+//   the journal and the runs folder are removed.
+//
+// sweep.h5:
+//   root attributes: firstwall_version, study_yaml, base_scenario_yaml, base_scenario_file,
+//     seed (master), mode, points, failed, created_utc
+//   /points: point, point_seed, one column per axis (named by its path; numbers carry their
+//     unit as an attribute, other values are text), status ("ok" | "failed"), error, the
+//     runs' /summary metrics (NaN where a point has none), first_wall, first_wall_kind,
+//     nearest_wall; attributes `axes` (the paths, comma-separated) and `mode`
+//   /runs/<id> (keep_runs): the point's results.h5 layout, its root attributes on the group
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/study/study.hpp"
+
+namespace models::study {
+
+struct SweepProgress {
+  std::size_t done = 0;   // including points resumed from the journal
+  std::size_t total = 0;
+  std::size_t failed = 0;
+  double elapsed_s = 0;   // of this invocation
+  double eta_s = -1;      // < 0 while unknown
+};
+
+struct SweepOptions {
+  std::string output;
+  int jobs = 1;
+  bool resume = false;
+  bool keep_runs = false;
+  // Called on the calling thread at the start and after each point (for a progress line).
+  std::function<void(const SweepProgress&)> progress;
+};
+
+struct SweepOutcome {
+  std::size_t points = 0;
+  std::size_t ran = 0;      // by this invocation
+  std::size_t resumed = 0;  // found in the journal
+  std::size_t failed = 0;
+  std::vector<std::pair<std::int64_t, std::string>> failures;  // id, message
+};
+
+std::string journal_path(const std::string& output);
+std::string runs_path(const std::string& output);
+
+// Throws sim::config::InputError before anything is written when a journal exists and
+// `resume` is false, or when the journal is another study's.
+SweepOutcome run_sweep(const Study& study, const SweepOptions& options);
+
+}  // namespace models::study

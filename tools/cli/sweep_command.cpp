@@ -1,0 +1,122 @@
+#include "tools/cli/sweep_command.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "models/study/study.hpp"
+#include "models/study/sweep.hpp"
+#include "sim/config.hpp"
+
+namespace cli {
+
+namespace {
+
+struct SweepArgs {
+  std::string file, output, mode;
+  std::vector<std::string> axes;
+  std::int64_t n = 0;
+  std::uint64_t seed = 0;
+  int jobs = 1;
+  bool resume = false;
+  bool keep_runs = false;
+};
+
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long long>(std::lround(seconds));
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                   : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+// Same rule as `run`: the output must be a file in a folder that exists or can be made.
+void check_output(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(out, ec))
+    throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec || !fs::is_directory(parent))
+      throw sim::config::InputError({"-o", 1, 1}, "",
+                                    "cannot create the folder \"" + parent.string() + "\"");
+  }
+}
+
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<SweepArgs>();
+  auto* cmd = app.add_subcommand(
+      "sweep", "Run a scenario over axes of values (grid, zip, random, Latin hypercube) into sweep.h5");
+  cmd->add_option("study", args->file,
+                  "a study YAML (base:, axes:, mode:, n:, seed:) or a base scenario with --axis")
+      ->required();
+  cmd->add_option("--axis", args->axes,
+                  "PATH=VALUES: 'a,b,c', a range 'from:to:count', 'log:from:to:count' "
+                  "(repeatable; units where the path takes a quantity)")
+      ->allow_extra_args(false);
+  auto* mode = cmd->add_option("--mode", args->mode, "grid (default), zip, random or lhs");
+  auto* n = cmd->add_option("-n,--points", args->n, "number of points in random and lhs modes");
+  auto* seed = cmd->add_option(
+      "--seed", args->seed, "master seed (default: the study's, else the base scenario's)");
+  cmd->add_option("-o,--output", args->output, "sweep file (default: results/<study>.sweep.h5)");
+  cmd->add_option("-j,--jobs", args->jobs, "points run at once, one engine per thread")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--resume", args->resume,
+                "continue an interrupted sweep from its journal (<output>.journal): only the "
+                "missing points run");
+  cmd->add_flag("--keep-runs", args->keep_runs, "also store each point's full results in /runs/<id>");
+
+  cmd->callback([args, mode, n, seed, &exit_code] {
+    models::study::StudyArgs study_args;
+    study_args.file = args->file;
+    study_args.axes = args->axes;
+    if (mode->count() > 0) study_args.mode = args->mode;
+    if (n->count() > 0) study_args.n = args->n;
+    if (seed->count() > 0) study_args.seed = args->seed;
+    const models::study::Study study = models::study::read_study(study_args);
+
+    models::study::SweepOptions options;
+    options.output = args->output.empty()
+                         ? (std::filesystem::path("results") /
+                            (std::filesystem::path(args->file).stem().string() + ".sweep.h5"))
+                               .string()
+                         : args->output;
+    check_output(options.output);
+    options.jobs = args->jobs;
+    options.resume = args->resume;
+    options.keep_runs = args->keep_runs;
+    const bool tty = ::isatty(STDERR_FILENO) != 0;
+    if (tty) {
+      options.progress = [](const models::study::SweepProgress& p) {
+        std::string line = fmt::format("\rsweep: {}/{} points, {} failed", p.done, p.total, p.failed);
+        if (p.eta_s >= 0) line += ", ETA " + clock_text(p.eta_s);
+        std::cerr << line << "    " << std::flush;
+      };
+    }
+    const models::study::SweepOutcome outcome = models::study::run_sweep(study, options);
+    if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
+    for (const auto& [id, message] : outcome.failures)
+      std::cerr << fmt::format("point {} failed: {}\n", id, first_line(message));
+    std::cout << fmt::format("sweep: {} points ({} run, {} resumed), {} failed\n", outcome.points,
+                             outcome.ran, outcome.resumed, outcome.failed);
+    std::cout << "results: " << options.output << "\n";
+    if (outcome.failed > 0) exit_code = 1;
+  });
+}
+
+}  // namespace cli
