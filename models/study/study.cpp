@@ -1,9 +1,11 @@
 #include "models/study/study.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <numeric>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -125,6 +127,8 @@ std::vector<Diagnostic> messages_at(const Study& s, const std::vector<const Axis
           same_place(d.where, values[axis]->node.location()))
         found.push_back(d);
     }
+  } catch (const std::exception&) {
+    // Not a message about the value: the point that hits it records it when it runs.
   }
   return found;
 }
@@ -135,28 +139,52 @@ std::vector<Diagnostic> messages_at(const Study& s, const std::vector<const Axis
 // values: checks across keys (weights that fit tensor_parallel GPUs) are also reported at
 // the value, and such a point only fails when it runs. Up to kContexts points are tried as
 // combinations; a value that is bad by itself fails in all of them.
-void check_with_loader(const Study& s, Diagnostics& diags) {
+void check_with_loader(const Study& s, int jobs, Diagnostics& diags) {
   constexpr std::size_t kContexts = 16;
-  std::set<std::string> seen;
+  struct Check {
+    std::size_t axis;
+    const AxisValue* value;
+    std::vector<Diagnostic> found;
+  };
+  std::vector<std::vector<AxisValue>> values(s.axes.size());
+  std::vector<Check> checks;
   for (std::size_t a = 0; a < s.axes.size(); ++a) {
+    values[a] = values_to_check(s.axes[a]);
     std::set<std::string> tried;
-    for (const AxisValue& v : values_to_check(s.axes[a])) {
-      if (!tried.insert(v.text).second) continue;
+    for (const AxisValue& v : values[a]) {
+      if (tried.insert(v.text).second) checks.push_back({a, &v, {}});
+    }
+  }
+  // One load per value: spread over the sweep's threads like its points (each check reads
+  // the shared base and builds its own tree).
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < checks.size(); i = next.fetch_add(1)) {
+      Check& c = checks[i];
       std::vector<const AxisValue*> alone(s.axes.size(), nullptr);
-      alone[a] = &v;
-      std::vector<Diagnostic> found = messages_at(s, alone, a);
-      if (found.empty()) continue;
-      bool fine_somewhere = false;
-      for (std::size_t i = 0; i < std::min(kContexts, s.points.size()) && !fine_somewhere; ++i) {
+      alone[c.axis] = c.value;
+      c.found = messages_at(s, alone, c.axis);
+      if (c.found.empty()) continue;
+      for (std::size_t p = 0; p < std::min(kContexts, s.points.size()); ++p) {
         std::vector<const AxisValue*> combination;
-        for (const AxisValue& pv : s.points[i].values) combination.push_back(&pv);
-        combination[a] = &v;
-        fine_somewhere = messages_at(s, combination, a).empty();
+        for (const AxisValue& pv : s.points[p].values) combination.push_back(&pv);
+        combination[c.axis] = c.value;
+        if (messages_at(s, combination, c.axis).empty()) {
+          c.found.clear();
+          break;
+        }
       }
-      if (fine_somewhere) continue;
-      for (Diagnostic& d : found) {
-        if (seen.insert(d.str()).second) diags.add(d.where, d.path, d.message);
-      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::min<int>(jobs, static_cast<int>(checks.size())); ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> seen;
+  for (Check& c : checks) {
+    for (Diagnostic& d : c.found) {
+      if (seen.insert(d.str()).second) diags.add(d.where, d.path, d.message);
     }
   }
 }
@@ -426,7 +454,7 @@ Study read_study(const StudyArgs& args) {
 
   s.base_yaml = sim::config::to_yaml(s.base);
   s.points = expand(s);
-  check_with_loader(s, diags);
+  check_with_loader(s, std::max(1, args.jobs), diags);
   if (!diags.empty()) throw InputError(diags);
   s.study_yaml = study_as_yaml(s);
   return s;

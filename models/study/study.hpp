@@ -36,6 +36,7 @@ struct StudyArgs {
   std::optional<std::string> mode;
   std::optional<std::int64_t> n;
   std::optional<std::uint64_t> seed;
+  int jobs = 1;  // threads for checking the values with the scenario loader
 };
 
 struct Point {

@@ -88,6 +88,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     if (mode->count() > 0) study_args.mode = args->mode;
     if (n->count() > 0) study_args.n = args->n;
     if (seed->count() > 0) study_args.seed = args->seed;
+    study_args.jobs = args->jobs;
     const models::study::Study study = models::study::read_study(study_args);
 
     models::study::SweepOptions options;
