@@ -1,6 +1,7 @@
 #include "models/workload/kernel_iteration_cost.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace models {
@@ -25,23 +26,91 @@ kc::NumberFormat format_of(DType t) {
   return kc::NumberFormat::bf16;
 }
 
+// Standard normal CDF.
+double phi(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+
 }  // namespace
+
+double expected_max_standard_normal(int n) {
+  if (n <= 1) return 0;
+  const double p = (n - 0.375) / (n + 0.25);
+  // Phi^-1 by bisection: Phi is monotone, and 200 halvings of [-40, 40] reach double precision.
+  double lo = -40, hi = 40;
+  for (int i = 0; i < 200 && hi - lo > 1e-15; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (phi(mid) < p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+double expected_max_expert_load(const MoeSpec& moe, double tokens, int ep) {
+  if (tokens <= 0) return 0;
+  const double e = moe.routed_experts;
+  const double k = moe.active_experts;
+  const double n = ep;
+  const double mean = tokens * k / n;
+  if (ep <= 1) return mean;
+  const double var = tokens * k * (1 / n) * (1 - 1 / n) * (e - k) / (e - 1);
+  const double cap = tokens * std::min(k, e / n);
+  return std::min(cap, mean + expected_max_standard_normal(ep) * std::sqrt(var));
+}
+
+BatchShape heaviest_share(const BatchShape& batch, int parts) {
+  if (parts <= 1) return batch;
+  std::vector<BatchShape> shares(static_cast<std::size_t>(parts));
+  const auto p = static_cast<std::size_t>(parts);
+  if (batch.decode_contexts.size() == static_cast<std::size_t>(batch.decodes)) {
+    for (std::size_t i = 0; i < batch.decode_contexts.size(); ++i) {
+      BatchShape& s = shares[i % p];
+      ++s.decodes;
+      s.decode_context_sum += static_cast<double>(batch.decode_contexts[i]);
+      s.decode_contexts.push_back(batch.decode_contexts[i]);
+    }
+  } else {  // only the sum is known: the mean context for each
+    const double mean = batch.decodes > 0 ? batch.decode_context_sum / batch.decodes : 0;
+    for (std::int64_t i = 0; i < batch.decodes; ++i) {
+      BatchShape& s = shares[static_cast<std::size_t>(i) % p];
+      ++s.decodes;
+      s.decode_context_sum += mean;
+    }
+  }
+  for (const PrefillChunk& c : batch.prefills) {
+    auto lightest = std::min_element(shares.begin(), shares.end(), [](const auto& a, const auto& b) {
+      return a.tokens() < b.tokens();
+    });
+    lightest->prefills.push_back(c);
+  }
+  return *std::max_element(shares.begin(), shares.end(), [](const auto& a, const auto& b) {
+    return a.tokens() < b.tokens();
+  });
+}
 
 KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
                                          Precision precision, int tp,
                                          std::shared_ptr<const kc::KernelCostModel> model,
-                                         HostCost host)
+                                         HostCost host, ServingParallelism parallel)
     : llm_(llm),
       precision_(precision),
       tp_(tp),
       model_(std::move(model)),
       host_(host),
+      parallel_(std::move(parallel)),
       ring_{gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency} {
   const auto peak = gpu.peak(precision.compute);
   if (!peak)
     throw std::invalid_argument(gpu.name + " has no " + std::string(to_string(precision.compute)) +
                                 " peak");
   if (!model_) throw std::invalid_argument("KernelIterationCost: no kernel cost model");
+  const int ep = parallel_.expert_parallel, pp = parallel_.pipeline_parallel;
+  if (ep < 1 || pp < 1) throw std::invalid_argument("KernelIterationCost: parallelism must be >= 1");
+  if (ep > 1 && (!llm_.moe || ep % tp != 0 || llm_.moe->routed_experts % ep != 0))
+    throw std::invalid_argument(
+        "KernelIterationCost: expert parallelism needs a MoE model, ep a multiple of tp and "
+        "dividing the routed experts");
+  if ((ep > 1 || pp > 1) && !parallel_.network)
+    throw std::invalid_argument("KernelIterationCost: expert or pipeline parallelism needs a network");
   // Only the SM count (wave quantization) of the catalog device is used, not its SM clock and
   // L2 size (kc::catalog_device). Measured end to end (`firstwall validate splitwise`, A100,
   // 15.5 ms overhead; median errors Llama-2-70B / BLOOM-176B):
@@ -58,13 +127,25 @@ KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
   device_.sm_count = kc::known_sm_count(gpu.name);
 }
 
+int KernelIterationCost::attention_groups() const {
+  return parallel_.expert_parallel > 1 ? parallel_.expert_parallel / tp_ : 1;
+}
+
 std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) const {
+  const int pp = parallel_.pipeline_parallel;
+  const std::int64_t micro_tokens = (batch.tokens() + pp - 1) / pp;
+  return calls_of(heaviest_share(batch, pp * attention_groups()), micro_tokens);
+}
+
+std::vector<CountedCall> KernelIterationCost::calls_of(const BatchShape& batch,
+                                                       std::int64_t moe_tokens) const {
   std::vector<CountedCall> out;
   const std::int64_t t = batch.tokens();
   if (t == 0) return out;
   const std::int64_t tp = tp_;
   const std::int64_t h = llm_.hidden;
-  const double layers = llm_.layers;
+  const double stages = parallel_.pipeline_parallel;
+  const double layers = llm_.layers / stages;  // the mean stage's (file comment)
   const kc::NumberFormat f = format_of(precision_.compute);
   const kc::NumberFormat act = format_of(precision_.activations);
   const kc::NumberFormat kv = format_of(precision_.kv_cache);
@@ -122,9 +203,10 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
       out.push_back({p, layers});
     }
     if (batch.decodes > 0) {
-      // Absorbed form: q_nope -> latent (W_UK) and latent -> v (W_UV), per head.
-      gemm(batch.decodes, a.kv_lora_rank, a.qk_nope_head_dim, layers * static_cast<double>(heads));
-      gemm(batch.decodes, a.v_head_dim, a.kv_lora_rank, layers * static_cast<double>(heads));
+      // Absorbed form: q_nope -> latent (W_UK) and latent -> v (W_UV), each head with its own
+      // matrix, all heads in one batched GEMM.
+      out.push_back({kc::Gemm{batch.decodes, a.kv_lora_rank, a.qk_nope_head_dim, f, heads}, layers});
+      out.push_back({kc::Gemm{batch.decodes, a.v_head_dim, a.kv_lora_rank, f, heads}, layers});
     }
     gemm(t, h, heads * a.v_head_dim, layers);
   }
@@ -160,14 +242,28 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
   };
   if (llm_.moe) {
     const MoeSpec& e = *llm_.moe;
-    const double dense_layers = e.dense_layers;
+    const double dense_layers = e.dense_layers / stages;
     const double moe_layers = layers - dense_layers;
     if (e.dense_layers > 0) ffn(t, llm_.ffn_hidden / tp, dense_layers);
     gemm(t, e.routed_experts, h, moe_layers);
-    const double distinct = expected_distinct_experts(e, static_cast<double>(t));
+    // The routed experts this GPU runs, as one grouped GEMM per projection: under tensor
+    // parallelism every expert the batch touches, sharded; under expert parallelism the
+    // GPU's own experts, whole, with the load of the most loaded GPU (file comment).
+    const int ep = parallel_.expert_parallel;
+    const double routed = ep > 1 ? static_cast<double>(moe_tokens) : static_cast<double>(t);
+    const double local_experts = static_cast<double>(e.routed_experts) / ep;
+    const double touched = expected_distinct_experts(e, routed) / ep;  // of this GPU's
+    const double pairs = ep > 1 ? expected_max_expert_load(e, routed, ep) : routed * e.active_experts;
+    const auto groups = std::clamp<std::int64_t>(std::llround(touched), 1,
+                                                 static_cast<std::int64_t>(local_experts));
     const auto rows = static_cast<std::int64_t>(
-        std::max(1.0, static_cast<double>(t) * e.active_experts / distinct));
-    ffn(rows, e.expert_ffn_hidden / tp, moe_layers * distinct);
+        std::max(1.0, std::ceil(pairs / static_cast<double>(groups))));
+    const std::int64_t width = ep > 1 ? e.expert_ffn_hidden : e.expert_ffn_hidden / tp;
+    out.push_back({kc::Gemm{rows, (gated ? 2 : 1) * width, h, f, groups}, moe_layers});
+    out.push_back({gated ? kc::silu_mul(rows * groups, width, act)
+                         : kc::gelu(rows * groups, width, act),
+                   moe_layers});
+    out.push_back({kc::Gemm{rows, h, width, f, groups}, moe_layers});
     if (e.shared_experts > 0) ffn(t, e.shared_experts * e.expert_ffn_hidden / tp, moe_layers);
   } else {
     ffn(t, llm_.ffn_hidden / tp, layers);
@@ -182,10 +278,15 @@ std::vector<CountedCall> KernelIterationCost::calls(const BatchShape& batch) con
 IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ratio) const {
   IterationCost c;
   kc::check_clock_ratio(clock_ratio);
+  const int pp = parallel_.pipeline_parallel;
+  const int ep = parallel_.expert_parallel;
+  // One microbatch of the heaviest attention group on the mean stage (file comment).
+  const std::int64_t micro_tokens = (batch.tokens() + pp - 1) / pp;
+  const BatchShape local = heaviest_share(batch, pp * attention_groups());
   double flops = 0, bytes = 0, seconds = 0;
   double compute_bound = 0, memory_bound = 0, clocked = 0;
   double launches = 0;
-  for (const CountedCall& cc : calls(batch)) {
+  for (const CountedCall& cc : calls_of(local, micro_tokens)) {
     launches += cc.count;
     const kc::KernelWork w = kc::work(cc.call);
     flops += cc.count * w.flops.value();
@@ -195,17 +296,38 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     (k.compute_bound() ? compute_bound : memory_bound) += cc.count * k.total().value();
     clocked += cc.count * k.clocked.value();
   }
-  const sim::Bytes allreduce(static_cast<double>(batch.tokens()) * llm_.hidden *
-                             bytes_per_element(precision_.activations));
-  const double allreduces = batch.tokens() > 0 ? 2.0 * llm_.layers : 0;
+  const double act_bytes = bytes_per_element(precision_.activations);
+  const sim::Bytes allreduce(static_cast<double>(local.tokens()) * llm_.hidden * act_bytes);
+  const double stage_layers = static_cast<double>(llm_.layers) / pp;
+  const double allreduces = local.tokens() > 0 ? 2.0 * stage_layers : 0;
   c.flops_per_gpu = sim::Flops(flops);
   c.hbm_bytes_per_gpu = sim::Bytes(bytes);
-  c.compute_time = c.flops_per_gpu / device_.peak_flops / clock_ratio;
-  c.memory_time = c.hbm_bytes_per_gpu / device_.memory_bandwidth;
   c.comm_time = allreduces * ring_.time(allreduce, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce, tp_);
   // Each all-reduce is one more kernel (NCCL) to issue.
   launches += allreduces;
+  if (ep > 1 && local.tokens() > 0) {
+    // Dispatch and combine: each GPU sends its T / ep tokens' k copies (S / ep to each GPU).
+    const double moe_layers = (llm_.layers - llm_.moe->dense_layers) / static_cast<double>(pp);
+    const sim::Bytes s(static_cast<double>(micro_tokens) * llm_.moe->active_experts *
+                       llm_.hidden * act_bytes / ep);
+    const training::CommGroup group{ep, std::min(ep, parallel_.gpus_per_node)};
+    c.comm_time += 2 * moe_layers * parallel_.network->all_to_all(s, group);
+    c.link_bytes_per_gpu += 2 * moe_layers * s * ((ep - 1.0) / ep);
+    launches += 2 * moe_layers;
+  }
+  sim::Seconds send(0);
+  if (pp > 1 && local.tokens() > 0) {
+    // The microbatch's activations to the next stage: over NVLink when the whole pipeline is in
+    // one scale-up domain, else over the NICs (stages are placed server after server).
+    const int stage_gpus = tp_ * attention_groups();
+    const bool one_domain = stage_gpus * pp <= parallel_.gpus_per_node;
+    const sim::Bytes s(static_cast<double>(local.tokens()) * llm_.hidden * act_bytes);
+    send = parallel_.network->send_recv(s, training::CommGroup{2, one_domain ? 2 : 1});
+    c.link_bytes_per_gpu += s;
+    launches += 1;
+  }
+  c.comm_time += send;
   const sim::Seconds gpu = sim::Seconds(seconds) + c.comm_time;
   const sim::Seconds issuing = launches * host_.per_launch;
   // The GPUs wait for the host before the iteration (per_iteration) and, where issuing the
@@ -220,6 +342,23 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   c.compute_bound = sim::Seconds(compute_bound);
   c.memory_bound = sim::Seconds(memory_bound);
   c.clocked = sim::Seconds(clocked);
+  if (pp > 1) {
+    // pp microbatches follow each other through every stage: each GPU runs pp of them, and a
+    // request waits pp stage-times for its next token (file comment).
+    const double k = pp;
+    c.time = c.time * k;
+    c.comm_time = c.comm_time * k;
+    c.flops_per_gpu = c.flops_per_gpu * k;
+    c.hbm_bytes_per_gpu = c.hbm_bytes_per_gpu * k;
+    c.link_bytes_per_gpu = c.link_bytes_per_gpu * k;
+    c.compute_bound = c.compute_bound * k;
+    c.memory_bound = c.memory_bound * k;
+    c.host = c.host * k;
+    c.launch_wait = c.launch_wait * k;
+    c.clocked = c.clocked * k;
+  }
+  c.compute_time = c.flops_per_gpu / device_.peak_flops / clock_ratio;
+  c.memory_time = c.hbm_bytes_per_gpu / device_.memory_bandwidth;
   return c;
 }
 
