@@ -27,6 +27,20 @@ GpuActivity activity_of(const IterationCost& c) {
   return a;
 }
 
+ServingMemory serving_hbm_budget(const LlmSpec& llm, const GpuSpec& gpu, const ServingSpec& spec) {
+  const int tp = spec.tensor_parallel, ep = spec.expert_parallel, pp = spec.pipeline_parallel;
+  ServingMemory m;
+  m.per_gpu = hbm_budget(llm, gpu, spec.precision.weights, spec.precision.kv_cache, tp,
+                         spec.memory_reserve);
+  const ParamCounts p = count_params(llm);
+  const double b = bytes_per_element(spec.precision.weights);
+  const double routed = ep > 1 ? p.moe_routed_total : 0;
+  m.per_gpu.weights = sim::Bytes(((p.total() - routed) / tp + routed / ep) * b / pp);
+  m.per_gpu.kv_per_token = m.per_gpu.kv_per_token / static_cast<double>(pp);
+  m.kv_groups = std::max(1, ep / tp);
+  return m;
+}
+
 namespace {
 
 // The busy split of an iteration run at clock ratio r: the stretch of the clocked part is
@@ -53,33 +67,47 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
                            const ServingSpec& spec, const SloSpec& slo,
                            std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups)
     : engine_(engine), walls_(walls), llm_(llm), spec_(spec), slo_(slo), cost_(std::move(cost)) {
-  if (groups.size() != static_cast<std::size_t>(spec_.replicas) || groups.empty())
-    throw std::invalid_argument("ServingModel: one GPU group per replica");
+  if (groups.empty() ||
+      groups.size() != static_cast<std::size_t>(spec_.replicas * spec_.groups_per_replica()))
+    throw std::invalid_argument("ServingModel: groups_per_replica() GPU groups per replica");
+  if (spec_.prefill_replicas < 0 ||
+      (spec_.prefill_replicas > 0 && spec_.prefill_replicas >= spec_.replicas))
+    throw std::invalid_argument("ServingModel: prefill_replicas must leave a decode replica");
+  if (spec_.kv_block_tokens < 1) throw std::invalid_argument("ServingModel: kv_block_tokens < 1");
+  network_ = std::make_shared<training::AlphaBetaCollectives>(spec_.fabric);
   gpu_ = groups.front()->gpu();
   const int tp = spec_.tensor_parallel;
-  const HbmBudget budget = hbm_budget(llm_, gpu_, spec_.precision.weights, spec_.precision.kv_cache,
-                                      tp, spec_.memory_reserve);
+  const int per_replica = spec_.groups_per_replica();
+  const ServingMemory memory = serving_hbm_budget(llm_, gpu_, spec_);
+  const HbmBudget& budget = memory.per_gpu;
   weight_bytes_per_gpu_ = budget.weights;
   reserve_bytes_per_gpu_ = budget.reserve;
   kv_bytes_per_token_gpu_ = budget.kv_per_token;
-  kv_capacity_tokens_ = budget.kv_capacity_tokens();
-  if (kv_capacity_tokens_ < 1) {
-    throw std::invalid_argument("the weights leave no HBM for the KV cache");
-  }
+  kv_capacity_tokens_ = memory.kv_capacity_tokens();
+  if (capacity() < 1) throw std::invalid_argument("the weights leave no HBM for the KV cache");
 
-  replicas_.resize(groups.size());
-  for (std::size_t i = 0; i < groups.size(); ++i) {
+  replicas_.resize(static_cast<std::size_t>(spec_.replicas));
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
     Replica& r = replicas_[i];
     r.index = static_cast<int>(i);
-    r.group = groups[i];
-    if (r.group->size() != tp) throw std::invalid_argument("ServingModel: group size != tp");
-    const std::string prefix = r.group->name() + ".";
+    for (int g = 0; g < per_replica; ++g) {
+      GpuGroup* group = groups[i * static_cast<std::size_t>(per_replica) + static_cast<std::size_t>(g)];
+      if (group->size() != tp) throw std::invalid_argument("ServingModel: group size != tp");
+      r.groups.push_back(group);
+    }
+    // The plant places groups in order, filling each scale-up domain before the next.
+    r.domain = static_cast<int>(i * static_cast<std::size_t>(per_replica * tp) /
+                                static_cast<std::size_t>(std::max(1, spec_.gpus_per_domain)));
+    r.name = per_replica == 1 ? r.groups.front()->name() : "replica[" + std::to_string(i) + "]";
+    if (spec_.prefill_replicas > 0)
+      r.role = static_cast<int>(i) < spec_.prefill_replicas ? Role::prefill : Role::decode;
+    const std::string prefix = r.name + ".";
     // The kind is set in finish(), once the busy time says what bound the replica.
     r.saturation = walls_.add(prefix + "saturation", "compute", 1.0, "", sim::Aggregation::rate);
     r.hbm_capacity = walls_.add(prefix + "hbm_capacity", "hbm_capacity", gpu_.hbm_capacity.value(),
                                 "B", sim::Aggregation::level);
     update_capacity_load(r);
-    r.group->on_stop([this, &r](sim::SimTime at) { on_stop(r, at); });
+    for (GpuGroup* g : r.groups) g->on_stop([this, &r](sim::SimTime at) { on_stop(r, at); });
   }
   slo_ttft_ = walls_.add("slo.ttft", "latency_slo", slo_.ttft.value(), "s",
                          sim::Aggregation::sample, slo_.percentile);
@@ -125,12 +153,33 @@ void ServingModel::on_arrivals(const Arrival& first) {
   schedule_arrival(next);
 }
 
-int ServingModel::route() {
+bool ServingModel::running(const Replica& r) const {
+  return std::all_of(r.groups.begin(), r.groups.end(),
+                     [](const GpuGroup* g) { return g->running(); });
+}
+
+std::int64_t ServingModel::capacity() const {
+  if (spec_.kv_admission == KvAdmission::reserve) return kv_capacity_tokens_;
+  const std::int64_t b = spec_.kv_block_tokens;
+  return kv_capacity_tokens_ / b * b;
+}
+
+std::int64_t ServingModel::kv_hold(std::int64_t tokens) const {
+  if (spec_.kv_admission == KvAdmission::reserve) return tokens;
+  const std::int64_t b = spec_.kv_block_tokens;
+  return (tokens + b - 1) / b * b;
+}
+
+int ServingModel::route(Role want) {
   const int n = static_cast<int>(replicas_.size());
+  auto serves = [&](const Replica& r) {
+    return r.role == Role::both || r.role == want;
+  };
   if (spec_.router == Router::round_robin) {
     for (int k = 0; k < n; ++k) {
       const int r = (next_round_robin_ + k) % n;
-      if (replicas_[static_cast<std::size_t>(r)].group->running()) {
+      const Replica& rep = replicas_[static_cast<std::size_t>(r)];
+      if (serves(rep) && running(rep)) {
         next_round_robin_ = (r + 1) % n;
         return r;
       }
@@ -140,8 +189,9 @@ int ServingModel::route() {
   int best = -1;
   std::size_t best_load = SIZE_MAX;
   for (const Replica& r : replicas_) {
-    if (!r.group->running()) continue;
-    const std::size_t load = r.waiting.size() + r.running.size();
+    if (!serves(r) || !running(r)) continue;
+    const std::size_t load =
+        r.waiting.size() + r.running.size() + static_cast<std::size_t>(r.incoming);
     if (load < best_load) {
       best_load = load;
       best = r.index;
@@ -156,7 +206,7 @@ int ServingModel::on_arrival(const Arrival& a) {
   rec.arrival = engine_.now();
   rec.prompt_tokens = a.prompt_tokens;
   rec.output_tokens = a.output_tokens;
-  if (rec.prompt_tokens + rec.output_tokens > kv_capacity_tokens_) {
+  if (kv_hold(rec.prompt_tokens + rec.output_tokens) > capacity()) {
     rec.status = RequestStatus::rejected;  // could never be admitted
     records_.push_back(rec);
     return -1;
@@ -168,7 +218,7 @@ int ServingModel::on_arrival(const Arrival& a) {
 
 int ServingModel::route_to_queue(std::int64_t id) {
   RequestRecord& rec = records_[static_cast<std::size_t>(id)];
-  rec.replica = route();
+  rec.replica = route(Role::prefill);
   if (rec.replica < 0) {  // no replica has power
     rec.status = RequestStatus::lost;
     --in_flight_;
@@ -183,22 +233,75 @@ void ServingModel::update_capacity_load(Replica& r) {
                   static_cast<double>(r.kv_tokens_reserved) * kv_bytes_per_token_gpu_.value();
   if (r.kv_blocked && !r.waiting.empty()) {
     const RequestRecord& head = records_[static_cast<std::size_t>(r.waiting.front())];
-    demand += static_cast<double>(head.prompt_tokens + head.output_tokens) *
-              kv_bytes_per_token_gpu_.value();
+    const std::int64_t wanted = spec_.kv_admission == KvAdmission::reserve
+                                    ? head.prompt_tokens + head.output_tokens
+                                    : kv_hold(head.prompt_tokens + head.generated_tokens);
+    demand += static_cast<double>(wanted) * kv_bytes_per_token_gpu_.value();
   }
   walls_.set_load(r.hbm_capacity, engine_.now(), demand);
 }
 
+void ServingModel::preempt_last(Replica& r) {
+  const Running victim = r.running.back();
+  r.running.pop_back();
+  RequestRecord& rec = records_[static_cast<std::size_t>(victim.request)];
+  ++rec.preempted;
+  ++stats_.preemptions;
+  r.kv_tokens_reserved -= victim.kv_tokens;
+  r.waiting.push_front(victim.request);
+}
+
 void ServingModel::try_start(Replica& r) {
-  if (r.busy || !r.group->running()) return;
+  if (r.busy || !running(r)) return;
   BatchShape batch;
   r.chunk_of.clear();
   std::int64_t budget = spec_.max_batch_tokens;
+  const bool paged = spec_.kv_admission == KvAdmission::paged;
+  const std::int64_t cap = capacity();
+  auto free_tokens = [&] { return cap - r.kv_tokens_reserved; };
+
+  // A decode replica takes the requests whose KV has arrived: they decode from this iteration.
+  while (r.role == Role::decode && !r.waiting.empty() &&
+         r.running.size() < static_cast<std::size_t>(spec_.max_batch_requests)) {
+    const std::int64_t id = r.waiting.front();
+    RequestRecord& rec = records_[static_cast<std::size_t>(id)];
+    const std::int64_t hold =
+        paged ? kv_hold(rec.prompt_tokens) : kv_hold(rec.prompt_tokens + rec.output_tokens);
+    if (hold > free_tokens()) break;
+    r.waiting.pop_front();
+    r.kv_tokens_reserved += hold;
+    r.running.push_back(Running{id, rec.prompt_tokens, rec.prompt_tokens, hold});
+  }
+
+  // Paged: every decode writes one more token; one whose context crosses into a new block
+  // takes it, and when blocks run out the latest admitted request is preempted (recompute).
+  if (paged) {
+    for (;;) {
+      std::int64_t grow = 0;
+      for (const Running& run : r.running) {
+        const RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
+        if (run.prefilled == run.target)
+          grow += std::max<std::int64_t>(
+              0, kv_hold(rec.prompt_tokens + rec.generated_tokens) - run.kv_tokens);
+      }
+      if (grow <= free_tokens() || r.running.empty()) break;
+      preempt_last(r);
+    }
+    for (Running& run : r.running) {
+      const RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
+      if (run.prefilled != run.target) continue;
+      const std::int64_t need = kv_hold(rec.prompt_tokens + rec.generated_tokens);
+      if (need > run.kv_tokens) {
+        r.kv_tokens_reserved += need - run.kv_tokens;
+        run.kv_tokens = need;
+      }
+    }
+  }
 
   // Decodes first: each running request past its prompt generates one token.
   for (const Running& run : r.running) {
     const RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
-    if (run.prefilled == rec.prompt_tokens) {
+    if (run.prefilled == run.target) {
       ++batch.decodes;
       batch.decode_context_sum += static_cast<double>(rec.prompt_tokens + rec.generated_tokens);
       batch.decode_contexts.push_back(rec.prompt_tokens + rec.generated_tokens);
@@ -209,8 +312,7 @@ void ServingModel::try_start(Replica& r) {
   // Then prompt chunks of requests already admitted, in admission order.
   for (std::size_t i = 0; i < r.running.size() && budget > 0; ++i) {
     const Running& run = r.running[i];
-    const RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
-    const std::int64_t left = rec.prompt_tokens - run.prefilled;
+    const std::int64_t left = run.target - run.prefilled;
     if (left <= 0) continue;
     const std::int64_t chunk = std::min(left, budget);
     batch.prefills.push_back({chunk, run.prefilled, chunk == left});
@@ -222,12 +324,16 @@ void ServingModel::try_start(Replica& r) {
   // state changes only when the head was actually tried against the cache: an admission
   // skipped because the budget or the batch is full leaves it as it was, so a blocked head
   // is counted once however many iterations it waits.
-  while (budget > 0 && !r.waiting.empty() &&
+  while (r.role != Role::decode && budget > 0 && !r.waiting.empty() &&
          r.running.size() < static_cast<std::size_t>(spec_.max_batch_requests)) {
     const std::int64_t id = r.waiting.front();
     const RequestRecord& rec = records_[static_cast<std::size_t>(id)];
-    const std::int64_t need = rec.prompt_tokens + rec.output_tokens;
-    if (r.kv_tokens_reserved + need > kv_capacity_tokens_) {
+    // A preempted request prefills its prompt and what it had generated (recompute).
+    const std::int64_t target = rec.prompt_tokens + rec.generated_tokens;
+    const std::int64_t hold = paged                    ? kv_hold(target)
+                              : r.role == Role::prefill ? target
+                                                        : rec.prompt_tokens + rec.output_tokens;
+    if (hold > free_tokens()) {
       r.kv_blocked = true;
       if (r.kv_blocked_request != id) {
         ++stats_.kv_blocked_admissions;
@@ -237,19 +343,21 @@ void ServingModel::try_start(Replica& r) {
     }
     r.kv_blocked = false;
     r.waiting.pop_front();
-    r.kv_tokens_reserved += need;
-    r.running.push_back(Running{id, 0});
-    const std::int64_t chunk = std::min(rec.prompt_tokens, budget);
-    batch.prefills.push_back({chunk, 0, chunk == rec.prompt_tokens});
+    r.kv_tokens_reserved += hold;
+    if (rec.generated_tokens > 0) stats_.recomputed_tokens += target;
+    r.running.push_back(Running{id, 0, target, hold});
+    const std::int64_t chunk = std::min(target, budget);
+    batch.prefills.push_back({chunk, 0, chunk == target});
     r.chunk_of.emplace_back(r.running.size() - 1, chunk);
     budget -= chunk;
   }
   if (r.waiting.empty()) r.kv_blocked = false;
+  stats_.max_running = std::max(stats_.max_running, static_cast<std::int64_t>(r.running.size()));
   update_capacity_load(r);
 
   const sim::SimTime now = engine_.now();
   if (batch.decodes == 0 && batch.prefills.empty()) {  // idle until something arrives
-    r.group->go_idle(now);
+    for (GpuGroup* g : r.groups) g->go_idle(now);
     if (r.saturated) {
       r.saturated = false;
       walls_.set_load(r.saturation, now, 0);
@@ -258,7 +366,13 @@ void ServingModel::try_start(Replica& r) {
   }
 
   const IterationCost c = cost_->cost(batch, 1.0);
-  const IterationRun run = r.group->begin_iteration(now, activity_of(c));
+  // The groups run in lock step: the slowest (lowest clock) sets the iteration.
+  IterationRun run;
+  run.duration = sim::Duration::ns(0);
+  for (GpuGroup* g : r.groups) {
+    const IterationRun gr = g->begin_iteration(now, activity_of(c));
+    if (gr.duration > run.duration) run = gr;
+  }
   sim::Duration d = run.duration;
   if (d < sim::Duration::ns(1)) d = sim::Duration::ns(1);
   const double secs = d.seconds().value();
@@ -283,6 +397,72 @@ void ServingModel::try_start(Replica& r) {
       d, [this, &r] { on_iteration_end(r); }, "serving.replica");
 }
 
+sim::Seconds ServingModel::kv_transfer_time(std::int64_t tokens, int from, int to) const {
+  const Replica& a = replicas_.at(static_cast<std::size_t>(from));
+  const Replica& b = replicas_.at(static_cast<std::size_t>(to));
+  // The request's KV (LlmSpec's bytes per token, counted once: MLA's latent is replicated on
+  // every GPU of a tensor-parallel group but sent once) goes over the tp GPUs' links in
+  // parallel, 1/tp each, on the tier the two replicas share.
+  const sim::Bytes per_link(static_cast<double>(tokens) *
+                            kv_bytes_per_token(llm_, spec_.precision.kv_cache) /
+                            spec_.tensor_parallel);
+  return network_->send_recv(per_link, training::CommGroup{2, a.domain == b.domain ? 2 : 1});
+}
+
+void ServingModel::release(Replica& r, std::int64_t kv_tokens) {
+  r.kv_tokens_reserved -= kv_tokens;
+  update_capacity_load(r);
+}
+
+void ServingModel::hand_off(Replica& from, const Running& run) {
+  const std::int64_t id = run.request;
+  RequestRecord& rec = records_[static_cast<std::size_t>(id)];
+  const sim::SimTime now = engine_.now();
+  const int to = route(Role::decode);
+  const int from_epoch = from.epoch;
+  if (to < 0) {  // no decode replica has power
+    release(from, run.kv_tokens);
+    rec.status = RequestStatus::lost;
+    --in_flight_;
+    return;
+  }
+  Replica& dst = replicas_[static_cast<std::size_t>(to)];
+  const sim::Seconds t = kv_transfer_time(rec.prompt_tokens, from.index, to);
+  const sim::SimTime start = std::max(now, from.links_free);
+  const sim::SimTime end = start + sim::Duration::from_seconds(t);
+  from.links_free = end;
+  ++dst.incoming;
+  ++stats_.kv_transfers;
+  stats_.kv_transfer_bytes +=
+      static_cast<double>(rec.prompt_tokens) * kv_bytes_per_token(llm_, spec_.precision.kv_cache);
+  stats_.kv_transfer_seconds.push_back(t.value());
+  stats_.kv_handoff_seconds.push_back((end - now).seconds().value());
+  const int dst_epoch = dst.epoch;
+  engine_.schedule_at(
+      end,
+      [this, &from, &dst, id, kv = run.kv_tokens, from_epoch, dst_epoch] {
+        if (from.epoch == from_epoch) {
+          release(from, kv);
+          try_start(from);
+        }
+        --dst.incoming;
+        RequestRecord& q = records_[static_cast<std::size_t>(id)];
+        if (dst.epoch == dst_epoch && running(dst)) {
+          q.decode_replica = dst.index;
+          dst.waiting.push_back(id);
+          try_start(dst);
+        } else {  // the decode replica stopped: start again
+          q.generated_tokens = 0;
+          ++q.requeued;
+          ++stats_.requeued;
+          const int r = route_to_queue(id);
+          if (r >= 0) try_start(replicas_[static_cast<std::size_t>(r)]);
+        }
+        if (done()) engine_.stop();
+      },
+      "serving.kv_transfer");
+}
+
 void ServingModel::on_iteration_end(Replica& r) {
   const sim::SimTime now = engine_.now();
   r.busy = false;
@@ -300,7 +480,7 @@ void ServingModel::on_iteration_end(Replica& r) {
   for (std::size_t i = 0; i < r.running.size(); ++i) {
     if (chunked[i]) continue;
     RequestRecord& rec = records_[static_cast<std::size_t>(r.running[i].request)];
-    if (r.running[i].prefilled == rec.prompt_tokens) {
+    if (r.running[i].prefilled == r.running[i].target) {
       ++rec.generated_tokens;
       ++stats_.decode_tokens;
       ++stats_.output_tokens;
@@ -311,26 +491,33 @@ void ServingModel::on_iteration_end(Replica& r) {
     RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
     run.prefilled += tokens;
     stats_.prefill_tokens += tokens;
-    if (run.prefilled == rec.prompt_tokens) {
-      // The iteration that completes the prompt also samples the first output token.
+    if (run.prefilled == run.target) {
+      // The iteration that completes the prompt also samples the next output token: the first
+      // one, or after a recompute the one after those it had generated.
       if (!rec.first_token) {
         rec.first_token = now;
         walls_.observe(slo_ttft_, now, (now - rec.arrival).seconds().value());
       }
-      rec.generated_tokens = 1;
+      ++rec.generated_tokens;
       ++stats_.output_tokens;
     }
   }
 
-  // Completions free their KV reservation.
+  // Completions free their KV; a prefill replica hands finished prompts to the decode pool.
   std::vector<Running> still;
+  std::vector<Running> handed;
   still.reserve(r.running.size());
   for (const Running& run : r.running) {
     RequestRecord& rec = records_[static_cast<std::size_t>(run.request)];
+    if (rec.generated_tokens < rec.output_tokens && r.role == Role::prefill &&
+        run.prefilled == run.target) {
+      handed.push_back(run);
+      continue;
+    }
     if (rec.generated_tokens >= rec.output_tokens) {
       rec.completion = now;
       rec.status = RequestStatus::completed;
-      r.kv_tokens_reserved -= rec.prompt_tokens + rec.output_tokens;
+      r.kv_tokens_reserved -= run.kv_tokens;
       --in_flight_;
       ++completed_;
       if (rec.output_tokens > 1) {
@@ -344,12 +531,18 @@ void ServingModel::on_iteration_end(Replica& r) {
   }
   r.running.swap(still);
   r.chunk_of.clear();
+  for (const Running& run : handed) hand_off(r, run);
+  update_capacity_load(r);
 
   try_start(r);
   if (done()) engine_.stop();
 }
 
 void ServingModel::on_stop(Replica& r, sim::SimTime at) {
+  ++r.epoch;
+  for (GpuGroup* g : r.groups) {
+    if (g->running()) g->go_idle(at);
+  }
   engine_.cancel(r.iteration_end);
   r.busy = false;
   r.chunk_of.clear();

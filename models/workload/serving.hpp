@@ -5,16 +5,37 @@
 //  - The rest of the iteration's token budget (max_batch_tokens) goes to prompt chunks:
 //    first requests already being prefilled, then new ones admitted from the queue
 //    (chunked prefill, Agrawal et al. 2024, "Taming throughput-latency tradeoff ...").
-//  - Admission is first-come-first-served with full KV reservation: a request is admitted
-//    only when the KV cache can hold its prompt plus all its output tokens, so admitted
-//    requests never stall or get preempted. When the head of the queue does not fit, it
-//    and everything behind it wait (no overtaking). This is the conservative policy of
-//    Orca-style schedulers; vLLM's on-demand paging with preemption admits more but pays
-//    recomputation. A request larger than the whole cache is rejected at arrival.
+//  - Admission is first-come-first-served; when the head of the queue does not fit, it and
+//    everything behind it wait (no overtaking). A request larger than the whole cache is
+//    rejected at arrival. Two KV policies (`kv_admission`):
+//    reserve  full reservation: admitted only when the cache can hold the prompt plus all
+//             its output tokens, so admitted requests never stall or get preempted (the
+//             conservative policy of Orca-style schedulers);
+//    paged    vLLM's PagedAttention (Kwon et al., SOSP'23): the cache is blocks of
+//             `kv_block_tokens` tokens; a request is admitted when blocks for its prompt are
+//             free, and each decode step takes a new block when its context crosses a block
+//             boundary. When a step's blocks are not free, the most recently admitted running
+//             request is preempted (vLLM's default order) by recompute: its blocks are freed
+//             and it goes back to the head of the queue; readmitted, it prefills its prompt and
+//             the tokens it had generated as one prompt (vLLM's RECOMPUTE mode), then goes on.
+//             Recompute rather than swap: vLLM chooses it whenever a sequence group has one
+//             sequence (no beam search), because re-prefilling costs less than moving the
+//             blocks over PCIe and back (vllm/core/scheduler.py, PreemptionMode).
+//  - Disaggregated prefill and decode (Splitwise, Patel et al., ISCA'24; `prefill_replicas`):
+//    the first replicas only prefill, the others only decode. When a prompt completes (its
+//    first token is sampled on the prefill replica), the request's KV cache - prompt x KV
+//    bytes per token, each GPU its shard to its counterpart - is sent to the decode replica
+//    with the fewest outstanding requests, over NVLink when both are in one scale-up domain,
+//    else over the GPUs' NICs: alpha + bytes / (eta B) (the fabric's send/recv), the transfers
+//    of one prefill replica one after another on its links (a FIFO). The prefill replica
+//    holds the KV until the transfer ends. Splitwise overlaps the transfer with the prefill
+//    layer by layer; here it follows the prefill (the upper bound of its cost).
 //  - Each request goes, on arrival, to the running replica with the fewest outstanding
 //    requests (ties: lowest index), or round robin.
-// Each replica runs on a GpuGroup of the plant: the iteration's activity at full clock goes
-// to the group, which picks the clock (power limit, temperature) and returns the duration.
+// Each replica runs on GpuGroups of the plant (one, or with expert or pipeline parallelism one
+// per tensor-parallel group: ep / tp per stage, times pp stages): the iteration's activity at
+// full clock goes to every group, each picks its clock (power limit, temperature), and the
+// slowest sets the iteration (they run in lock step).
 // A replica whose group stops (breaker trip, thermal shutdown) loses its in-flight work: its
 // requests go back to the queues of the running replicas (their prompt is computed again) or,
 // when none runs, are lost.
@@ -33,32 +54,51 @@
 
 #include <cstdint>
 #include <deque>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "models/gpu/gpu_spec.hpp"
+#include "models/memory/hbm_budget.hpp"
 #include "models/plant/gpu_group.hpp"
 #include "models/workload/cost_model_choice.hpp"
 #include "models/workload/iteration_cost.hpp"
 #include "models/workload/llm_spec.hpp"
 #include "models/workload/request_source.hpp"
+#include "models/workload/training/alpha_beta_collectives.hpp"
 #include "sim/engine.hpp"
 #include "sim/wall_monitor.hpp"
 
 namespace models {
 
 enum class Router { least_loaded, round_robin };
+enum class KvAdmission { reserve, paged };
 
 struct ServingSpec {
   int replicas = 1;
   int tensor_parallel = 1;
+  int expert_parallel = 1;    // kernel_iteration_cost.hpp, ServingParallelism
+  int pipeline_parallel = 1;
+  int prefill_replicas = 0;   // > 0: disaggregated, replicas [0, n) prefill, the rest decode
+  KvAdmission kv_admission = KvAdmission::reserve;
+  int kv_block_tokens = 16;   // paged: vLLM's default block size
+  // The two-tier fabric of the all-to-alls, pipeline sends and KV transfers.
+  training::Fabric fabric;
+  int gpus_per_domain = 8;    // GPUs of one scale-up domain (where NVLink ends)
   std::int64_t max_batch_tokens = 8192;
   int max_batch_requests = 256;
   Precision precision;
   double memory_reserve = 0.1;  // fraction of HBM kept for activations and workspace
   Router router = Router::least_loaded;
   CostModelSpec cost;
+
+  // Tensor-parallel groups of GPUs per replica: ep / tp attention groups per stage (1 without
+  // expert parallelism beyond tp), times the stages.
+  int groups_per_replica() const {
+    return pipeline_parallel * std::max(1, expert_parallel / tensor_parallel);
+  }
+  int gpus_per_replica() const { return groups_per_replica() * tensor_parallel; }
 };
 
 struct SloSpec {
@@ -79,6 +119,8 @@ struct RequestRecord {
   std::int64_t output_tokens = 0;
   std::int64_t generated_tokens = 0;
   int requeued = 0;  // times its replica stopped under it and it started again elsewhere
+  int preempted = 0;  // times paged admission preempted it (recompute)
+  int decode_replica = -1;  // disaggregated: where it decoded
   RequestStatus status = RequestStatus::unfinished;
 };
 
@@ -101,6 +143,14 @@ struct ServingStats {
   double batch_tokens_sum = 0;     // for the mean tokens per iteration
   std::int64_t kv_blocked_admissions = 0;  // times the queue head started waiting for KV space
   std::int64_t requeued = 0;               // requests restarted on another replica
+  std::int64_t preemptions = 0;            // paged: running requests preempted (recompute)
+  std::int64_t recomputed_tokens = 0;      // paged: tokens prefilled again after preemption
+  std::int64_t max_running = 0;            // most requests running on one replica at once
+  // Disaggregated: KV transfers from prefill to decode replicas.
+  std::int64_t kv_transfers = 0;
+  double kv_transfer_bytes = 0;            // all GPUs of the replica
+  std::vector<double> kv_transfer_seconds; // each transfer, from its start (FIFO wait excluded)
+  std::vector<double> kv_handoff_seconds;  // prompt done -> queued at the decode replica
   double flops = 0;                        // per GPU, summed over iterations and replicas
   double hbm_bytes = 0;                    // per GPU, same
   double busy_seconds = 0;                 // iteration time summed over replicas
@@ -112,10 +162,13 @@ struct ServingStats {
 
 class ServingModel {
  public:
-  // One GPU group per replica, each of spec.tensor_parallel GPUs.
+  // spec.groups_per_replica() GPU groups per replica, replica after replica, each of
+  // spec.tensor_parallel GPUs.
   ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
                const ServingSpec& spec, const SloSpec& slo,
                std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups);
+  // The time of one request's KV transfer between replicas `from` and `to` (disaggregated).
+  sim::Seconds kv_transfer_time(std::int64_t tokens, int from, int to) const;
 
   // Schedules the arrivals `source` produces (lazily, one pending arrival at a time).
   void start(RequestSource& source);
@@ -146,13 +199,22 @@ class ServingModel {
   struct Running {
     std::int64_t request = 0;  // index into records_
     std::int64_t prefilled = 0;
+    std::int64_t target = 0;     // tokens to prefill: the prompt (+ generated, on recompute)
+    std::int64_t kv_tokens = 0;  // cache capacity held (reserve: tokens; paged: blocks x size)
   };
+  enum class Role { both, prefill, decode };
   struct Replica {
     int index = 0;
-    GpuGroup* group = nullptr;
+    std::string name;
+    std::vector<GpuGroup*> groups;
+    Role role = Role::both;
+    int domain = 0;  // scale-up domain of its first group (plant placement order)
     std::deque<std::int64_t> waiting;
     std::vector<Running> running;  // admission order
     std::int64_t kv_tokens_reserved = 0;
+    std::int64_t incoming = 0;          // KV transfers on their way to it
+    sim::SimTime links_free;            // its KV transfers' FIFO
+    int epoch = 0;                      // stops so far (stale transfer ends are ignored)
     bool busy = false;
     bool kv_blocked = false;
     std::int64_t kv_blocked_request = -1;  // the queue head counted as blocked (counted once)
@@ -175,7 +237,13 @@ class ServingModel {
   void on_iteration_end(Replica& r);
   void on_stop(Replica& r, sim::SimTime at);
   void update_capacity_load(Replica& r);
-  int route();
+  int route(Role want);
+  bool running(const Replica& r) const;
+  std::int64_t capacity() const;  // usable KV tokens per replica under the policy
+  std::int64_t kv_hold(std::int64_t tokens) const;  // capacity `tokens` occupy (block-rounded)
+  void preempt_last(Replica& r);
+  void hand_off(Replica& from, const Running& run);
+  void release(Replica& r, std::int64_t kv_tokens);
 
   sim::Engine& engine_;
   sim::WallMonitor& walls_;
@@ -196,8 +264,21 @@ class ServingModel {
   sim::Bytes kv_bytes_per_token_gpu_;
   std::int64_t kv_capacity_tokens_ = 0;
   int next_round_robin_ = 0;
+  std::shared_ptr<const training::CollectiveTimes> network_;
   sim::ResourceId slo_ttft_, slo_tpot_;
 };
+
+// One GPU's HBM under a replica's layout, and how many attention groups hold KV:
+//  weights per GPU = (all but the routed experts) / (tp pp) + routed experts / (ep pp) (ep > 1;
+//  else / (tp pp)); KV per token per GPU = llm_spec's per-GPU bytes / pp (a stage holds its
+//  layers' cache); under expert parallelism each of the ep / tp attention groups holds its own
+//  requests' KV, so the replica holds kv_groups times one GPU's tokens.
+struct ServingMemory {
+  HbmBudget per_gpu;
+  int kv_groups = 1;
+  std::int64_t kv_capacity_tokens() const { return per_gpu.kv_capacity_tokens() * kv_groups; }
+};
+ServingMemory serving_hbm_budget(const LlmSpec& llm, const GpuSpec& gpu, const ServingSpec& spec);
 
 // The activity of one GPU of the group for an iteration costed at full clock.
 GpuActivity activity_of(const IterationCost& c);

@@ -8,6 +8,7 @@
 
 #include "models/common/paths.hpp"
 #include "models/memory/hbm_budget.hpp"
+#include "models/workload/kernel_iteration_cost.hpp"
 #include "models/scenario/catalog.hpp"
 #include "sim/quantity.hpp"
 
@@ -27,6 +28,7 @@ constexpr std::array<std::string_view, 4> kLengthKinds{"constant", "uniform", "l
 constexpr std::array<std::string_view, 2> kProcesses{"poisson", "trace"};
 constexpr std::array<std::string_view, 2> kRouters{"least_loaded", "round_robin"};
 constexpr std::array<std::string_view, 2> kCostModels{"calibrated", "roofline"};
+constexpr std::array<std::string_view, 2> kKvAdmissions{"reserve", "paged"};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Adds "path:line:col: message" strings from CSV readers as diagnostics of a yaml path.
@@ -120,6 +122,21 @@ Location location_of(Reader& r, std::string_view key) {
   return n ? n->location() : r.location();
 }
 
+// A link tier of `fabric:` (the keys of the training workload's fabric); absent keys keep the
+// default tier's values.
+training::LinkTier read_tier(Reader& parent, const char* key, training::LinkTier tier, bool need) {
+  Reader r = parent.section(key, need ? Need::required : Need::optional);
+  const Need n = need ? Need::required : Need::optional;
+  if (auto v = r.quantity("bandwidth", sim::dims::byte_rate, n, Bounds::positive()))
+    tier.bandwidth = sim::BytesPerSecond(*v);
+  if (auto v = r.quantity("step_latency", sim::dims::time, n, Bounds::non_negative()))
+    tier.step_latency = sim::Seconds(*v);
+  if (auto v = r.quantity("efficiency", sim::dims::none, n, Bounds{0.0, false, 1.0, true}))
+    tier.efficiency = *v;
+  r.finish();
+  return tier;
+}
+
 }  // namespace
 
 std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
@@ -185,7 +202,47 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   sp.cost.request_overhead = w.quantity<sim::dims::time>("request_overhead", Need::optional,
                                                          Bounds{0.0, true, 1.0, true})
                                  .value_or(CostModelSpec{}.request_overhead);
+  const auto ep = w.integer("expert_parallel", Need::optional, Bounds::between(1, 4096));
+  const auto pp = w.integer("pipeline_parallel", Need::optional, Bounds::between(1, 1024));
+  const auto prefill = w.integer("prefill_replicas", Need::optional, Bounds::between(1, 1e6));
+  sp.expert_parallel = static_cast<int>(ep.value_or(1));
+  sp.pipeline_parallel = static_cast<int>(pp.value_or(1));
+  sp.prefill_replicas = static_cast<int>(prefill.value_or(0));
+  sp.kv_admission = w.choice("kv_admission", kKvAdmissions, Need::optional).value_or("reserve") ==
+                            "paged"
+                        ? KvAdmission::paged
+                        : KvAdmission::reserve;
+  sp.kv_block_tokens = static_cast<int>(
+      w.integer("kv_block_tokens", Need::optional, Bounds::between(1, 4096)).value_or(16));
+  if (w.has("kv_block_tokens") && sp.kv_admission != KvAdmission::paged) {
+    diags.add(location_of(w, "kv_block_tokens"), w.path_of("kv_block_tokens"),
+              "applies only to kv_admission: paged");
+  }
   const GpuSpec* gpu = context.gpu;
+  // The fabric of the all-to-alls, pipeline sends and KV transfers: the DGX one of the plant's
+  // GPU unless given (training/alpha_beta_collectives.hpp).
+  const bool needs_fabric =
+      sp.expert_parallel > 1 || sp.pipeline_parallel > 1 || sp.prefill_replicas > 0;
+  {
+    std::optional<training::Fabric> dgx = gpu ? training::dgx_fabric(*gpu) : std::nullopt;
+    const bool given = w.has("fabric");
+    if (needs_fabric && gpu && !dgx && !given) {
+      diags.add(w.location(), w.path_of("fabric"),
+                "no DGX fabric is documented for " + gpu->name +
+                    ": give fabric.scale_up and fabric.scale_out (expert_parallel, "
+                    "pipeline_parallel and prefill_replicas send over it)");
+    }
+    Reader f = w.section("fabric", Need::optional);
+    training::Fabric fab = dgx.value_or(training::Fabric{});
+    const bool need_tiers = given && !dgx;
+    fab.scale_up = read_tier(f, "scale_up", fab.scale_up, need_tiers);
+    fab.scale_out = read_tier(f, "scale_out", fab.scale_out, need_tiers);
+    if (auto n = f.string("name", Need::optional)) fab.name = *n;
+    f.finish();
+    fab.gpus_per_node = std::max(1, context.gpus_per_domain);
+    sp.fabric = fab;
+    sp.gpus_per_domain = std::max(1, context.gpus_per_domain);
+  }
   if (gpu && !gpu->peak(sp.precision.compute)) {
     if (compute_given) {
       diags.add(location_of(w, "compute_dtype"), w.path_of("compute_dtype"),
@@ -226,11 +283,35 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
       diags.add(tp_location, w.path_of("tensor_parallel"),
                 "must divide the " + std::to_string(context.gpus_per_domain) +
                     " GPUs of one scale-up domain of the plant's servers");
-    } else if (static_cast<std::int64_t>(sp.replicas) * tp > context.gpus_in_plant) {
+    } else if (sp.expert_parallel > 1 && !llm->moe) {
+      diags.add(location_of(w, "expert_parallel"), w.path_of("expert_parallel"),
+                "must be 1: " + model_name + " has no routed experts");
+    } else if (sp.expert_parallel > 1 && sp.expert_parallel % tp != 0) {
+      diags.add(location_of(w, "expert_parallel"), w.path_of("expert_parallel"),
+                fmt::format("must be a multiple of tensor_parallel ({}): the experts are spread "
+                            "over whole tensor-parallel groups",
+                            tp));
+    } else if (sp.expert_parallel > 1 && llm->moe->routed_experts % sp.expert_parallel != 0) {
+      diags.add(location_of(w, "expert_parallel"), w.path_of("expert_parallel"),
+                fmt::format("must divide the {} routed experts of {}", llm->moe->routed_experts,
+                            model_name));
+    } else if (sp.pipeline_parallel > llm->layers) {
+      diags.add(location_of(w, "pipeline_parallel"), w.path_of("pipeline_parallel"),
+                fmt::format("must be <= the {} layers of {}", llm->layers, model_name));
+    } else if ((sp.expert_parallel > 1 || sp.pipeline_parallel > 1) &&
+               sp.cost.kind == CostModelKind::roofline) {
+      diags.add(location_of(w, "cost_model"), w.path_of("cost_model"),
+                "must be calibrated with expert_parallel or pipeline_parallel > 1");
+    } else if (sp.prefill_replicas >= sp.replicas) {
+      diags.add(location_of(w, "prefill_replicas"), w.path_of("prefill_replicas"),
+                fmt::format("must be < replicas ({}): the rest of the replicas decode",
+                            sp.replicas));
+    } else if (static_cast<std::int64_t>(sp.replicas) * sp.gpus_per_replica() >
+               context.gpus_in_plant) {
+      const std::int64_t n = static_cast<std::int64_t>(sp.replicas) * sp.gpus_per_replica();
       diags.add(location_of(w, "replicas"), w.path_of("replicas"),
                 fmt::format("{} replicas of {} GPUs need {} GPUs; the plant has {}", sp.replicas,
-                            tp, static_cast<std::int64_t>(sp.replicas) * tp,
-                            context.gpus_in_plant));
+                            sp.gpus_per_replica(), n, context.gpus_in_plant));
     } else if (llm->heads % tp != 0) {
       diags.add(tp_location, w.path_of("tensor_parallel"),
                 "must divide the " + std::to_string(llm->heads) + " attention heads of " +
@@ -241,15 +322,20 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
                 "must divide, or be a multiple of, the " + std::to_string(llm->kv_heads) +
                     " KV heads of " + model_name);
     } else {
-      const HbmBudget budget = hbm_budget(*llm, *gpu, sp.precision.weights, sp.precision.kv_cache,
-                                          tp, sp.memory_reserve);
+      const HbmBudget budget = serving_hbm_budget(*llm, *gpu, sp).per_gpu;
       if (budget.kv_capacity_tokens() < 1) {
         diags.add(tp_location, w.path_of("tensor_parallel"),
                   "the " + std::string(to_string(sp.precision.weights)) + " weights of " +
                       model_name + " need " + human_bytes(budget.weights.value()) +
-                      " per GPU with tensor_parallel " + std::to_string(tp) + ", more than the " +
-                      human_bytes((budget.capacity - budget.reserve).value()) + " that " +
-                      gpu->name + " has after the memory reserve");
+                      " per GPU with tensor_parallel " + std::to_string(tp) +
+                      (sp.expert_parallel > 1
+                           ? ", expert_parallel " + std::to_string(sp.expert_parallel)
+                           : "") +
+                      (sp.pipeline_parallel > 1
+                           ? ", pipeline_parallel " + std::to_string(sp.pipeline_parallel)
+                           : "") +
+                      ", more than the " + human_bytes((budget.capacity - budget.reserve).value()) +
+                      " that " + gpu->name + " has after the memory reserve");
       }
     }
   }
@@ -258,7 +344,11 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
 }
 
 GpuRequest ServingWorkloadSpec::gpus() const {
-  return GpuRequest{"replica", serving.replicas, serving.tensor_parallel};
+  // A replica of several tensor-parallel groups (expert or pipeline parallelism) asks for each
+  // of them; the serving model names its walls after the replica.
+  const int per_replica = serving.groups_per_replica();
+  return GpuRequest{per_replica == 1 ? "replica" : "replica_group", serving.replicas * per_replica,
+                    serving.tensor_parallel};
 }
 
 std::unique_ptr<Workload> ServingWorkloadSpec::build(const WorkloadContext& context,
@@ -272,8 +362,19 @@ std::unique_ptr<IterationCostModel> make_cost(const ServingWorkloadSpec& s, cons
   std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
   if (s.serving.cost.kind == CostModelKind::calibrated)
     kernel_costs = load_kernel_cost_model(s.serving.cost.calibration);
-  return make_iteration_cost(s.llm, gpu, s.serving.precision, s.serving.tensor_parallel,
-                             s.serving.cost, kernel_costs);
+  const ServingSpec& sp = s.serving;
+  if (sp.expert_parallel > 1 || sp.pipeline_parallel > 1) {
+    ServingParallelism par;
+    par.expert_parallel = sp.expert_parallel;
+    par.pipeline_parallel = sp.pipeline_parallel;
+    par.gpus_per_node = sp.gpus_per_domain;
+    par.network = std::make_shared<training::AlphaBetaCollectives>(sp.fabric);
+    return std::make_unique<KernelIterationCost>(
+        s.llm, gpu, sp.precision, sp.tensor_parallel, kernel_costs,
+        HostCost{sp.cost.iteration_overhead, sp.cost.launch_overhead, sp.cost.request_overhead},
+        std::move(par));
+  }
+  return make_iteration_cost(s.llm, gpu, sp.precision, sp.tensor_parallel, sp.cost, kernel_costs);
 }
 
 }  // namespace
@@ -364,7 +465,7 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   const ServingStats& st = model_.stats();
   const double window = (horizon_ - sim::SimTime::zero()).seconds().value();
   const double span = (end_ - sim::SimTime::zero()).seconds().value();
-  const int gpus = spec_.serving.replicas * spec_.serving.tensor_parallel;
+  const int gpus = spec_.serving.replicas * spec_.serving.gpus_per_replica();
   auto add = [&](std::string name, double v, std::string unit) {
     out.push_back(Metric{std::move(name), v, std::move(unit)});
   };
@@ -399,6 +500,27 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   add("mean_batch_tokens",
       st.iterations > 0 ? st.batch_tokens_sum / static_cast<double>(st.iterations) : 0, "tokens");
   add("kv_blocked_admissions", static_cast<double>(st.kv_blocked_admissions), "");
+  add("preemptions", static_cast<double>(st.preemptions), "");
+  add("recomputed_tokens", static_cast<double>(st.recomputed_tokens), "tokens");
+  add("max_running_requests", static_cast<double>(st.max_running), "");
+  if (spec_.serving.prefill_replicas > 0) {
+    add("kv_transfers", static_cast<double>(st.kv_transfers), "");
+    add("kv_transfer_bytes_per_request",
+        st.kv_transfers > 0 ? st.kv_transfer_bytes / static_cast<double>(st.kv_transfers) : kNaN,
+        "B");
+    add("kv_transfer_time_p50", percentile(st.kv_transfer_seconds, 0.50), "s");
+    add("kv_transfer_time_p99", percentile(st.kv_transfer_seconds, 0.99), "s");
+    add("kv_handoff_time_p99", percentile(st.kv_handoff_seconds, 0.99), "s");
+  }
+  if (spec_.serving.expert_parallel > 1 && spec_.llm.moe && st.iterations > 0) {
+    // The routing imbalance at the mean batch: the most loaded GPU's expert work over the mean.
+    const double tokens = st.batch_tokens_sum / static_cast<double>(st.iterations) /
+                          spec_.serving.pipeline_parallel;
+    const int n = spec_.serving.expert_parallel;
+    const double mean = tokens * spec_.llm.moe->active_experts / n;
+    add("expert_load_max_over_mean",
+        mean > 0 ? expected_max_expert_load(*spec_.llm.moe, tokens, n) / mean : kNaN, "");
+  }
   add("weights_per_gpu", model_.weight_bytes_per_gpu().value(), "B");
   add("kv_bytes_per_token_per_gpu", model_.kv_bytes_per_token_per_gpu().value(), "B");
   add("kv_capacity_tokens_per_replica", static_cast<double>(model_.kv_capacity_tokens()),
@@ -424,7 +546,8 @@ void ServingWorkload::add_metrics(Metrics& out) const {
 
 void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
   sim::h5::Table req;
-  std::vector<std::int64_t> id, replica, prompt, output, generated, requeued;
+  std::vector<std::int64_t> id, replica, prompt, output, generated, requeued, preempted,
+      decode_replica;
   std::vector<double> arrival, first_token, completion;
   std::vector<std::string> status;
   for (const RequestRecord& r : model_.requests()) {
@@ -437,6 +560,8 @@ void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
     output.push_back(r.output_tokens);
     generated.push_back(r.generated_tokens);
     requeued.push_back(r.requeued);
+    preempted.push_back(r.preempted);
+    decode_replica.push_back(r.decode_replica);
     status.push_back(status_name(r.status));
   }
   req.add("id", "", id)
@@ -448,14 +573,24 @@ void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
       .add("output_tokens", "tokens", output)
       .add("generated_tokens", "tokens", generated)
       .add("requeued", "", requeued)
+      .add("preempted", "", preempted)
+      .add("decode_replica", "", decode_replica)
       .add("status", status);
   f.write_table("/requests", req);
 }
 
 std::string ServingWorkload::headline() const {
-  return fmt::format("{} on {} replica(s) x {} {} (tensor parallel {})", spec_.llm.name,
-                     spec_.serving.replicas, spec_.serving.tensor_parallel, model_.gpu().name,
-                     spec_.serving.tensor_parallel);
+  const ServingSpec& sp = spec_.serving;
+  std::string layout = fmt::format("tensor parallel {}", sp.tensor_parallel);
+  if (sp.expert_parallel > 1) layout += fmt::format(", expert parallel {}", sp.expert_parallel);
+  if (sp.pipeline_parallel > 1) layout += fmt::format(", pipeline parallel {}", sp.pipeline_parallel);
+  if (sp.prefill_replicas > 0)
+    layout += fmt::format("; {} prefill + {} decode replicas", sp.prefill_replicas,
+                          sp.replicas - sp.prefill_replicas);
+  if (sp.kv_admission == KvAdmission::paged)
+    layout += fmt::format("; paged KV ({}-token blocks)", sp.kv_block_tokens);
+  return fmt::format("{} on {} replica(s) x {} {} ({})", spec_.llm.name, sp.replicas,
+                     sp.gpus_per_replica(), model_.gpu().name, layout);
 }
 
 std::optional<std::string> ServingWorkload::wall_effect(const sim::WallResult& w,
@@ -518,6 +653,28 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
       100 * metric_value(m, "busy_share_comm"), 100 * metric_value(m, "busy_share_host"),
       100 * metric_value(m, "model_flops_utilization_busy"),
       100 * metric_value(m, "hbm_bandwidth_utilization_busy"));
+  if (spec_.serving.kv_admission == KvAdmission::paged) {
+    out << fmt::format("paged KV    {} preemptions (recompute), {} tokens prefilled again; at most "
+                       "{} requests running on a replica\n",
+                       static_cast<std::int64_t>(metric_value(m, "preemptions")),
+                       static_cast<std::int64_t>(metric_value(m, "recomputed_tokens")),
+                       static_cast<std::int64_t>(metric_value(m, "max_running_requests")));
+  }
+  if (spec_.serving.prefill_replicas > 0) {
+    out << fmt::format(
+        "KV transfer {} prefill -> decode hand-offs, {} per request, p50 {} p99 {} on the wire "
+        "(p99 {} with the queue on the prefill replica's links)\n",
+        static_cast<std::int64_t>(metric_value(m, "kv_transfers")),
+        sim::format_quantity(metric_value(m, "kv_transfer_bytes_per_request"), sim::dims::bytes, 4),
+        ms(metric_value(m, "kv_transfer_time_p50")), ms(metric_value(m, "kv_transfer_time_p99")),
+        ms(metric_value(m, "kv_handoff_time_p99")));
+  }
+  if (spec_.serving.expert_parallel > 1) {
+    out << fmt::format("experts     {} routed experts over {} GPUs; the most loaded GPU has {:.2f}x "
+                       "the mean expert load at the mean batch\n",
+                       spec_.llm.moe->routed_experts, spec_.serving.expert_parallel,
+                       metric_value(m, "expert_load_max_over_mean"));
+  }
   out << fmt::format(
       "KV cache    {} tokens per replica ({} per token per GPU), weights {} per GPU\n",
       static_cast<std::int64_t>(metric_value(m, "kv_capacity_tokens_per_replica")),
