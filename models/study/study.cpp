@@ -104,6 +104,30 @@ std::vector<AxisValue> values_to_check(const Axis& axis) {
   return {value_at(axis, 0.0), value_at(axis, 1.0)};
 }
 
+// Whether a loader message says the value does not fit its key whatever the other keys
+// hold: the path does not exist, the unit is not the key's, the text is not of the key's
+// type or not one of its names. Those make a study bad. Others -- a bound, a check across
+// keys (weights that do not fit tensor_parallel GPUs, replicas the plant cannot hold) --
+// are the failure of the points that have the value, recorded when they run.
+bool is_form_error(std::string_view message) {
+  constexpr std::string_view kForms[] = {
+      "unknown ",        // key (with "did you mean"), unit, catalog name
+      "not a scenario path",
+      "expected ",       // the quantity parser: a unit of another dimension, a bare number
+      "a temperature difference is written in K",
+      "must be one of",  // a choice
+      "must be an integer",
+      "must be a number",
+      "must be true or false",
+      "must be a scalar",
+      "must be a mapping",
+      "integer out of range",
+      "number out of range",
+  };
+  return std::any_of(std::begin(kForms), std::end(kForms),
+                     [&](std::string_view f) { return message.starts_with(f); });
+}
+
 // The loader's messages located at an axis value, for the base scenario with `values`
 // substituted (a different value on the axis being checked).
 std::vector<Diagnostic> messages_at(const Study& s, const std::vector<const AxisValue*>& values,
@@ -116,15 +140,16 @@ std::vector<Diagnostic> messages_at(const Study& s, const std::vector<const Axis
   }
   std::vector<Diagnostic> found;
   for (const Diagnostic& d : substitution.sorted()) {
-    if (same_place(d.where, s.axes[axis].where)) found.push_back(d);
+    if (same_place(d.where, s.axes[axis].where) && is_form_error(d.message)) found.push_back(d);
   }
   if (!substitution.empty()) return found;
   try {
     (void)load_scenario_tree(std::move(tree), s.base_file);
   } catch (const InputError& e) {
     for (const Diagnostic& d : e.diagnostics()) {
-      if (same_place(d.where, s.axes[axis].where) ||
-          same_place(d.where, values[axis]->node.location()))
+      if ((same_place(d.where, s.axes[axis].where) ||
+           same_place(d.where, values[axis]->node.location())) &&
+          is_form_error(d.message))
         found.push_back(d);
     }
   } catch (const std::exception&) {
@@ -133,12 +158,10 @@ std::vector<Diagnostic> messages_at(const Study& s, const std::vector<const Axis
   return found;
 }
 
-// Each value applied alone to the base and read by the scenario loader. A message located at
-// the value (the path is unknown, the unit does not fit, the value is out of bounds) makes
-// the study bad -- unless the value reads cleanly in some combination with the other axes'
-// values: checks across keys (weights that fit tensor_parallel GPUs) are also reported at
-// the value, and such a point only fails when it runs. Up to kContexts points are tried as
-// combinations; a value that is bad by itself fails in all of them.
+// Each value applied alone to the base and read by the scenario loader. A message about the
+// value's form located at it (is_form_error) makes the study bad -- unless the value reads
+// cleanly in some combination with the other axes' values (a key that exists only for a
+// workload kind another axis selects). Up to kContexts points are tried as combinations.
 void check_with_loader(const Study& s, int jobs, Diagnostics& diags) {
   constexpr std::size_t kContexts = 16;
   struct Check {

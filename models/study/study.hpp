@@ -11,9 +11,10 @@
 // or as a base scenario plus `--axis PATH=VALUES` flags (which may also add axes to a study
 // file). read_study() checks everything before a point runs: the form of every axis, the
 // mode, and each axis value applied alone to the base and read by the scenario loader, whose
-// messages at the axis (unknown path, a unit that does not fit, out of bounds) reject the
-// study. Problems elsewhere (weights that do not fit the GPUs at some combination) are the
-// point's failure, recorded when it runs.
+// messages about the value's form (an unknown path or name, a unit that does not fit, text
+// that is not of the key's type) reject the study. Other problems -- a bound, weights that do
+// not fit the GPUs, more replicas than the plant holds -- are the failure of the points that
+// have them, recorded with the loader's located message when they run.
 #pragma once
 
 #include <cstdint>

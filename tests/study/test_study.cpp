@@ -229,37 +229,35 @@ TEST(Study, StudyFileErrorsAreLocated) {
                               f + ":6:32: workload.max_batch_requests: no values (the list is "
                               "empty)\n" +
                               f + ":7:1: mdoe: unknown key \"mdoe\" (did you mean \"mode\"?)\n");
-  // A value out of the loader's bounds, located in the study file.
-  const fs::path neg = tmp.write("neg.yaml", "base: " + kMinimal +
-                                                 "\naxes:\n  workload.arrivals.rate: [2 /s, -1 /s]\n");
-  a.file = neg.string();
-  const std::string msg = rejection(a);
-  EXPECT_EQ(msg, neg.string() + ":3:34: workload.arrivals.rate: must be > 0 (got \"-1 /s\")\n");
+  // A unit that does not fit, located at the list item in the study file.
+  const fs::path unit = tmp.write("unit.yaml", "base: " + kMinimal +
+                                                   "\naxes:\n  workload.arrivals.rate: [2 /s, 1 W]\n");
+  a.file = unit.string();
+  EXPECT_EQ(rejection(a), unit.string() +
+                              ":3:34: workload.arrivals.rate: expected a frequency or rate (e.g. \"10 /s\"), "
+                              "got a power \"1 W\"\n");
+  // A name the catalog does not have, with the loader's suggestion.
+  EXPECT_EQ(rejection(flags({"workload.model=llama-3-8,llama-3-70b"})),
+            "--axis:1:1: workload.model: unknown model \"llama-3-8\" (did you mean "
+            "\"llama-3-8b\"?)\n");
 }
 
-TEST(Study, ValueBadOnlyInSomeCombinationsIsThePointsFailureNotTheStudys) {
-  // llama-3-70b's weights do not fit one H100 at tensor_parallel 1, a message the loader
-  // reports at tensor_parallel. With llama-3-8b on the model axis, tensor_parallel 1 is fine
-  // in some points: the study is accepted (its 70b/tp1 point fails when it runs).
-  TempDir tmp;
-  std::ifstream in(kMinimal);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string catalogs = std::string(FIRSTWALL_SOURCE_DIR) + "/scenarios/catalog/";
-  for (const char* c : {"llms", "gpus", "servers"}) {
-    const std::string rel = std::string("../../../scenarios/catalog/") + c + ".yaml";
-    text.replace(text.find(rel), rel.size(), catalogs + c + ".yaml");
-  }
-  text.replace(text.find("llama-3-8b"), 10, "llama-3-70b");
-  const fs::path base = tmp.write("base70.yaml", text);
-  StudyArgs a;
-  a.file = base.string();
-  a.axes = {"workload.model=llama-3-70b,llama-3-8b", "workload.tensor_parallel=1,8"};
-  EXPECT_EQ(models::study::read_study(a).points.size(), 4u);
-  // Alone, tensor_parallel 1 cannot hold the 70b weights in any point: a bad study.
-  a.axes = {"workload.tensor_parallel=1,8"};
-  const std::string msg = rejection(a);
-  EXPECT_EQ(msg.rfind("--axis:1:1: workload.tensor_parallel: the bf16 weights of llama-3-70b", 0), 0u)
-      << msg;
+TEST(Study, ValuesOutOfBoundsOrInfeasibleAreThePointsFailures) {
+  // A bound, or more replicas than the plant's 8 GPUs hold: well-formed values whose points
+  // fail with the loader's message when they run, not a bad study.
+  EXPECT_EQ(models::study::read_study(flags({"workload.arrivals.rate=2 /s,-1 /s"})).points.size(), 2u);
+  EXPECT_EQ(models::study::read_study(flags({"workload.replicas=1:16:4"})).points.size(), 4u);
+}
+
+TEST(Study, KeyOfAnotherKindIsFineWhenAnotherAxisSelectsIt) {
+  // A key that exists only for one
+  // choice of another axis is accepted when some point makes it valid. Here: `path` exists
+  // under arrivals only when process is trace (an unknown key with poisson).
+  const std::string msg = rejection(flags({"workload.arrivals.path=x.csv"}));
+  EXPECT_EQ(msg.rfind("--axis:1:1: workload.arrivals.path: unknown key", 0), 0u) << msg;
+  const Study s = models::study::read_study(
+      flags({"workload.arrivals.process=trace,poisson", "workload.arrivals.path=x.csv"}));
+  EXPECT_EQ(s.points.size(), 2u);
 }
 
 }  // namespace

@@ -181,6 +181,14 @@ TEST_F(SweepCli, BadStudyWritesNothing) {
             "--axis:2:1: workload.arivals: unknown key \"arivals\" (did you mean \"arrivals\"?)\n");
   EXPECT_EQ(r.out, "");
   EXPECT_TRUE(fs::is_empty(dir));
+  // Points that fail for a bound are recorded, located at the axis.
+  const auto bound = test::run_cli("sweep '" + kMinimal +
+                                   "' --axis 'workload.arrivals.rate=-1 /s,2 /s' "
+                                   "--axis 'simulation.duration=2 s' -o '" + out("b.h5") + "'");
+  EXPECT_EQ(bound.exit_code, 1);
+  EXPECT_EQ(bound.err,
+            "point 0 failed: --axis:1:1: workload.arrivals.rate: must be > 0 (got \"-1 /s\")\n");
+  fs::remove(out("b.h5"));
   const auto lhs = test::run_cli("sweep '" + kMinimal +
                                  "' --axis 'workload.arrivals.rate=2 /s:1 W' --mode lhs -n 4 -o '" +
                                  out("bad.h5") + "'");

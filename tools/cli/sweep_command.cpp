@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -111,8 +112,15 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     }
     const models::study::SweepOutcome outcome = models::study::run_sweep(study, options);
     if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
-    for (const auto& [id, message] : outcome.failures)
+    // The first few failures by name; all of them are in /points (status, error).
+    constexpr std::size_t kListed = 10;
+    for (std::size_t i = 0; i < std::min(kListed, outcome.failures.size()); ++i) {
+      const auto& [id, message] = outcome.failures[i];
       std::cerr << fmt::format("point {} failed: {}\n", id, first_line(message));
+    }
+    if (outcome.failures.size() > kListed)
+      std::cerr << fmt::format("... and {} more failed points (status and error in /points)\n",
+                               outcome.failures.size() - kListed);
     std::cout << fmt::format("sweep: {} points ({} run, {} resumed), {} failed\n", outcome.points,
                              outcome.ran, outcome.resumed, outcome.failed);
     std::cout << "results: " << options.output << "\n";
