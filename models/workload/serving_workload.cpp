@@ -193,18 +193,22 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
     if (auto p = w.string("calibration", Need::optional))
       sp.cost.calibration = resolve_relative(cal->location(), *p);
   }
+  // The defaults were fitted on a DGX-A100's host; another server's host CPU runs the same
+  // serving stack faster or slower per thread (ServerSpec::host_speed). Values given here are
+  // the user's own stack on this host, taken as they are.
+  const CostModelSpec fitted = CostModelSpec{}.on_host(context.host_speed);
   sp.cost.iteration_overhead = w.quantity<sim::dims::time>("iteration_overhead", Need::optional,
                                                            Bounds{0.0, true, 10.0, true})
-                                   .value_or(CostModelSpec{}.iteration_overhead);
+                                   .value_or(fitted.iteration_overhead);
   sp.cost.launch_overhead = w.quantity<sim::dims::time>("launch_overhead", Need::optional,
                                                         Bounds{0.0, true, 1e-3, true})
-                                .value_or(CostModelSpec{}.launch_overhead);
+                                .value_or(fitted.launch_overhead);
   sp.cost.request_overhead = w.quantity<sim::dims::time>("request_overhead", Need::optional,
                                                          Bounds{0.0, true, 1.0, true})
-                                 .value_or(CostModelSpec{}.request_overhead);
+                                 .value_or(fitted.request_overhead);
   const auto ep = w.integer("expert_parallel", Need::optional, Bounds::between(1, 4096));
   const auto pp = w.integer("pipeline_parallel", Need::optional, Bounds::between(1, 1024));
-  const auto prefill = w.integer("prefill_replicas", Need::optional, Bounds::between(1, 1e6));
+  const auto prefill = w.integer("prefill_replicas", Need::optional, Bounds::between(0, 1e6));
   sp.expert_parallel = static_cast<int>(ep.value_or(1));
   sp.pipeline_parallel = static_cast<int>(pp.value_or(1));
   sp.prefill_replicas = static_cast<int>(prefill.value_or(0));
