@@ -22,6 +22,7 @@
 #include "tools/cli/validate_training_command.hpp"
 #include "tools/cli/describe.hpp"
 #include "tools/cli/sweep_command.hpp"
+#include "tools/cli/walls_command.hpp"
 
 namespace {
 
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
   cli::add_validate_collectives_command(*app.get_subcommand("validate"));
   int command_exit = kOk;  // a command that finished but reports failures (sweep) sets 1
   cli::add_sweep_command(app, command_exit);
+  cli::add_walls_command(app, command_exit);
 
   // Every command runs from its callback, inside app.parse(), so that one place maps
   // failures to exit codes.
