@@ -419,6 +419,11 @@ TEST_F(RunFixture, EveryTableColumnReadsBackAsTheRunInMemory) {
               "generated_tokens", [](const R& q) { return q.generated_tokens; }, "tokens")},
          {"requeued", each_int(
                           "requeued", [](const R& q) { return q.requeued; }, std::nullopt)},
+         {"preempted", each_int(
+                           "preempted", [](const R& q) { return q.preempted; }, std::nullopt)},
+         {"decode_replica",
+          each_int(
+              "decode_replica", [](const R& q) { return q.decode_replica; }, std::nullopt)},
          {"status", [&] {
             const auto v = t.strings("status");
             for (std::size_t i = 0; i < req.size(); ++i)
