@@ -32,16 +32,29 @@ std::string trim(const std::string& s) {
   return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
 }
 
-std::string cpu_model_name() {
+// The value of the first /proc/cpuinfo line whose key is `key` ("" when absent).
+std::string cpuinfo_field(const std::string& key) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return trim(line.substr(colon + 1));
-    }
+    const auto colon = line.find(':');
+    if (colon != std::string::npos && trim(line.substr(0, colon)) == key)
+      return trim(line.substr(colon + 1));
   }
-  return "unknown";
+  return "";
+}
+
+std::string cpu_model_name() {
+  const std::string name = cpuinfo_field("model name");
+  return name.empty() ? "unknown" : name;
+}
+
+int cpuinfo_int(const std::string& key) {
+  try {
+    return std::stoi(cpuinfo_field(key));
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 // sysfs writes sizes as "32768K" (Documentation/ABI/testing/sysfs-devices-system-cpu).
@@ -222,12 +235,56 @@ host_info probe_host() {
   h.host_id =
       ::gethostname(name.data(), name.size() - 1) == 0 ? std::string(name.data()) : "unknown";
   h.cpu_model = cpu_model_name();
+  h.vendor = cpuinfo_field("vendor_id");
+  h.family = cpuinfo_int("cpu family");
+  h.model = cpuinfo_int("model");
+  h.microarchitecture =
+      microarchitecture(h.vendor, h.family, h.model, h.cpu_model, cpuinfo_field("flags"));
   h.logical_cores = std::max(1, omp_get_num_procs());
   const cache_levels c = sysfs_cache_levels();
   h.l1d_bytes = c.l1d;
   h.l2_bytes = c.l2;
   h.llc_bytes = c.llc;
   return h;
+}
+
+std::string microarchitecture(const std::string& vendor, int family, int model,
+                              const std::string& cpu_model, const std::string& flags) {
+  // AMD: family 0x19 = Zen 3 / Zen 4 by model range, 0x1A = Zen 5 (AMD's processor
+  // programming references; the server parts: Milan 0x01, Genoa 0x11, Bergamo 0xA0, Turin
+  // 0x02 / 0x11 in family 0x1A). Intel family 6 server cores by model (Intel SDM vol. 4,
+  // table 2-1): 0x55 Skylake-SP / Cascade Lake, 0x6A Ice Lake-SP, 0x8F Sapphire Rapids,
+  // 0xCF Emerald Rapids, 0xAD Granite Rapids. A KVM guest may report another model than its
+  // host's (this project's Sapphire Rapids guest says 0xA7): then the model name decides if
+  // it names the generation, else "unknown".
+  if (vendor == "AuthenticAMD") {
+    if (family == 0x1A) return "Zen 5";
+    if (family == 0x19) {
+      if ((model >= 0x10 && model <= 0x1F) || (model >= 0x60 && model <= 0x7F) ||
+          (model >= 0xA0 && model <= 0xAF))
+        return "Zen 4";
+      if (model <= 0x0F || (model >= 0x20 && model <= 0x5F)) return "Zen 3";
+    }
+    if (family == 0x17) return "Zen / Zen 2";
+  }
+  if (vendor == "GenuineIntel" && family == 6) {
+    switch (model) {
+      case 0x55: return "Skylake-SP / Cascade Lake";
+      case 0x6A: return "Ice Lake-SP";
+      case 0x8F: return "Sapphire Rapids";
+      case 0xCF: return "Emerald Rapids";
+      case 0xAD: return "Granite Rapids";
+      default: break;
+    }
+  }
+  for (const char* generation : {"Sapphire Rapids", "Emerald Rapids", "Granite Rapids"}) {
+    if (cpu_model.find(generation) != std::string::npos) return generation;
+  }
+  // AMX tiles came with Sapphire Rapids: a guest that hides its model still shows its flags.
+  if (vendor == "GenuineIntel" && (" " + flags + " ").find(" amx_tile ") != std::string::npos)
+    return "Sapphire Rapids or later (AMX; cpuid model " + std::to_string(model) + ")";
+  return "unknown (" + (vendor.empty() ? std::string("?") : vendor) + " family " +
+         std::to_string(family) + " model " + std::to_string(model) + ")";
 }
 
 double measure_core_clock_hz(std::int64_t iterations, int trials) {

@@ -29,6 +29,10 @@ namespace kernels::measure {
 struct host_info {
   std::string host_id;         // hostname
   std::string cpu_model;       // /proc/cpuinfo "model name"; "unknown" when absent
+  std::string vendor;          // /proc/cpuinfo "vendor_id" ("AuthenticAMD", "GenuineIntel")
+  int family = -1;             // "cpu family"; -1 when absent
+  int model = -1;              // "model"; -1 when absent
+  std::string microarchitecture;  // microarchitecture() of the above
   int logical_cores = 0;       // online logical CPUs
   std::int64_t l1d_bytes = 0;  // cpu0's level-1 data cache from sysfs; 0 when unknown
   std::int64_t l2_bytes = 0;   // cpu0's level-2 cache from sysfs; 0 when unknown
@@ -36,6 +40,14 @@ struct host_info {
 };
 
 host_info probe_host();
+
+// The core generation from cpuid's vendor, family and model ("Zen 4", "Zen 5", "Sapphire
+// Rapids", ...; from the "flags" an Intel guest with AMX is "Sapphire Rapids or later"), else
+// "unknown (vendor family F model M)". Why it matters: the same ISA runs
+// at different widths (Zen 4 splits a 512-bit FMA in two, Zen 5 does not), so a speed figure
+// means little without it.
+std::string microarchitecture(const std::string& vendor, int family, int model,
+                              const std::string& cpu_model, const std::string& flags);
 
 // The core clock in Hz: the best of `trials` runs of a chain of 16 dependent register adds per
 // iteration (one cycle of latency each on every x86-64 core since the Pentium 4 era, Agner

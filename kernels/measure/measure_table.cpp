@@ -235,6 +235,7 @@ void write_measure_file(const std::string& path, const measure_result& result,
   f.set_attribute("created_utc", utc_now());
   f.set_attribute("host_id", result.host.host.host_id);
   f.set_attribute("cpu_model", result.host.host.cpu_model);
+  f.set_attribute("microarchitecture", result.host.host.microarchitecture);
   f.set_attribute("logical_cores", std::int64_t{result.host.host.logical_cores});
   f.set_attribute("l1d_bytes", result.host.host.l1d_bytes);
   f.set_attribute("l2_bytes", result.host.host.l2_bytes);

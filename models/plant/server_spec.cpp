@@ -80,6 +80,14 @@ std::map<std::string, ServerSpec> read_servers(const sim::config::Node& root,
                                                                         : Need::optional,
                                      Bounds::fraction())
                               .value_or(0.0);
+      if (r.has("host_cpu")) {
+        Reader h = r.section("host_cpu", Need::optional);
+        s.host_cpu = h.string("model", Need::required).value_or("unknown");
+        s.host_speed = h.quantity("single_thread_speed", sim::dims::none, Need::required,
+                                  Bounds::positive())
+                           .value_or(1.0);
+        h.finish();
+      }
       r.finish();
       out[name] = std::move(s);
     }

@@ -42,6 +42,12 @@ struct ServerSpec {
   std::optional<power::StageSpec> psu;  // absent: fed DC (54 V / 48 V) by a rack shelf
   ServerCooling cooling = ServerCooling::air;
   double liquid_fraction = 0;  // 0: no liquid-cooled build is described
+  // The host CPU: what it is, and its single-thread speed relative to a DGX-A100's (2 x AMD
+  // EPYC 7742), the host the serving stack's host costs were fitted on
+  // (models/workload/calibration/serving_overhead.yaml). A serving engine's scheduler,
+  // sampling and kernel launches run on one core each, so their time scales as 1 / this.
+  std::string host_cpu = "unknown";
+  double host_speed = 1.0;
   sim::config::Location where;
 
   // Maximum power on the server's DC bus: every GPU at TDP and the rest at its max.

@@ -96,6 +96,7 @@ ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOp
         context.gpu = &plant->gpu;
         context.gpus_per_domain = plant->server.scale_up_domain;
         context.gpus_in_plant = plant->gpus();
+        context.host_speed = plant->server.host_speed;
         context.plant_location = plant->where;
       }
       s.workload = found->read(w, context);

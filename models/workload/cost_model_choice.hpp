@@ -39,6 +39,16 @@ struct CostModelSpec {
   sim::Seconds launch_overhead = shipped_launch_overhead();
   // Host CPU time per request of an iteration (same file and fit).
   sim::Seconds request_overhead = shipped_request_overhead();
+
+  // The host costs on a host CPU `speed` times as fast per thread as the one they were
+  // measured on (ServerSpec::host_speed): each divided by it.
+  CostModelSpec on_host(double speed) const {
+    CostModelSpec s = *this;
+    s.iteration_overhead = iteration_overhead / speed;
+    s.launch_overhead = launch_overhead / speed;
+    s.request_overhead = request_overhead / speed;
+    return s;
+  }
 };
 
 // Reads a calibration file into a kernel cost model (throws sim::config::InputError).

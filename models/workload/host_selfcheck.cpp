@@ -278,8 +278,10 @@ void print_host_selfcheck(std::ostream& out, const km::selfcheck_options& o,
       c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_dim, c.vocab_size,
       o.threads);
   const auto mib = [](std::int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
-  out << fmt::format("host: {}; caches reported L1d {:.0f} KiB, L2 {:.0f} MiB, LLC {:.0f} MiB\n",
-                     r.host.cpu_model, mib(r.host.l1d_bytes) * 1024, mib(r.host.l2_bytes),
+  out << fmt::format("host: {} ({}); caches reported L1d {:.0f} KiB, L2 {:.0f} MiB, LLC {:.0f} "
+                     "MiB\n",
+                     r.host.cpu_model, r.host.microarchitecture, mib(r.host.l1d_bytes) * 1024,
+                     mib(r.host.l2_bytes),
                      mib(r.host.llc_bytes));
   out << fmt::format(
       "host: effective LLC {:.0f} MiB (read sweep, 1 thread: cache {:.1f} GB/s, memory {:.1f} "

@@ -77,6 +77,9 @@ struct WorkloadReadContext {
   const GpuSpec* gpu = nullptr;  // the plant's GPU (null when the plant section is broken)
   int gpus_per_domain = 0;       // GPUs in one scale-up domain of the plant's servers
   int gpus_in_plant = 0;
+  // The plant's server host CPU, single-thread speed relative to the host the default host
+  // costs were fitted on (ServerSpec::host_speed): default costs are divided by it.
+  double host_speed = 1.0;
   sim::config::Location plant_location{};
 };
 

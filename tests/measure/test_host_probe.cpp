@@ -179,3 +179,22 @@ TEST(HostProbe, CoreClockIsARatePerAddNotPerCall) {
   EXPECT_THROW(km::measure_core_clock_hz(0, 1), std::invalid_argument);
 }
 #endif
+
+// The core generation from cpuid: the families and models of the hosts this project has run
+// on and their neighbours (AMD PPRs, Intel SDM vol. 4 table 2-1), and a guest that hides its
+// model but shows AMX.
+TEST(HostProbe, MicroarchitectureFromVendorFamilyModelAndFlags) {
+  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 25, 17, "AMD EPYC 9R14", "avx512f"), "Zen 4");
+  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 25, 1, "AMD EPYC 7763", "avx2"), "Zen 3");
+  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 26, 2, "AMD EPYC 9755", "avx512f"), "Zen 5");
+  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 23, 49, "AMD EPYC 7742", "avx2"),
+            "Zen / Zen 2");
+  EXPECT_EQ(km::microarchitecture("GenuineIntel", 6, 143, "Intel(R) Xeon(R) Platinum 8480C", ""),
+            "Sapphire Rapids");
+  EXPECT_EQ(km::microarchitecture("GenuineIntel", 6, 167, "Intel(R) Xeon(R) Processor",
+                                  "fma avx512f amx_bf16 amx_tile amx_int8"),
+            "Sapphire Rapids or later (AMX; cpuid model 167)");
+  EXPECT_EQ(km::microarchitecture("GenuineIntel", 6, 167, "Intel(R) Xeon(R) Processor", "avx2"),
+            "unknown (GenuineIntel family 6 model 167)");
+  EXPECT_FALSE(km::probe_host().microarchitecture.empty());
+}

@@ -2,6 +2,9 @@
 // it was fitted to the measured CSV the tree ships beside it, and bad files are reported.
 #include "models/workload/serving_overhead.hpp"
 
+#include "models/workload/cost_model_choice.hpp"
+#include "models/scenario/catalog.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -107,6 +110,30 @@ TEST(serving_overhead, reports_every_problem_with_its_place) {
       "v1.yaml");
   EXPECT_EQ(v1.launch_overhead.value(), 0.0);
   EXPECT_EQ(v1.request_overhead.value(), 0.0);
+}
+
+}  // namespace
+
+namespace {
+
+// Host costs on another host CPU: each term divided by its single-thread speed relative to
+// the DGX-A100's host they were fitted on; the DGX-A100 itself is the reference (1.0) and the
+// catalog's Sapphire Rapids hosts are faster (servers.yaml, host_cpu).
+TEST(serving_overhead, host_costs_scale_with_the_servers_host_cpu) {
+  models::CostModelSpec c;
+  c.iteration_overhead = sim::Seconds(0.014);
+  c.launch_overhead = sim::Seconds(30e-6);
+  c.request_overhead = sim::Seconds(240e-6);
+  const models::CostModelSpec h = c.on_host(1.56);
+  EXPECT_DOUBLE_EQ(h.iteration_overhead.value(), 0.014 / 1.56);
+  EXPECT_DOUBLE_EQ(h.launch_overhead.value(), 30e-6 / 1.56);
+  EXPECT_DOUBLE_EQ(h.request_overhead.value(), 240e-6 / 1.56);
+  const std::string dir = std::string(FIRSTWALL_SOURCE_DIR) + "/scenarios/catalog/";
+  const models::Catalog catalog =
+      models::load_catalog_files({dir + "llms.yaml", dir + "gpus.yaml", dir + "servers.yaml"});
+  EXPECT_EQ(catalog.servers.at("dgx-a100").host_speed, 1.0);
+  EXPECT_GT(catalog.servers.at("dgx-h100").host_speed, 1.0);
+  EXPECT_EQ(catalog.servers.at("dgx-h100").host_cpu, "2 x Intel Xeon Platinum 8480C");
 }
 
 }  // namespace

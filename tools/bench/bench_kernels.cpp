@@ -191,4 +191,16 @@ BENCHMARK_REGISTER_F(MlaFixture, BM_MlaDecode)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The host beside the figures (the same ISA runs at different widths on different cores):
+// summarize.py prints it with the kernel lines.
+int main(int argc, char** argv) {
+  const km::host_info host = km::probe_host();
+  benchmark::AddCustomContext("cpu_model", host.cpu_model);
+  benchmark::AddCustomContext("microarchitecture", host.microarchitecture);
+  benchmark::AddCustomContext("fma_isa", km::fma_isa());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

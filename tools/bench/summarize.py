@@ -77,6 +77,11 @@ def best_counters(benchmarks, family):
 def kernels(results_dir):
     """The kernels against the host's own measured roofline (tools/bench/bench_kernels.cpp)."""
     benchmarks = load(results_dir, "firstwall_bench_kernels")
+    with (Path(results_dir) / "firstwall_bench_kernels.json").open() as f:
+        context = json.load(f).get("context", {})
+    host = (f"{context.get('cpu_model', 'unknown CPU')}, "
+            f"{context.get('microarchitecture', 'unknown microarchitecture')}, "
+            f"{context.get('fma_isa', '?')} kernels")
     fma = best_counters(benchmarks, "BM_FmaPeak")
     triad = best_counters(benchmarks, "BM_StreamTriad")
     gemm = best_counters(benchmarks, "BM_GemmFp32")
@@ -84,7 +89,7 @@ def kernels(results_dir):
     mla = best_counters(benchmarks, "BM_MlaDecode")
     peak = {t: v["flops_per_s"] for (t,), v in fma.items()}
     bw = {t: v["bytes_per_s"] for (t,), v in triad.items()}
-    print("kernels: best repetition, wall time")
+    print(f"kernels on {host}: best repetition, wall time")
     for t in sorted(peak):
         print(f"  roofline, {t} thread(s): FMA peak {peak[t] / 1e9:7.1f} GFLOP/s, "
               f"STREAM triad {bw.get(t, 0) / 1e9:6.1f} GB/s (24 B/iteration)")
@@ -107,7 +112,8 @@ def kernels(results_dir):
     speedup = mla[(0, 1)]["real_time_ms"] / mla[(1, 1)]["real_time_ms"]
     print(f"  (gemm_fraction_of_peak: n={n_max}, 1 thread; decode_attention_fraction_of_stream: "
           f"{ctx_max} tokens, {t_max} threads; mla_absorbed_speedup: 1 thread)")
-    return [("gemm_fraction_of_peak", f"{gemm_fraction:.3f}"),
+    return [("kernels_host", f"{host}"),
+            ("gemm_fraction_of_peak", f"{gemm_fraction:.3f}"),
             ("decode_attention_fraction_of_stream", f"{decode_fraction:.3f}"),
             ("mla_absorbed_speedup", f"{speedup:.1f}")]
 

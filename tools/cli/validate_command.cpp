@@ -38,6 +38,9 @@ namespace {
 // limit at that share of its TDP.
 const std::map<std::string, std::string> kHardware = {{"a100-80gb", "a100-sxm-80gb"},
                                                       {"h100-80gb", "h100-sxm"}};
+// The server each measured: its host CPU runs the serving stack (ServerSpec::host_speed).
+const std::map<std::string, std::string> kServer = {{"a100-80gb", "dgx-a100"},
+                                                    {"h100-80gb", "dgx-h100"}};
 const std::map<std::string, std::string> kModels = {{"llama2-70b", "llama-2-70b"},
                                                     {"bloom-176b", "bloom-176b"}};
 constexpr std::string_view kCapSuffix = "-pcap";
@@ -164,15 +167,21 @@ void validate_splitwise(const Options& o) {
                                                 ? sim::data_path("scenarios/catalog")
                                                 : std::filesystem::path(o.catalog_dir);
   const models::Catalog catalog = models::load_catalog_files(
-      {(catalog_dir / "llms.yaml").string(), (catalog_dir / "gpus.yaml").string()});
+      {(catalog_dir / "llms.yaml").string(), (catalog_dir / "gpus.yaml").string(),
+       (catalog_dir / "servers.yaml").string()});
   models::CostModelSpec cost;
   cost.kind = o.cost_model == "roofline" ? models::CostModelKind::roofline
                                          : models::CostModelKind::calibrated;
   cost.calibration = o.calibration;
-  if (o.iteration_overhead_ms)
-    cost.iteration_overhead = sim::Seconds(*o.iteration_overhead_ms * 1e-3);
-  if (o.launch_overhead_us) cost.launch_overhead = sim::Seconds(*o.launch_overhead_us * 1e-6);
-  if (o.request_overhead_us) cost.request_overhead = sim::Seconds(*o.request_overhead_us * 1e-6);
+  // The host costs on the server that measured a row: the shipped ones (fitted on a
+  // DGX-A100's host) scaled to its host CPU; ones given as options are taken as they are.
+  const auto cost_on = [&](const std::string& hardware) {
+    models::CostModelSpec c = cost.on_host(catalog.servers.at(kServer.at(hardware)).host_speed);
+    if (o.iteration_overhead_ms) c.iteration_overhead = sim::Seconds(*o.iteration_overhead_ms * 1e-3);
+    if (o.launch_overhead_us) c.launch_overhead = sim::Seconds(*o.launch_overhead_us * 1e-6);
+    if (o.request_overhead_us) c.request_overhead = sim::Seconds(*o.request_overhead_us * 1e-6);
+    return c;
+  };
   std::shared_ptr<const kernels::cost::KernelCostModel> kernel_costs;
   if (cost.kind == models::CostModelKind::calibrated)
     kernel_costs = models::load_kernel_cost_model(cost.calibration);
@@ -217,7 +226,7 @@ void validate_splitwise(const Options& o) {
     e.prompt = prompt;
     e.output = std::max<long long>(tokens, 2);
     e.tensor_parallel = static_cast<int>(tp);
-    e.cost = cost;
+    e.cost = cost_on(base);
     e.kernel_costs = kernel_costs;
     e.power = coefficients;
     if (capped) e.power_limit = gpu.tdp * cap;
