@@ -1,6 +1,8 @@
 #include "models/study/sweep.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -79,6 +81,59 @@ Finished run_point(const Study& study, const Point& point, bool keep_run) {
   }
   if (!f.record.ok) f.record.metrics.clear();
   return f;
+}
+
+// Throws when an objective names no metric of a point that ran (with "did you mean").
+void check_objectives(const std::vector<Objective>& objectives, const PointRecord& r) {
+  if (!r.ok) return;
+  std::vector<std::string> names;
+  for (const auto& m : r.metrics) names.push_back(m.name);
+  Diagnostics diags;
+  for (const Objective& o : objectives) {
+    if (std::find(names.begin(), names.end(), o.metric) != names.end()) continue;
+    std::string msg = "unknown metric \"" + o.metric + "\"";
+    if (auto near = sim::config::did_you_mean(o.metric, names)) msg += " (did you mean \"" + *near + "\"?)";
+    msg += "; the points run so far are in the journal: correct --pareto and add --resume";
+    diags.add({"--pareto", 0, 0}, "", msg);
+  }
+  if (!diags.empty()) throw InputError(diags);
+}
+
+double metric_of(const PointRecord& r, const std::string& name) {
+  for (const auto& m : r.metrics) {
+    if (m.name == name) return m.value;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+// The Pareto-optimal points among those that ran, hit no wall, and have every objective.
+// O(n^2) comparisons: fine for the thousands of points a sweep has.
+std::vector<std::int64_t> pareto_front(const std::vector<Objective>& objectives,
+                                       const std::map<std::int64_t, PointRecord>& records) {
+  std::vector<std::pair<std::int64_t, std::vector<double>>> candidates;
+  for (const auto& [id, r] : records) {
+    if (!r.ok || !r.first_wall.empty()) continue;
+    std::vector<double> v;
+    for (const Objective& o : objectives) {
+      const double x = metric_of(r, o.metric);
+      v.push_back(o.maximize ? x : -x);  // larger is better in every coordinate
+    }
+    if (std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }))
+      candidates.emplace_back(id, std::move(v));
+  }
+  std::vector<std::int64_t> front;
+  for (const auto& [id, v] : candidates) {
+    const bool dominated = std::any_of(candidates.begin(), candidates.end(), [&](const auto& q) {
+      bool strictly = false;
+      for (std::size_t k = 0; k < v.size(); ++k) {
+        if (q.second[k] < v[k]) return false;
+        strictly = strictly || q.second[k] > v[k];
+      }
+      return strictly;
+    });
+    if (!dominated) front.push_back(id);
+  }
+  return front;
 }
 
 std::string run_file(const std::string& output, std::int64_t id) {
@@ -171,6 +226,29 @@ void write_sweep_file(const Study& study, const SweepOptions& options,
       .add("nearest_wall", std::move(nearest));
   f.write_table("/points", t, {{"axes", axis_names}, {"mode", std::string(to_string(study.mode))}});
 
+  if (!options.pareto.empty()) {
+    sim::h5::Table front;
+    const std::vector<std::int64_t> optimal = pareto_front(options.pareto, records);
+    std::string spec;
+    for (const Objective& o : options.pareto)
+      spec += (spec.empty() ? "" : ",") + o.metric + (o.maximize ? ":max" : ":min");
+    front.add("point", "", optimal);
+    for (const Objective& o : options.pareto) {
+      std::vector<double> v;
+      std::string unit;
+      for (std::int64_t id : optimal) {
+        v.push_back(metric_of(records.at(id), o.metric));
+        for (const auto& m : records.at(id).metrics) {
+          if (m.name == o.metric) unit = m.unit;
+        }
+      }
+      front.add(o.metric, unit, std::move(v));
+    }
+    f.write_table("/pareto", front,
+                  {{"objectives", spec},
+                   {"meaning", "points that ran, hit no wall, and that no other such point "
+                               "dominates (as good in every objective, better in one)"}});
+  }
   if (options.keep_runs) {
     for (const Point& p : study.points) {
       if (records.at(p.id).ok)
@@ -181,6 +259,28 @@ void write_sweep_file(const Study& study, const SweepOptions& options,
 }
 
 }  // namespace
+
+std::vector<Objective> parse_objectives(const std::string& text) {
+  std::vector<Objective> out;
+  Diagnostics diags;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    const std::size_t colon = item.rfind(':');
+    const std::string name = colon == std::string::npos ? item : item.substr(0, colon);
+    const std::string sense = colon == std::string::npos ? "" : item.substr(colon + 1);
+    if (name.empty() || (sense != "max" && sense != "min")) {
+      diags.add({"--pareto", 0, 0}, "",
+                "expected metric:max or metric:min, comma-separated (got \"" + item + "\")");
+    } else {
+      out.push_back({name, sense == "max"});
+    }
+    start = comma + 1;
+  }
+  if (!diags.empty()) throw InputError(diags);
+  return out;
+}
 
 std::string journal_path(const std::string& output) {
   return output + ".journal";
@@ -228,6 +328,13 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   std::size_t failed = 0;
   for (std::int64_t id : done) failed += journal.records().at(id).ok ? 0 : 1;
 
+  bool objectives_checked = options.pareto.empty();
+  for (std::int64_t id : done) {
+    if (!objectives_checked && journal.records().at(id).ok) {
+      check_objectives(options.pareto, journal.records().at(id));
+      objectives_checked = true;
+    }
+  }
   SweepProgress progress{done.size(), study.points.size(), failed, 0, -1};
   if (options.progress) options.progress(progress);
 
@@ -269,6 +376,10 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
       f.run.reset();
       f.spec.reset();
       journal.append(f.record);
+      if (!objectives_checked && f.record.ok) {
+        check_objectives(options.pareto, f.record);
+        objectives_checked = true;
+      }
       ++out.ran;
       if (!f.record.ok) ++failed;
       progress.done += 1;

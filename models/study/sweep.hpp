@@ -18,6 +18,8 @@
 //     runs' /summary metrics (NaN where a point has none), first_wall, first_wall_kind,
 //     nearest_wall; attributes `axes` (the paths, comma-separated) and `mode`
 //   /runs/<id> (keep_runs): the point's results.h5 layout, its root attributes on the group
+//   /pareto (pareto): point and the objectives' columns of the Pareto-optimal points, by id;
+//     attribute `objectives`
 #pragma once
 
 #include <cstdint>
@@ -38,11 +40,23 @@ struct SweepProgress {
   double eta_s = -1;      // < 0 while unknown
 };
 
+// One objective of --pareto: a /summary metric to maximize or minimize.
+struct Objective {
+  std::string metric;
+  bool maximize = true;
+};
+// "tokens_per_s:max,facility_power:min"; throws sim::config::InputError (at "--pareto") for
+// a malformed list. Metric names are checked against the first point that runs.
+std::vector<Objective> parse_objectives(const std::string& text);
+
 struct SweepOptions {
   std::string output;
   int jobs = 1;
   bool resume = false;
   bool keep_runs = false;
+  // Adds /pareto: the points that hit no wall and that no other such point dominates (at
+  // least as good in every objective, better in one).
+  std::vector<Objective> pareto;
   // Called on the calling thread at the start and after each point (for a progress line).
   std::function<void(const SweepProgress&)> progress;
 };

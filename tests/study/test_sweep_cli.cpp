@@ -215,4 +215,56 @@ TEST_F(SweepCli, KeepRunsStoresEachPointsResults) {
   EXPECT_FALSE(fs::exists(out("k.h5") + ".runs"));
 }
 
+TEST_F(SweepCli, ParetoFrontAmongPointsThatHitNoWall) {
+  const std::string common = "sweep '" + kMinimal +
+                             "' --axis 'workload.arrivals.rate=log:1 /s:256 /s:9' "
+                             "--axis 'workload.max_batch_requests=1,4,64' --axis "
+                             "'simulation.duration=4 s' ";
+  const auto r = test::run_cli(common +
+                               "--pareto 'throughput_output_tokens:max,mean_facility_power:min' "
+                               "-o '" + out("p.h5") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The front, recomputed here from /points by its definition.
+  const test::Table points(out("p.h5"), "/points");
+  const auto tokens = points.doubles("throughput_output_tokens");
+  const auto power = points.doubles("mean_facility_power");
+  const auto wall = points.strings("first_wall");
+  std::vector<std::int64_t> expected;
+  std::size_t walled = 0;
+  for (std::size_t i = 0; i < points.rows(); ++i) {
+    if (!wall[i].empty()) {
+      ++walled;
+      continue;
+    }
+    bool dominated = false;
+    for (std::size_t j = 0; j < points.rows(); ++j) {
+      if (!wall[j].empty()) continue;
+      if (tokens[j] >= tokens[i] && power[j] <= power[i] &&
+          (tokens[j] > tokens[i] || power[j] < power[i]))
+        dominated = true;
+    }
+    if (!dominated) expected.push_back(static_cast<std::int64_t>(i));
+  }
+  ASSERT_GT(walled, 0u) << "the grid should reach some wall";
+  ASSERT_GT(expected.size(), 1u);
+  const test::Table front(out("p.h5"), "/pareto");
+  EXPECT_EQ(front.ints("point"), expected);
+  EXPECT_EQ(front.attribute("throughput_output_tokens"), "tokens/s");
+  EXPECT_EQ(front.attribute("objectives"), "throughput_output_tokens:max,mean_facility_power:min");
+
+  const auto bad = test::run_cli(common + "--pareto 'throughput_output_token:max' -o '" +
+                                 out("q.h5") + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err,
+            "--pareto: unknown metric \"throughput_output_token\" (did you mean "
+            "\"throughput_output_tokens\"?); the points run so far are in the journal: correct "
+            "--pareto and add --resume\n");
+  EXPECT_FALSE(fs::exists(out("q.h5")));
+  // Corrected and resumed, it finishes.
+  const auto fixed = test::run_cli(common + "--pareto 'throughput_output_tokens:max' --resume -o '" +
+                                   out("q.h5") + "'");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_NE(fixed.out.find("resumed"), std::string::npos);
+}
+
 }  // namespace

@@ -22,7 +22,7 @@ namespace cli {
 namespace {
 
 struct SweepArgs {
-  std::string file, output, mode;
+  std::string file, output, mode, pareto;
   std::vector<std::string> axes;
   std::int64_t n = 0;
   std::uint64_t seed = 0;
@@ -80,6 +80,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--resume", args->resume,
                 "continue an interrupted sweep from its journal (<output>.journal): only the "
                 "missing points run");
+  cmd->add_option("--pareto", args->pareto,
+                  "add /pareto, the front among points that hit no wall: "
+                  "metric:max|min,... (e.g. throughput_output_tokens:max,mean_facility_power:min)");
   cmd->add_flag("--keep-runs", args->keep_runs, "also store each point's full results in /runs/<id>");
 
   cmd->callback([args, mode, n, seed, &exit_code] {
@@ -102,6 +105,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     options.jobs = args->jobs;
     options.resume = args->resume;
     options.keep_runs = args->keep_runs;
+    if (!args->pareto.empty()) options.pareto = models::study::parse_objectives(args->pareto);
     const bool tty = ::isatty(STDERR_FILENO) != 0;
     if (tty) {
       options.progress = [](const models::study::SweepProgress& p) {
