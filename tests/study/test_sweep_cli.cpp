@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -213,6 +214,36 @@ TEST_F(SweepCli, KeepRunsStoresEachPointsResults) {
   const test::Table run1(out("k.h5"), "/runs/1/summary");
   EXPECT_EQ(run1.doubles("output_tokens").at(0), points.doubles("output_tokens").at(1));
   EXPECT_FALSE(fs::exists(out("k.h5") + ".runs"));
+}
+
+TEST_F(SweepCli, StudyFileWithItsBaseBesideIt) {
+  // The base is found relative to the study file, whatever the working directory.
+  std::ifstream in(kMinimal);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* c : {"llms", "gpus", "servers"}) {
+    const std::string rel = std::string("../../../scenarios/catalog/") + c + ".yaml";
+    text.replace(text.find(rel), rel.size(),
+                 std::string(FIRSTWALL_SOURCE_DIR) + "/scenarios/catalog/" + c + ".yaml");
+  }
+  std::ofstream(dir / "base.yaml") << text;
+  std::ofstream(dir / "study.yaml") << "base: base.yaml\nmode: lhs\nn: 3\nseed: 8\naxes:\n"
+                                       "  workload.arrivals.rate: 2 /s:6 /s\n"
+                                       "  simulation.duration: [2 s, 3 s]\n";
+  const auto r = test::run_cli("sweep '" + (dir / "study.yaml").string() + "' -o '" + out("s.h5") + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto attrs = test::root_attributes(out("s.h5"));
+  EXPECT_EQ(attrs.at("study_yaml"), "base: " + (dir / "base.yaml").string() +
+                                        "\nmode: lhs\nn: 3\nseed: 8\naxes:\n"
+                                        "  workload.arrivals.rate: 2 /s:6 /s\n"
+                                        "  simulation.duration:\n    - 2 s\n    - 3 s\n");
+  EXPECT_EQ(attrs.at("base_scenario_file"), (dir / "base.yaml").string());
+  const test::Table t(out("s.h5"), "/points");
+  ASSERT_EQ(t.rows(), 3u);
+  std::vector<int> strata;  // one point in each third of 2..6 /s
+  for (double x : t.doubles("workload.arrivals.rate")) strata.push_back(static_cast<int>((x - 2) / 4 * 3));
+  std::sort(strata.begin(), strata.end());
+  EXPECT_EQ(strata, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(t.attribute("simulation.duration"), "s");
 }
 
 TEST_F(SweepCli, ParetoFrontAmongPointsThatHitNoWall) {
