@@ -306,6 +306,9 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   // Temporary files of runs cut short by a kill are removed.
   std::set<std::int64_t> done;
   if (options.keep_runs) {
+    // A fresh journal owns no run files: any left (a kill after the last sweep's file was
+    // in place, before its folder was removed) belong to no point of this sweep.
+    if (journal.records().empty()) fs::remove_all(runs_path(options.output), ec);
     fs::create_directories(runs_path(options.output));
     for (const auto& entry : fs::directory_iterator(runs_path(options.output))) {
       if (entry.path().filename().string().find(".tmp-") != std::string::npos)
