@@ -113,8 +113,7 @@ std::optional<Range> parse_range(const std::string& path, std::string_view text,
                                  const Location& where, Diagnostics& diags, std::string& unit) {
   const auto parts = split(text, ':');
   if (parts.size() < 2 || parts.size() > 3) {
-    diags.add(where, path,
-              "a range is from:to:count (got " + quoted(text) + ")");
+    diags.add(where, path, "a range is from:to:count (got " + quoted(text) + ")");
     return std::nullopt;
   }
   const auto from = number_and_unit(trim(parts[0]));
@@ -123,8 +122,9 @@ std::optional<Range> parse_range(const std::string& path, std::string_view text,
   for (std::size_t i = 0; i < 2; ++i) {
     if (!(i == 0 ? from : to)) {
       diags.add(where, path,
-                std::string(i == 0 ? "from" : "to") + " of a range must be a number with its unit (got " +
-                    quoted(trim(parts[i])) + ")");
+                std::string(i == 0 ? "from" : "to") +
+                    " of a range must be a number with its unit (got " + quoted(trim(parts[i])) +
+                    ")");
       ok = false;
     }
   }
@@ -201,7 +201,8 @@ std::optional<Axis> parse_axis(std::string path, std::string_view values, const 
     return std::nullopt;
   }
   const bool log = text.starts_with("log:");
-  if (log || (text.find(',') == std::string_view::npos && text.find(':') != std::string_view::npos)) {
+  if (log ||
+      (text.find(',') == std::string_view::npos && text.find(':') != std::string_view::npos)) {
     if (log) text.remove_prefix(4);
     auto r = parse_range(axis.path, text, log, where, diags, axis.unit);
     if (!r) return std::nullopt;

@@ -38,10 +38,10 @@ struct Range {
 
 struct Axis {
   std::string path;
-  sim::config::Location where;  // the --axis flag or the key under `axes:`
-  std::string written;          // VALUES as written (scalar form), for the stored study
-  std::string unit;             // "" when the values are bare numbers or not numbers
-  bool numeric = false;         // every value is a number (in `unit`)
+  sim::config::Location where;    // the --axis flag or the key under `axes:`
+  std::string written;            // VALUES as written (scalar form), for the stored study
+  std::string unit;               // "" when the values are bare numbers or not numbers
+  bool numeric = false;           // every value is a number (in `unit`)
   std::vector<AxisValue> values;  // the list, or the range's steps once it has a count
   std::optional<Range> range;     // set when written as a range
 };
@@ -49,13 +49,11 @@ struct Axis {
 // Parses VALUES written as one scalar. Problems are added to `diags` at `where` with the
 // axis path; returns nullopt then.
 std::optional<Axis> parse_axis(std::string path, std::string_view values,
-                               const sim::config::Location& where,
-                               sim::config::Diagnostics& diags);
+                               const sim::config::Location& where, sim::config::Diagnostics& diags);
 
 // An axis from a YAML list of values (a study file): each item keeps its own location.
 std::optional<Axis> list_axis(std::string path, const sim::config::Node& list,
-                              const sim::config::Location& where,
-                              sim::config::Diagnostics& diags);
+                              const sim::config::Location& where, sim::config::Diagnostics& diags);
 
 // The range's `count` values, both ends included; log ranges by equal ratios. Generated
 // values are rounded to 12 significant digits, so 1:64:7 in log steps gives 2, not

@@ -50,9 +50,9 @@ std::optional<Mode> mode_of(std::string_view name) {
 void read_file_axes(const Node* axes, std::vector<Axis>& out, Diagnostics& diags) {
   if (axes == nullptr || axes->is_null()) return;
   if (!axes->is_mapping()) {
-    diags.add(axes->location(), "axes",
-              "must be a mapping of PATH: VALUES (got " + std::string(kind_name(axes->kind())) +
-                  ")");
+    diags.add(
+        axes->location(), "axes",
+        "must be a mapping of PATH: VALUES (got " + std::string(kind_name(axes->kind())) + ")");
     return;
   }
   for (const auto& [path, value] : axes->entries()) {
@@ -111,9 +111,9 @@ std::vector<AxisValue> values_to_check(const Axis& axis) {
 // are the failure of the points that have the value, recorded when they run.
 bool is_form_error(std::string_view message) {
   constexpr std::string_view kForms[] = {
-      "unknown ",        // key (with "did you mean"), unit, catalog name
+      "unknown ",  // key (with "did you mean"), unit, catalog name
       "not a scenario path",
-      "expected ",       // the quantity parser: a unit of another dimension, a bare number
+      "expected ",  // the quantity parser: a unit of another dimension, a bare number
       "a temperature difference is written in K",
       "must be one of",  // a choice
       "must be an integer",
@@ -384,8 +384,9 @@ Study read_study(const StudyArgs& args) {
     if (!diags.empty()) throw InputError(diags);
     namespace fs = std::filesystem;
     const fs::path p(*base);
-    s.base_file = p.is_absolute() ? p.string()
-                                  : (fs::path(args.file).parent_path() / p).lexically_normal().string();
+    s.base_file = p.is_absolute()
+                      ? p.string()
+                      : (fs::path(args.file).parent_path() / p).lexically_normal().string();
     s.base = sim::config::load_file(s.base_file, diags);
   } else {
     s.base_file = args.file;
@@ -421,9 +422,9 @@ Study read_study(const StudyArgs& args) {
                           to_string(s.mode)));
   }
   if (!sampled && n) {
-    diags.add(n_where, "n",
-              fmt::format("n is used only in random and lhs modes (the mode is {})",
-                          to_string(s.mode)));
+    diags.add(
+        n_where, "n",
+        fmt::format("n is used only in random and lhs modes (the mode is {})", to_string(s.mode)));
   }
   s.n = sampled && n ? std::min(*n, kMaxPoints) : 0;
   s.seed = args.seed ? *args.seed : seed ? *seed : base_seed(s.base);

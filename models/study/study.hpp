@@ -32,8 +32,8 @@ std::string_view to_string(Mode m);
 
 // What the command line says.
 struct StudyArgs {
-  std::string file;                // a study YAML (has `base:`) or a base scenario
-  std::vector<std::string> axes;   // "PATH=VALUES", in order
+  std::string file;               // a study YAML (has `base:`) or a base scenario
+  std::vector<std::string> axes;  // "PATH=VALUES", in order
   std::optional<std::string> mode;
   std::optional<std::int64_t> n;
   std::optional<std::uint64_t> seed;
@@ -47,8 +47,8 @@ struct Point {
 };
 
 struct Study {
-  std::string file;       // as given
-  std::string base_file;  // the base scenario (relative to the working directory)
+  std::string file;        // as given
+  std::string base_file;   // the base scenario (relative to the working directory)
   sim::config::Node base;  // the base scenario's tree, includes resolved
   std::string base_yaml;   // its text, as stored with the results
   std::string study_yaml;  // the study as run: file, flags and defaults, as YAML

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <ctime>
 #include <deque>
@@ -58,8 +58,8 @@ Finished run_point(const Study& study, const Point& point, bool keep_run) {
     sim::config::Node tree = point_tree(study, point, diags);
     if (!diags.empty()) throw InputError(diags);
     // Shared ownership: the finished run may refer to its spec until its file is written.
-    auto spec = std::make_shared<const ScenarioSpec>(
-        load_scenario_tree(std::move(tree), study.base_file));
+    auto spec =
+        std::make_shared<const ScenarioSpec>(load_scenario_tree(std::move(tree), study.base_file));
     RunResult run = run_scenario(*spec);
     f.record.ok = true;
     for (const Metric& m : run.summary) f.record.metrics.push_back({m.name, m.unit, m.value});
@@ -92,7 +92,8 @@ void check_objectives(const std::vector<Objective>& objectives, const PointRecor
   for (const Objective& o : objectives) {
     if (std::find(names.begin(), names.end(), o.metric) != names.end()) continue;
     std::string msg = "unknown metric \"" + o.metric + "\"";
-    if (auto near = sim::config::did_you_mean(o.metric, names)) msg += " (did you mean \"" + *near + "\"?)";
+    if (auto near = sim::config::did_you_mean(o.metric, names))
+      msg += " (did you mean \"" + *near + "\"?)";
     msg += "; the points run so far are in the journal: correct --pareto and add --resume";
     diags.add({"--pareto", 0, 0}, "", msg);
   }
@@ -246,8 +247,9 @@ void write_sweep_file(const Study& study, const SweepOptions& options,
     }
     f.write_table("/pareto", front,
                   {{"objectives", spec},
-                   {"meaning", "points that ran, hit no wall, and that no other such point "
-                               "dominates (as good in every objective, better in one)"}});
+                   {"meaning",
+                    "points that ran, hit no wall, and that no other such point "
+                    "dominates (as good in every objective, better in one)"}});
   }
   if (options.keep_runs) {
     for (const Point& p : study.points) {

@@ -33,11 +33,11 @@
 namespace models::study {
 
 struct SweepProgress {
-  std::size_t done = 0;   // including points resumed from the journal
+  std::size_t done = 0;  // including points resumed from the journal
   std::size_t total = 0;
   std::size_t failed = 0;
-  double elapsed_s = 0;   // of this invocation
-  double eta_s = -1;      // < 0 while unknown
+  double elapsed_s = 0;  // of this invocation
+  double eta_s = -1;     // < 0 while unknown
 };
 
 // One objective of --pareto: a /summary metric to maximize or minimize.

@@ -85,10 +85,14 @@ std::string with_unit(double x, const std::string& unit) {
 
 std::string_view to_string(WallFound::Status s) {
   switch (s) {
-    case WallFound::Status::hit: return "hit";
-    case WallFound::Status::hit_at_start: return "hit_at_start";
-    case WallFound::Status::not_within_range: return "not_within_range";
-    case WallFound::Status::undetermined: return "undetermined";
+    case WallFound::Status::hit:
+      return "hit";
+    case WallFound::Status::hit_at_start:
+      return "hit_at_start";
+    case WallFound::Status::not_within_range:
+      return "not_within_range";
+    case WallFound::Status::undetermined:
+      return "undetermined";
   }
   return "undetermined";
 }
@@ -161,8 +165,7 @@ WallSearch search_walls(const WallSearchArgs& args) {
       }
       w.value = hi->value;
       if (lo == nullptr) {
-        w.status = hi->u == 0.0 ? WallFound::Status::hit_at_start
-                                : WallFound::Status::undetermined;
+        w.status = hi->u == 0.0 ? WallFound::Status::hit_at_start : WallFound::Status::undetermined;
         resolved.insert(w.name);
         continue;
       }
@@ -223,17 +226,15 @@ std::string wall_report(const WallSearch& search, const WallSearchArgs& args) {
   std::size_t failed = 0;
   for (const Evaluation& e : search.evaluations) failed += e.ok ? 0 : 1;
   std::string out = fmt::format(
-      "walls along {} from {} to {} ({} steps, tolerance {:g} %, seed {}, {} runs{})\n",
-      axis.path, args.from, args.to, args.log ? "log" : "linear", args.tolerance * 100,
-      search.study.seed, search.evaluations.size(),
-      failed > 0 ? fmt::format(", {} failed", failed) : "");
+      "walls along {} from {} to {} ({} steps, tolerance {:g} %, seed {}, {} runs{})\n", axis.path,
+      args.from, args.to, args.log ? "log" : "linear", args.tolerance * 100, search.study.seed,
+      search.evaluations.size(), failed > 0 ? fmt::format(", {} failed", failed) : "");
   std::size_t width = 4;
   for (const WallFound& w : search.walls) width = std::max(width, w.name.size());
   out += fmt::format("{:<5} {:<{}}  {:<14} {:<18} {}\n", "rank", "wall", width, "kind",
                      "first hit at", "vs first");
-  const WallFound* first = search.walls.empty() || search.walls.front().rank != 1
-                               ? nullptr
-                               : &search.walls.front();
+  const WallFound* first =
+      search.walls.empty() || search.walls.front().rank != 1 ? nullptr : &search.walls.front();
   for (const WallFound& w : search.walls) {
     std::string at, vs;
     switch (w.status) {
@@ -254,8 +255,8 @@ std::string wall_report(const WallSearch& search, const WallSearchArgs& args) {
         vs = "a run in its bracket failed, or it was hit at a value but not above it";
         break;
     }
-    out += fmt::format("{:<5} {:<{}}  {:<14} {:<18} {}\n", w.rank > 0 ? std::to_string(w.rank) : "-",
-                       w.name, width, w.kind, at, vs);
+    out += fmt::format("{:<5} {:<{}}  {:<14} {:<18} {}\n",
+                       w.rank > 0 ? std::to_string(w.rank) : "-", w.name, width, w.kind, at, vs);
   }
   if (first != nullptr) {
     out += fmt::format("first wall: {} at {}{}\n", first->name,
@@ -265,7 +266,8 @@ std::string wall_report(const WallSearch& search, const WallSearchArgs& args) {
     out += "first wall: none within range\n";
   }
   for (const Evaluation& e : search.evaluations) {
-    if (!e.ok) out += fmt::format("run at {} failed: {}\n", e.text, e.error.substr(0, e.error.find('\n')));
+    if (!e.ok)
+      out += fmt::format("run at {} failed: {}\n", e.text, e.error.substr(0, e.error.find('\n')));
   }
   return out;
 }

@@ -24,7 +24,7 @@ namespace models::study {
 
 struct WallSearchArgs {
   std::string scenario;
-  std::string path;  // the axis
+  std::string path;      // the axis
   std::string from, to;  // with units
   bool log = false;
   double tolerance = 0.01;  // relative, of the found value
@@ -35,12 +35,16 @@ struct WallSearchArgs {
 
 struct WallFound {
   std::string name, kind;
-  enum class Status { hit, hit_at_start, not_within_range, undetermined } status =
-      Status::not_within_range;
-  double value = 0;        // smallest value known to hit (axis unit); hit / hit_at_start
+  enum class Status {
+    hit,
+    hit_at_start,
+    not_within_range,
+    undetermined
+  } status = Status::not_within_range;
+  double value = 0;             // smallest value known to hit (axis unit); hit / hit_at_start
   std::optional<double> below;  // largest value known not to hit
-  double peak_at_end = 0;  // peak utilization at the largest value evaluated
-  int rank = 0;            // 1.. among hit walls by value; 0 otherwise
+  double peak_at_end = 0;       // peak utilization at the largest value evaluated
+  int rank = 0;                 // 1.. among hit walls by value; 0 otherwise
 };
 std::string_view to_string(WallFound::Status s);
 
@@ -60,8 +64,8 @@ struct Evaluation {
 };
 
 struct WallSearch {
-  Study study;        // one axis: the range [from, to]
-  std::vector<WallFound> walls;  // ranked: hit walls by value, then the rest by peak
+  Study study;                          // one axis: the range [from, to]
+  std::vector<WallFound> walls;         // ranked: hit walls by value, then the rest by peak
   std::vector<Evaluation> evaluations;  // by value
 };
 

@@ -70,13 +70,15 @@ TEST(Study, GridIsRowMajorLastAxisFastest) {
       flags({"workload.arrivals.rate=2 /s,4 /s,8 /s", "workload.max_batch_requests=16,64"}));
   EXPECT_EQ(s.mode, Mode::grid);
   ASSERT_EQ(s.points.size(), 6u);
-  EXPECT_EQ(column(s, 0), (std::vector<std::string>{"2 /s", "2 /s", "4 /s", "4 /s", "8 /s", "8 /s"}));
+  EXPECT_EQ(column(s, 0),
+            (std::vector<std::string>{"2 /s", "2 /s", "4 /s", "4 /s", "8 /s", "8 /s"}));
   EXPECT_EQ(column(s, 1), (std::vector<std::string>{"16", "64", "16", "64", "16", "64"}));
   for (std::size_t i = 0; i < s.points.size(); ++i) EXPECT_EQ(s.points[i].id, std::int64_t(i));
 }
 
 TEST(Study, ZipPairsValuesInOrder) {
-  StudyArgs a = flags({"workload.arrivals.rate=1 /s:3 /s:3", "workload.max_batch_requests=8,16,32"});
+  StudyArgs a =
+      flags({"workload.arrivals.rate=1 /s:3 /s:3", "workload.max_batch_requests=8,16,32"});
   a.mode = "zip";
   const Study s = models::study::read_study(a);
   ASSERT_EQ(s.points.size(), 3u);
@@ -85,7 +87,8 @@ TEST(Study, ZipPairsValuesInOrder) {
 }
 
 TEST(Study, RandomDrawsWithinTheRangeAndRepeatsWithTheSeed) {
-  StudyArgs a = flags({"workload.arrivals.rate=log:1 /s:64 /s", "workload.max_batch_requests=8,16"});
+  StudyArgs a =
+      flags({"workload.arrivals.rate=log:1 /s:64 /s", "workload.max_batch_requests=8,16"});
   a.mode = "random";
   a.n = 40;
   a.seed = 11;
@@ -150,11 +153,10 @@ TEST(Study, EveryPointHasItsOwnSeedFromMasterAndId) {
 
 TEST(Study, StudyFileWithListsAndItsResolvedText) {
   TempDir tmp;
-  const fs::path file = tmp.write("study.yaml",
-                                  "base: " + kMinimal +
-                                      "\nmode: grid\nseed: 5\naxes:\n"
-                                      "  workload.arrivals.rate: 2 /s:6 /s:3\n"
-                                      "  workload.max_batch_requests: [16, 32]\n");
+  const fs::path file = tmp.write("study.yaml", "base: " + kMinimal +
+                                                    "\nmode: grid\nseed: 5\naxes:\n"
+                                                    "  workload.arrivals.rate: 2 /s:6 /s:3\n"
+                                                    "  workload.max_batch_requests: [16, 32]\n");
   StudyArgs a;
   a.file = file.string();
   a.axes = {"simulation.duration=5 s"};
@@ -178,7 +180,8 @@ TEST(Study, UnknownPathIsRejectedAtTheFlag) {
 }
 
 TEST(Study, UnitThatDoesNotFitIsRejected) {
-  const std::string msg = rejection(flags({"workload.arrivals.rate=2 /s", "simulation.duration=2 W,3 W"}));
+  const std::string msg =
+      rejection(flags({"workload.arrivals.rate=2 /s", "simulation.duration=2 W,3 W"}));
   EXPECT_EQ(msg.rfind("--axis:2:1: simulation.duration: ", 0), 0u) << msg;
   EXPECT_NE(msg.find("\"2 W\""), std::string::npos) << msg;
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 2) << msg;  // one per value
@@ -207,35 +210,37 @@ TEST(Study, ModeAndCountErrors) {
             "axis: this one has 3, workload.arrivals.rate has 2\n");
   EXPECT_EQ(rejection(flags({})),
             kMinimal + ": no axes: give --axis PATH=VALUES, or axes: in a study file with base:\n");
-  EXPECT_EQ(rejection(flags({"rate 4"})), "--axis:1:1: --axis expects PATH=VALUES (got \"rate 4\")\n");
+  EXPECT_EQ(rejection(flags({"rate 4"})),
+            "--axis:1:1: --axis expects PATH=VALUES (got \"rate 4\")\n");
   EXPECT_EQ(rejection(flags({"workload.arrivals.rate=1 /s", "workload.arrivals.rate=2 /s"})),
             "--axis:2:1: workload.arrivals.rate: axis given twice (first at --axis:1:1)\n");
 }
 
 TEST(Study, StudyFileErrorsAreLocated) {
   TempDir tmp;
-  const fs::path file = tmp.write("bad.yaml",
-                                  "base: " + kMinimal +
-                                      "\nmode: lhs\nn: 0\naxes:\n"
-                                      "  workload.arrivals.rate: 5 /s:5 /s\n"
-                                      "  workload.max_batch_requests: []\n"
-                                      "mdoe: grid\n");
+  const fs::path file = tmp.write("bad.yaml", "base: " + kMinimal +
+                                                  "\nmode: lhs\nn: 0\naxes:\n"
+                                                  "  workload.arrivals.rate: 5 /s:5 /s\n"
+                                                  "  workload.max_batch_requests: []\n"
+                                                  "mdoe: grid\n");
   StudyArgs a;
   a.file = file.string();
   const std::string f = file.string();
   EXPECT_EQ(rejection(a), f + ":3:4: n: must be >= 1 (got \"0\")\n" + f +
                               ":5:27: workload.arrivals.rate: empty range: from and to are equal "
                               "(\"5 /s:5 /s\")\n" +
-                              f + ":6:32: workload.max_batch_requests: no values (the list is "
+                              f +
+                              ":6:32: workload.max_batch_requests: no values (the list is "
                               "empty)\n" +
                               f + ":7:1: mdoe: unknown key \"mdoe\" (did you mean \"mode\"?)\n");
   // A unit that does not fit, located at the list item in the study file.
-  const fs::path unit = tmp.write("unit.yaml", "base: " + kMinimal +
-                                                   "\naxes:\n  workload.arrivals.rate: [2 /s, 1 W]\n");
+  const fs::path unit = tmp.write(
+      "unit.yaml", "base: " + kMinimal + "\naxes:\n  workload.arrivals.rate: [2 /s, 1 W]\n");
   a.file = unit.string();
-  EXPECT_EQ(rejection(a), unit.string() +
-                              ":3:34: workload.arrivals.rate: expected a frequency or rate (e.g. \"10 /s\"), "
-                              "got a power \"1 W\"\n");
+  EXPECT_EQ(rejection(a),
+            unit.string() +
+                ":3:34: workload.arrivals.rate: expected a frequency or rate (e.g. \"10 /s\"), "
+                "got a power \"1 W\"\n");
   // A name the catalog does not have, with the loader's suggestion.
   EXPECT_EQ(rejection(flags({"workload.model=llama-3-8,llama-3-70b"})),
             "--axis:1:1: workload.model: unknown model \"llama-3-8\" (did you mean "
@@ -245,7 +250,8 @@ TEST(Study, StudyFileErrorsAreLocated) {
 TEST(Study, ValuesOutOfBoundsOrInfeasibleAreThePointsFailures) {
   // A bound, or more replicas than the plant's 8 GPUs hold: well-formed values whose points
   // fail with the loader's message when they run, not a bad study.
-  EXPECT_EQ(models::study::read_study(flags({"workload.arrivals.rate=2 /s,-1 /s"})).points.size(), 2u);
+  EXPECT_EQ(models::study::read_study(flags({"workload.arrivals.rate=2 /s,-1 /s"})).points.size(),
+            2u);
   EXPECT_EQ(models::study::read_study(flags({"workload.replicas=1:16:4"})).points.size(), 4u);
 }
 

@@ -54,11 +54,14 @@ std::size_t journal_records(const fs::path& journal) {
 }
 
 TEST_F(SweepCli, OneThreadAndThreeThreadsGiveIdenticalBytes) {
-  const auto r1 = test::run_cli("sweep '" + kMinimal + "' " + kAxes + " -j1 -o '" + out("j1.h5") + "'");
+  const auto r1 =
+      test::run_cli("sweep '" + kMinimal + "' " + kAxes + " -j1 -o '" + out("j1.h5") + "'");
   ASSERT_EQ(r1.exit_code, 0) << r1.err;
-  EXPECT_EQ(r1.out, "sweep: 6 points (6 run, 0 resumed), 0 failed\nresults: " + out("j1.h5") + "\n");
+  EXPECT_EQ(r1.out,
+            "sweep: 6 points (6 run, 0 resumed), 0 failed\nresults: " + out("j1.h5") + "\n");
   EXPECT_EQ(r1.err, "");  // no progress line when stderr is not a terminal
-  const auto r3 = test::run_cli("sweep '" + kMinimal + "' " + kAxes + " -j 3 -o '" + out("j3.h5") + "'");
+  const auto r3 =
+      test::run_cli("sweep '" + kMinimal + "' " + kAxes + " -j 3 -o '" + out("j3.h5") + "'");
   ASSERT_EQ(r3.exit_code, 0) << r3.err;
   const auto bytes = test::dataset_bytes(out("j1.h5"));
   ASSERT_EQ(bytes.count("points"), 1u);
@@ -73,7 +76,8 @@ TEST_F(SweepCli, OneThreadAndThreeThreadsGiveIdenticalBytes) {
   EXPECT_EQ(t.ints("point"), (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
   EXPECT_EQ(t.doubles("workload.arrivals.rate"), (std::vector<double>{2, 2, 4, 4, 8, 8}));
   EXPECT_EQ(t.attribute("workload.arrivals.rate"), "/s");
-  EXPECT_EQ(t.doubles("workload.max_batch_requests"), (std::vector<double>{16, 64, 16, 64, 16, 64}));
+  EXPECT_EQ(t.doubles("workload.max_batch_requests"),
+            (std::vector<double>{16, 64, 16, 64, 16, 64}));
   EXPECT_EQ(t.attribute("workload.max_batch_requests"), "<none>");
   EXPECT_EQ(t.attribute("axes"),
             "workload.arrivals.rate,workload.max_batch_requests,simulation.duration");
@@ -90,7 +94,8 @@ TEST_F(SweepCli, OneThreadAndThreeThreadsGiveIdenticalBytes) {
   EXPECT_EQ(attrs.at("mode"), "grid");
   EXPECT_EQ(attrs.at("points"), "6");
   EXPECT_EQ(attrs.at("failed"), "0");
-  EXPECT_NE(attrs.at("study_yaml").find("workload.arrivals.rate: 2 /s,4 /s,8 /s"), std::string::npos);
+  EXPECT_NE(attrs.at("study_yaml").find("workload.arrivals.rate: 2 /s,4 /s,8 /s"),
+            std::string::npos);
   EXPECT_NE(attrs.at("base_scenario_yaml").find("llama-3-8b"), std::string::npos);
 }
 
@@ -110,8 +115,8 @@ TEST_F(SweepCli, ResumeAfterSigkillEqualsAnUninterruptedSweep) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    const std::string cmd = "exec '" + std::string(FIRSTWALL_CLI) + "' sweep '" + kMinimal +
-                            "' " + axes + " -j1 -o '" + killed + "'";
+    const std::string cmd = "exec '" + std::string(FIRSTWALL_CLI) + "' sweep '" + kMinimal + "' " +
+                            axes + " -j1 -o '" + killed + "'";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -157,7 +162,8 @@ TEST_F(SweepCli, FailingPointIsRecordedAndCounted) {
   EXPECT_EQ(r.out, "sweep: 2 points (2 run, 0 resumed), 1 failed\nresults: " + out("f.h5") + "\n");
   const std::string prefix = "point 1 failed: " + kMinimal;
   EXPECT_EQ(r.err.rfind(prefix, 0), 0u) << r.err;
-  EXPECT_NE(r.err.find("workload.tensor_parallel: the bf16 weights of llama-3-70b"), std::string::npos)
+  EXPECT_NE(r.err.find("workload.tensor_parallel: the bf16 weights of llama-3-70b"),
+            std::string::npos)
       << r.err;
   const test::Table t(out("f.h5"), "/points");
   EXPECT_EQ(t.strings("workload.model"), (std::vector<std::string>{"llama-3-8b", "llama-3-70b"}));
@@ -185,7 +191,8 @@ TEST_F(SweepCli, BadStudyWritesNothing) {
   // Points that fail for a bound are recorded, located at the axis.
   const auto bound = test::run_cli("sweep '" + kMinimal +
                                    "' --axis 'workload.arrivals.rate=-1 /s,2 /s' "
-                                   "--axis 'simulation.duration=2 s' -o '" + out("b.h5") + "'");
+                                   "--axis 'simulation.duration=2 s' -o '" +
+                                   out("b.h5") + "'");
   EXPECT_EQ(bound.exit_code, 1);
   EXPECT_EQ(bound.err,
             "point 0 failed: --axis:1:1: workload.arrivals.rate: must be > 0 (got \"-1 /s\")\n");
@@ -229,7 +236,8 @@ TEST_F(SweepCli, StudyFileWithItsBaseBesideIt) {
   std::ofstream(dir / "study.yaml") << "base: base.yaml\nmode: lhs\nn: 3\nseed: 8\naxes:\n"
                                        "  workload.arrivals.rate: 2 /s:6 /s\n"
                                        "  simulation.duration: [2 s, 3 s]\n";
-  const auto r = test::run_cli("sweep '" + (dir / "study.yaml").string() + "' -o '" + out("s.h5") + "'");
+  const auto r =
+      test::run_cli("sweep '" + (dir / "study.yaml").string() + "' -o '" + out("s.h5") + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto attrs = test::root_attributes(out("s.h5"));
   EXPECT_EQ(attrs.at("study_yaml"), "base: " + (dir / "base.yaml").string() +
@@ -240,7 +248,8 @@ TEST_F(SweepCli, StudyFileWithItsBaseBesideIt) {
   const test::Table t(out("s.h5"), "/points");
   ASSERT_EQ(t.rows(), 3u);
   std::vector<int> strata;  // one point in each third of 2..6 /s
-  for (double x : t.doubles("workload.arrivals.rate")) strata.push_back(static_cast<int>((x - 2) / 4 * 3));
+  for (double x : t.doubles("workload.arrivals.rate"))
+    strata.push_back(static_cast<int>((x - 2) / 4 * 3));
   std::sort(strata.begin(), strata.end());
   EXPECT_EQ(strata, (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(t.attribute("simulation.duration"), "s");
@@ -253,7 +262,8 @@ TEST_F(SweepCli, ParetoFrontAmongPointsThatHitNoWall) {
                              "'simulation.duration=4 s' ";
   const auto r = test::run_cli(common +
                                "--pareto 'throughput_output_tokens:max,mean_facility_power:min' "
-                               "-o '" + out("p.h5") + "'");
+                               "-o '" +
+                               out("p.h5") + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The front, recomputed here from /points by its definition.
   const test::Table points(out("p.h5"), "/points");
@@ -283,8 +293,8 @@ TEST_F(SweepCli, ParetoFrontAmongPointsThatHitNoWall) {
   EXPECT_EQ(front.attribute("throughput_output_tokens"), "tokens/s");
   EXPECT_EQ(front.attribute("objectives"), "throughput_output_tokens:max,mean_facility_power:min");
 
-  const auto bad = test::run_cli(common + "--pareto 'throughput_output_token:max' -o '" +
-                                 out("q.h5") + "'");
+  const auto bad =
+      test::run_cli(common + "--pareto 'throughput_output_token:max' -o '" + out("q.h5") + "'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err,
             "--pareto: unknown metric \"throughput_output_token\" (did you mean "
@@ -292,8 +302,8 @@ TEST_F(SweepCli, ParetoFrontAmongPointsThatHitNoWall) {
             "--pareto and add --resume\n");
   EXPECT_FALSE(fs::exists(out("q.h5")));
   // Corrected and resumed, it finishes.
-  const auto fixed = test::run_cli(common + "--pareto 'throughput_output_tokens:max' --resume -o '" +
-                                   out("q.h5") + "'");
+  const auto fixed = test::run_cli(
+      common + "--pareto 'throughput_output_tokens:max' --resume -o '" + out("q.h5") + "'");
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
   EXPECT_NE(fixed.out.find("resumed"), std::string::npos);
 }

@@ -122,11 +122,14 @@ TEST_F(WallsCli, BadInputIsExit2AndWritesNothing) {
   const std::string out = " -o '" + (dir / "w.h5").string() + "'";
   auto r = test::run_cli(base + "--from '1 /s' --to '2 W'" + out);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "--axis:1:1: workload.arrivals.rate: from \"1 /s\" and to \"2 W\" have different units\n");
+  EXPECT_EQ(
+      r.err,
+      "--axis:1:1: workload.arrivals.rate: from \"1 /s\" and to \"2 W\" have different units\n");
   r = test::run_cli(base + "--from '1 /s' --to '2 /s' --tolerance 0%" + out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "--tolerance: must be > 0 % and < 100 % (got 0 %)\n");
-  r = test::run_cli("walls '" + kMinimal + "' --axis workload.arrivals.rat --from '1 /s' --to '2 /s'" + out);
+  r = test::run_cli("walls '" + kMinimal +
+                    "' --axis workload.arrivals.rat --from '1 /s' --to '2 /s'" + out);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "--axis:1:1: workload.arrivals.rat: unknown key \"rat\" (did you mean \"rate\"?)\n");

@@ -61,7 +61,8 @@ std::string first_line(const std::string& s) {
 void add_sweep_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SweepArgs>();
   auto* cmd = app.add_subcommand(
-      "sweep", "Run a scenario over axes of values (grid, zip, random, Latin hypercube) into sweep.h5");
+      "sweep",
+      "Run a scenario over axes of values (grid, zip, random, Latin hypercube) into sweep.h5");
   cmd->add_option("study", args->file,
                   "a study YAML (base:, axes:, mode:, n:, seed:) or a base scenario with --axis")
       ->required();
@@ -71,8 +72,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   auto* mode = cmd->add_option("--mode", args->mode, "grid (default), zip, random or lhs");
   auto* n = cmd->add_option("-n,--points", args->n, "number of points in random and lhs modes");
-  auto* seed = cmd->add_option(
-      "--seed", args->seed, "master seed (default: the study's, else the base scenario's)");
+  auto* seed = cmd->add_option("--seed", args->seed,
+                               "master seed (default: the study's, else the base scenario's)");
   cmd->add_option("-o,--output", args->output, "sweep file (default: results/<study>.sweep.h5)");
   cmd->add_option("-j,--jobs", args->jobs, "points run at once, one engine per thread")
       ->check(CLI::PositiveNumber)
@@ -83,7 +84,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--pareto", args->pareto,
                   "add /pareto, the front among points that hit no wall: "
                   "metric:max|min,... (e.g. throughput_output_tokens:max,mean_facility_power:min)");
-  cmd->add_flag("--keep-runs", args->keep_runs, "also store each point's full results in /runs/<id>");
+  cmd->add_flag("--keep-runs", args->keep_runs,
+                "also store each point's full results in /runs/<id>");
 
   cmd->callback([args, mode, n, seed, &exit_code] {
     models::study::StudyArgs study_args;
@@ -109,7 +111,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     const bool tty = ::isatty(STDERR_FILENO) != 0;
     if (tty) {
       options.progress = [](const models::study::SweepProgress& p) {
-        std::string line = fmt::format("\rsweep: {}/{} points, {} failed", p.done, p.total, p.failed);
+        std::string line =
+            fmt::format("\rsweep: {}/{} points, {} failed", p.done, p.total, p.failed);
         if (p.eta_s >= 0) line += ", ETA " + clock_text(p.eta_s);
         std::cerr << line << "    " << std::flush;
       };

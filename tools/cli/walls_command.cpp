@@ -53,7 +53,8 @@ void add_walls_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-j,--jobs", a->jobs, "runs at once, one engine per thread")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  auto* seed = cmd->add_option("--seed", a->seed, "the one seed of every run (default: the scenario's)");
+  auto* seed =
+      cmd->add_option("--seed", a->seed, "the one seed of every run (default: the scenario's)");
   cmd->add_option("-o,--output", a->output, "walls file (default: results/<scenario>.walls.h5)");
   cmd->callback([a, seed, &exit_code] {
     models::study::WallSearchArgs args;
