@@ -1,5 +1,7 @@
 #include "models/workload/serving_workload.hpp"
 
+#include "models/workload/training/fabric_file.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -122,20 +124,6 @@ Location location_of(Reader& r, std::string_view key) {
   return n ? n->location() : r.location();
 }
 
-// A link tier of `fabric:` (the keys of the training workload's fabric); absent keys keep the
-// default tier's values.
-training::LinkTier read_tier(Reader& parent, const char* key, training::LinkTier tier, bool need) {
-  Reader r = parent.section(key, need ? Need::required : Need::optional);
-  const Need n = need ? Need::required : Need::optional;
-  if (auto v = r.quantity("bandwidth", sim::dims::byte_rate, n, Bounds::positive()))
-    tier.bandwidth = sim::BytesPerSecond(*v);
-  if (auto v = r.quantity("step_latency", sim::dims::time, n, Bounds::non_negative()))
-    tier.step_latency = sim::Seconds(*v);
-  if (auto v = r.quantity("efficiency", sim::dims::none, n, Bounds{0.0, false, 1.0, true}))
-    tier.efficiency = *v;
-  r.finish();
-  return tier;
-}
 
 }  // namespace
 
@@ -239,8 +227,8 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
     Reader f = w.section("fabric", Need::optional);
     training::Fabric fab = dgx.value_or(training::Fabric{});
     const bool need_tiers = given && !dgx;
-    fab.scale_up = read_tier(f, "scale_up", fab.scale_up, need_tiers);
-    fab.scale_out = read_tier(f, "scale_out", fab.scale_out, need_tiers);
+    fab.scale_up = training::read_link_tier(f, "scale_up", fab.scale_up, need_tiers);
+    fab.scale_out = training::read_link_tier(f, "scale_out", fab.scale_out, need_tiers);
     if (auto n = f.string("name", Need::optional)) fab.name = *n;
     f.finish();
     fab.gpus_per_node = std::max(1, context.gpus_per_domain);

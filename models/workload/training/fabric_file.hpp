@@ -13,10 +13,16 @@
 #include <string>
 
 #include "models/workload/training/alpha_beta_collectives.hpp"
+#include "sim/config.hpp"
 
 namespace models::training {
 
 // Throws sim::config::InputError with every problem.
 Fabric read_fabric_file(const std::string& path);
+
+// One link tier (`bandwidth`, `step_latency`, `efficiency`) under `key` of `parent`: with
+// `need` every key is required; without, absent keys keep `tier`'s values. Shared by the
+// fabric file and the training and serving workloads' `fabric:` sections.
+LinkTier read_link_tier(sim::config::Reader& parent, const char* key, LinkTier tier, bool need);
 
 }  // namespace models::training

@@ -1,5 +1,7 @@
 #include "models/workload/training/training_workload.hpp"
 
+#include "models/workload/training/fabric_file.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -40,19 +42,6 @@ std::string gigabytes(double b) {
   return fmt::format("{:.1f} GB", b / 1e9);
 }
 
-// A link tier of `fabric:`; absent keys keep the default tier's values.
-LinkTier read_tier(Reader& parent, const char* key, LinkTier tier, bool need) {
-  Reader r = parent.section(key, need ? Need::required : Need::optional);
-  const Need n = need ? Need::required : Need::optional;
-  if (auto v = r.quantity("bandwidth", sim::dims::byte_rate, n, Bounds::positive()))
-    tier.bandwidth = sim::BytesPerSecond(*v);
-  if (auto v = r.quantity("step_latency", sim::dims::time, n, Bounds::non_negative()))
-    tier.step_latency = sim::Seconds(*v);
-  if (auto v = r.quantity("efficiency", sim::dims::none, n, Bounds{0.0, false, 1.0, true}))
-    tier.efficiency = *v;
-  r.finish();
-  return tier;
-}
 
 }  // namespace
 
@@ -145,8 +134,8 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
     fab.gpus_per_node = static_cast<int>(
         f.integer("gpus_per_node", Need::optional, Bounds::between(1, 1024))
             .value_or(dgx ? dgx->gpus_per_node : std::max(1, context.gpus_per_domain)));
-    fab.scale_up = read_tier(f, "scale_up", fab.scale_up, need_tiers && w.has("fabric"));
-    fab.scale_out = read_tier(f, "scale_out", fab.scale_out, need_tiers && w.has("fabric"));
+    fab.scale_up = read_link_tier(f, "scale_up", fab.scale_up, need_tiers && w.has("fabric"));
+    fab.scale_out = read_link_tier(f, "scale_out", fab.scale_out, need_tiers && w.has("fabric"));
     if (!dgx) fab.name = "scenario";
     spec->layout.pod_gpus = static_cast<int>(
         f.integer("pod_gpus", Need::optional, Bounds::between(1, 1e8)).value_or(0));
