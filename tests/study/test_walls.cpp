@@ -117,6 +117,24 @@ TEST_F(WallsCli, ThreadsDoNotChangeTheResult) {
   EXPECT_EQ(t.ints("rank").front(), 1);
 }
 
+TEST_F(WallsCli, PlotOfTheSearch) {
+  if (test::run_command("/usr/bin/python3 -c 'import h5py, pandas, matplotlib'", dir).exit_code !=
+      0)
+    GTEST_SKIP() << "python3 with h5py, pandas and matplotlib is not installed";
+  const auto r = test::run_cli("walls '" + kMinimal +
+                               "' --axis workload.arrivals.rate --from '1 /s' --to '200 /s' --log "
+                               "--tolerance 5% -o '" +
+                               (dir / "w.h5").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto plot = test::run_command("/usr/bin/python3 '" + std::string(FIRSTWALL_SOURCE_DIR) +
+                                          "/tools/analysis/plot_walls.py' w.h5 -o w.png",
+                                      dir);
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  const std::string png = test::slurp(dir / "w.png");
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+}
+
 TEST_F(WallsCli, BadInputIsExit2AndWritesNothing) {
   const std::string base = "walls '" + kMinimal + "' --axis workload.arrivals.rate ";
   const std::string out = " -o '" + (dir / "w.h5").string() + "'";
