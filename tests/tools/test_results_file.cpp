@@ -19,6 +19,7 @@
 #include <hdf5.h>
 
 #include "cli_runner.hpp"
+#include "tests/study/h5_read.hpp"
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/workload/serving_workload.hpp"
@@ -28,32 +29,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every dataset of a file as raw bytes in its stored type, keyed by path.
-std::map<std::string, std::vector<unsigned char>> read_datasets(const fs::path& file) {
-  std::map<std::string, std::vector<unsigned char>> out;
-  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  EXPECT_GE(f, 0) << file;
-  if (f < 0) return out;
-  H5Ovisit(
-      f, H5_INDEX_NAME, H5_ITER_NATIVE,
-      [](hid_t loc, const char* name, const H5O_info_t* info, void* data) -> herr_t {
-        if (info->type != H5O_TYPE_DATASET) return 0;
-        const hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-        const hid_t t = H5Dget_type(d);
-        const hid_t s = H5Dget_space(d);
-        const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(s));
-        std::vector<unsigned char> buf(n * H5Tget_size(t));
-        if (!buf.empty()) H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data());
-        (*static_cast<std::map<std::string, std::vector<unsigned char>>*>(data))[name] =
-            std::move(buf);
-        H5Sclose(s);
-        H5Tclose(t);
-        H5Dclose(d);
-        return 0;
-      },
-      &out);
-  H5Fclose(f);
-  return out;
-}
+using test::dataset_bytes;
 
 // One compound table of a results file, read column by column with typed reads: each
 // member is read through a compound memory type holding that member alone, so a column is
@@ -210,7 +186,7 @@ TEST_F(RunFixture, SameScenarioAndSeedGiveIdenticalDatasets) {
       test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml --seed 99 -o " + c.string())
           .exit_code,
       0);
-  const auto da = read_datasets(a), db = read_datasets(b), dc = read_datasets(c);
+  const auto da = dataset_bytes(a), db = dataset_bytes(b), dc = dataset_bytes(c);
   ASSERT_FALSE(da.empty());
   EXPECT_EQ(da, db);
   EXPECT_NE(da.at("requests"), dc.at("requests"));
@@ -222,7 +198,7 @@ TEST_F(RunFixture, CoupledPlantRunsAreByteIdentical) {
   const fs::path a = dir / "da.h5", b = dir / "db.h5";
   ASSERT_EQ(test::run_cli("run scenarios/default.yaml -o " + a.string()).exit_code, 0);
   ASSERT_EQ(test::run_cli("run scenarios/default.yaml -o " + b.string()).exit_code, 0);
-  const auto da = read_datasets(a), db = read_datasets(b);
+  const auto da = dataset_bytes(a), db = dataset_bytes(b);
   ASSERT_TRUE(da.count("timeseries/replica[0].junction_temperature/value"));
   ASSERT_TRUE(da.count("timeseries/power.ups.loss/value"));
   EXPECT_EQ(da, db);
@@ -238,7 +214,7 @@ TEST_F(RunFixture, ResultsHaveTheFourGroupsAndTheReportRanksWalls) {
   // its limit (the fullest is a replica's HBM, at about 21 %; p99 TPOT is 16 % of its target).
   EXPECT_THAT(r.out, ::testing::HasSubstr("\nNO WALL HIT (threshold 100 %): nearest is "));
   EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr("FIRST WALL")));
-  const auto d = read_datasets(f);
+  const auto d = dataset_bytes(f);
   for (const char* name : {"summary", "walls", "requests", "timeseries/slo.ttft.utilization/time_s",
                            "timeseries/replica[0].saturation.utilization/value",
                            "timeseries/replica[0].clock_ratio/value"}) {
