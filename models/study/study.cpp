@@ -381,12 +381,20 @@ Study read_study(const StudyArgs& args) {
       seed = static_cast<std::uint64_t>(*v);
     read_file_axes(top.node("axes", Need::optional), s.axes, diags);
     top.finish();
-    if (!diags.empty()) throw InputError(diags);
+    if (!base) throw InputError(diags);
     namespace fs = std::filesystem;
     const fs::path p(*base);
     s.base_file = p.is_absolute()
                       ? p.string()
                       : (fs::path(args.file).parent_path() / p).lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(s.base_file, ec)) {
+      // Said at the study's `base:` line, where the path was written.
+      diags.add(
+          root.find("base")->location(), "base",
+          "no scenario file \"" + s.base_file + "\" (the path is relative to the study file)");
+      throw InputError(diags);
+    }
     s.base = sim::config::load_file(s.base_file, diags);
   } else {
     s.base_file = args.file;
@@ -416,7 +424,9 @@ Study read_study(const StudyArgs& args) {
     n_where = nn->location();
   }
   const bool sampled = s.mode == Mode::random || s.mode == Mode::lhs;
-  if (sampled && !n) {
+  // (An `n:` the reader refused was reported already.)
+  const bool n_written = is_study_file && root.find("n") != nullptr;
+  if (sampled && !n && !n_written) {
     diags.add(mode_where, "n",
               fmt::format("{} mode needs the number of points (-n N, or n: in a study file)",
                           to_string(s.mode)));

@@ -247,6 +247,21 @@ TEST(Study, StudyFileErrorsAreLocated) {
             "\"llama-3-8b\"?)\n");
 }
 
+TEST(Study, MissingBaseIsSaidAtItsLine) {
+  TempDir tmp;
+  const fs::path file =
+      tmp.write("s.yaml", "axes:\n  workload.replicas: [1, 2]\nmode: zipp\nbase: nowhere.yaml\n");
+  StudyArgs a;
+  a.file = file.string();
+  const std::string f = file.string();
+  EXPECT_EQ(rejection(a), f +
+                              ":3:7: mode: must be one of: grid, zip, random, lhs (got \"zipp\") "
+                              "\u2014 did you mean \"zip\"?\n" +
+                              f + ":4:7: base: no scenario file \"" +
+                              (file.parent_path() / "nowhere.yaml").string() +
+                              "\" (the path is relative to the study file)\n");
+}
+
 TEST(Study, ValuesOutOfBoundsOrInfeasibleAreThePointsFailures) {
   // A bound, or more replicas than the plant's 8 GPUs hold: well-formed values whose points
   // fail with the loader's message when they run, not a bad study.

@@ -76,7 +76,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                                "master seed (default: the study's, else the base scenario's)");
   cmd->add_option("-o,--output", args->output, "sweep file (default: results/<study>.sweep.h5)");
   cmd->add_option("-j,--jobs", args->jobs, "points run at once, one engine per thread")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_flag("--resume", args->resume,
                 "continue an interrupted sweep from its journal (<output>.journal): only the "

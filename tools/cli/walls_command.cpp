@@ -51,7 +51,7 @@ void add_walls_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--grid", a->grid, "values of the bracketing grid")->capture_default_str();
   cmd->add_option("-j,--jobs", a->jobs, "runs at once, one engine per thread")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   auto* seed =
       cmd->add_option("--seed", a->seed, "the one seed of every run (default: the scenario's)");
