@@ -19,7 +19,8 @@ std::vector<ModelInfo> registered_models() {
        "KV bytes per token (GQA: 2*layers*kv_heads*head_dim*bytes; MLA: "
        "layers*(kv_lora+rope)*bytes), sharded over tensor parallelism"},
       {"gpu", "power",
-       "board power = idle + (TDP - idle) (k_busy r^3 busy + k_flop r^2 F/F_peak + k_byte B/B_peak) / T, "
+       "board power = idle + (TDP - idle) (k_busy r^3 busy + k_flop r^2 F/F_peak + k_byte "
+       "B/B_peak) / T, "
        "fitted on Splitwise's DGX-A100 power; clock ratio r from the power limit (bisection)"},
       {"plant", "servers",
        "servers from the catalog in racks and rows; GPU groups placed by scale-up domain; "

@@ -127,54 +127,52 @@ std::int64_t causal_pairs(std::int64_t query_len, std::int64_t kv_len) {
 
 KernelWork work(const KernelCall& call) {
   return std::visit(
-      overloaded{[](const Gemm& g) {
-                   require(g.m >= 0 && g.n >= 0 && g.k >= 0, "negative GEMM dimension");
-                   require(g.groups >= 1, "GEMM groups must be >= 1");
-                   const double e = element_size(g.format).value();
-                   const double groups = d(g.groups);
-                   return KernelWork{
-                       sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k) * groups),
-                       sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e *
-                                  groups)};
-                 },
-                 [](const Elementwise& e) {
-                   return KernelWork{e.flops, e.bytes};
-                 },
-                 [](const AttentionPrefill& a) {
-                   check(a.shape);
-                   const double e = element_size(a.shape.format).value();
-                   double flops = 0;
-                   double bytes = 0;
-                   for (const QueryKv& r : a.requests) {
-                     const double pairs = d(causal_pairs(r.query_len, r.kv_len));
-                     flops += 2.0 * d(a.shape.heads) * pairs * d(a.shape.qk_dim + a.shape.v_dim);
-                     bytes +=
-                         d(r.query_len) * d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
-                         d(r.kv_len) * kv_token_bytes(a.shape);
-                   }
-                   return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
-                 },
-                 [](const AttentionDecode& a) {
-                   check(a.shape);
-                   const double e = element_size(a.shape.format).value();
-                   double flops = 0;
-                   double bytes = 0;
-                   for (std::int64_t kv : a.kv_lens) {
-                     require(kv >= 1, "decode kv_len must be >= 1");
-                     flops += 2.0 * d(a.shape.heads) * d(kv) * d(a.shape.qk_dim + a.shape.v_dim);
-                     bytes += d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
-                              d(kv) * kv_token_bytes(a.shape);
-                   }
-                   return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
-                 }},
+      overloaded{
+          [](const Gemm& g) {
+            require(g.m >= 0 && g.n >= 0 && g.k >= 0, "negative GEMM dimension");
+            require(g.groups >= 1, "GEMM groups must be >= 1");
+            const double e = element_size(g.format).value();
+            const double groups = d(g.groups);
+            return KernelWork{
+                sim::Flops(2.0 * d(g.m) * d(g.n) * d(g.k) * groups),
+                sim::Bytes((d(g.m) * d(g.k) + d(g.n) * d(g.k) + d(g.m) * d(g.n)) * e * groups)};
+          },
+          [](const Elementwise& e) {
+            return KernelWork{e.flops, e.bytes};
+          },
+          [](const AttentionPrefill& a) {
+            check(a.shape);
+            const double e = element_size(a.shape.format).value();
+            double flops = 0;
+            double bytes = 0;
+            for (const QueryKv& r : a.requests) {
+              const double pairs = d(causal_pairs(r.query_len, r.kv_len));
+              flops += 2.0 * d(a.shape.heads) * pairs * d(a.shape.qk_dim + a.shape.v_dim);
+              bytes += d(r.query_len) * d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
+                       d(r.kv_len) * kv_token_bytes(a.shape);
+            }
+            return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
+          },
+          [](const AttentionDecode& a) {
+            check(a.shape);
+            const double e = element_size(a.shape.format).value();
+            double flops = 0;
+            double bytes = 0;
+            for (std::int64_t kv : a.kv_lens) {
+              require(kv >= 1, "decode kv_len must be >= 1");
+              flops += 2.0 * d(a.shape.heads) * d(kv) * d(a.shape.qk_dim + a.shape.v_dim);
+              bytes += d(a.shape.heads) * d(a.shape.qk_dim + a.shape.v_dim) * e +
+                       d(kv) * kv_token_bytes(a.shape);
+            }
+            return KernelWork{sim::Flops(flops), sim::Bytes(bytes)};
+          }},
       call);
 }
 
 std::int64_t tokens(const KernelCall& call) {
   return std::visit(
       overloaded{
-          [](const Gemm& g) { return g.m * g.groups; },
-          [](const Elementwise& e) { return e.rows; },
+          [](const Gemm& g) { return g.m * g.groups; }, [](const Elementwise& e) { return e.rows; },
           [](const AttentionPrefill& a) {
             std::int64_t q = 0;
             for (const QueryKv& r : a.requests) q += r.query_len;

@@ -136,8 +136,8 @@ KernelWork work(const KernelCall& call);
 // Σ_{i<q} (kv - q + i + 1) = q·(kv - q) + q·(q + 1)/2.
 std::int64_t causal_pairs(std::int64_t query_len, std::int64_t kv_len);
 
-// The tokens dimension of a call: m·groups of a GEMM (every row of the group), rows of an elementwise op, total queries of
-// an attention call. Measured tables interpolate along it.
+// The tokens dimension of a call: m·groups of a GEMM (every row of the group), rows of an
+// elementwise op, total queries of an attention call. Measured tables interpolate along it.
 std::int64_t tokens(const KernelCall& call);
 
 // --- Builders: elementwise calls with their work counted the same way everywhere. ---

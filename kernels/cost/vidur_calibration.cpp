@@ -68,7 +68,9 @@ std::vector<std::string> find_vidur_tables(const std::vector<std::string>& paths
 // abstract), where FlashAttention-3 reaches 75 % (REFERENCE.md B.1 'Sustained versus peak').
 // Hopper devices of the catalog: h100-sxm, h200. A Hopper scenario on an FA3 engine should
 // use a calibration file with 75 % (2.1x faster prefill attention).
-bool hopper(std::string_view device) { return device == "h100-sxm" || device == "h200"; }
+bool hopper(std::string_view device) {
+  return device == "h100-sxm" || device == "h200";
+}
 
 ClassParams attention_prefill_params(sim::Seconds overhead, std::string_view device) {
   ClassParams p;

@@ -50,8 +50,8 @@ std::shared_ptr<Mat> operand(Eigen::Index rows, Eigen::Index cols, std::uint64_t
   return std::make_shared<Mat>(hashed_operand(rows, cols, seed, name, scale));
 }
 
-std::function<void()> gemm_member(const kc::KernelCall& call, const kc::Gemm& g,
-                                  std::uint64_t seed, weight_pool* weights) {
+std::function<void()> gemm_member(const kc::KernelCall& call, const kc::Gemm& g, std::uint64_t seed,
+                                  weight_pool* weights) {
   auto x = operand(g.m, g.k, seed, "call.x");
   // Weights scaled like a trained layer's (variance 1/k): outputs stay O(1).
   const float scale = std::sqrt(3.0f / static_cast<float>(g.k));

@@ -269,12 +269,18 @@ std::string microarchitecture(const std::string& vendor, int family, int model,
   }
   if (vendor == "GenuineIntel" && family == 6) {
     switch (model) {
-      case 0x55: return "Skylake-SP / Cascade Lake";
-      case 0x6A: return "Ice Lake-SP";
-      case 0x8F: return "Sapphire Rapids";
-      case 0xCF: return "Emerald Rapids";
-      case 0xAD: return "Granite Rapids";
-      default: break;
+      case 0x55:
+        return "Skylake-SP / Cascade Lake";
+      case 0x6A:
+        return "Ice Lake-SP";
+      case 0x8F:
+        return "Sapphire Rapids";
+      case 0xCF:
+        return "Emerald Rapids";
+      case 0xAD:
+        return "Granite Rapids";
+      default:
+        break;
     }
   }
   for (const char* generation : {"Sapphire Rapids", "Emerald Rapids", "Granite Rapids"}) {
@@ -319,8 +325,9 @@ double measure_core_clock_hz(std::int64_t iterations, int trials) {
 }
 
 cache_sweep analyse_cache_sweep(std::vector<cache_sweep_point> points, std::int64_t l2_bytes) {
-  std::sort(points.begin(), points.end(),
-            [](const cache_sweep_point& a, const cache_sweep_point& b) { return a.bytes < b.bytes; });
+  std::sort(
+      points.begin(), points.end(),
+      [](const cache_sweep_point& a, const cache_sweep_point& b) { return a.bytes < b.bytes; });
   cache_sweep r;
   r.points = points;
   if (points.size() < 3) return r;

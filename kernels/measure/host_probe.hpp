@@ -27,16 +27,16 @@
 namespace kernels::measure {
 
 struct host_info {
-  std::string host_id;         // hostname
-  std::string cpu_model;       // /proc/cpuinfo "model name"; "unknown" when absent
-  std::string vendor;          // /proc/cpuinfo "vendor_id" ("AuthenticAMD", "GenuineIntel")
-  int family = -1;             // "cpu family"; -1 when absent
-  int model = -1;              // "model"; -1 when absent
+  std::string host_id;            // hostname
+  std::string cpu_model;          // /proc/cpuinfo "model name"; "unknown" when absent
+  std::string vendor;             // /proc/cpuinfo "vendor_id" ("AuthenticAMD", "GenuineIntel")
+  int family = -1;                // "cpu family"; -1 when absent
+  int model = -1;                 // "model"; -1 when absent
   std::string microarchitecture;  // microarchitecture() of the above
-  int logical_cores = 0;       // online logical CPUs
-  std::int64_t l1d_bytes = 0;  // cpu0's level-1 data cache from sysfs; 0 when unknown
-  std::int64_t l2_bytes = 0;   // cpu0's level-2 cache from sysfs; 0 when unknown
-  std::int64_t llc_bytes = 0;  // last-level cache size from sysfs (as reported); 0 when unknown
+  int logical_cores = 0;          // online logical CPUs
+  std::int64_t l1d_bytes = 0;     // cpu0's level-1 data cache from sysfs; 0 when unknown
+  std::int64_t l2_bytes = 0;      // cpu0's level-2 cache from sysfs; 0 when unknown
+  std::int64_t llc_bytes = 0;     // last-level cache size from sysfs (as reported); 0 when unknown
 };
 
 host_info probe_host();

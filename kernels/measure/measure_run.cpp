@@ -42,10 +42,9 @@ host_measurements measure_host(const std::vector<int>& thread_counts,
   h.fma_isa = fma_isa();
   if (options.measure_clock) h.core_clock_hz = measure_core_clock_hz();
   h.caches = measure_cache_sweep(h.host.l2_bytes, options.sweep);
-  h.stream_array_bytes = options.stream_arrays_from_llc ? stream_array_bytes_for(
-                                                              h.host, h.caches,
-                                                              options.stream_array_bytes)
-                                                        : options.stream_array_bytes;
+  h.stream_array_bytes = options.stream_arrays_from_llc
+                             ? stream_array_bytes_for(h.host, h.caches, options.stream_array_bytes)
+                             : options.stream_array_bytes;
   const std::int64_t elements = h.stream_array_bytes / 8;
   for (int t : thread_counts) {
     h.rates.push_back({t, measure_fma_peak(t, options.fma_iterations, options.fma_trials),

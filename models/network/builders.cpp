@@ -22,7 +22,8 @@ std::vector<NodeId> add_scale_up_domain(Topology& topo, const std::string& prefi
   require(gpus >= 1, "add_scale_up_domain: gpus must be >= 1");
   std::vector<NodeId> ids;
   ids.reserve(static_cast<std::size_t>(gpus));
-  for (int g = 0; g < gpus; ++g) ids.push_back(topo.add_node(NodeKind::gpu, name(prefix, "gpu", g)));
+  for (int g = 0; g < gpus; ++g)
+    ids.push_back(topo.add_node(NodeKind::gpu, name(prefix, "gpu", g)));
   if (gpus == 1) return ids;
   if (fabric.kind == ScaleUpKind::nvswitch) {
     const NodeId nvswitch =
@@ -46,7 +47,8 @@ std::vector<NodeId> add_servers(Topology& topo, const std::string& prefix, int s
   std::vector<NodeId> all;
   all.reserve(static_cast<std::size_t>(servers) * static_cast<std::size_t>(gpus_per_server));
   for (int s = 0; s < servers; ++s) {
-    const auto gpus = add_scale_up_domain(topo, name(prefix, "s", s) + ".", gpus_per_server, fabric);
+    const auto gpus =
+        add_scale_up_domain(topo, name(prefix, "s", s) + ".", gpus_per_server, fabric);
     all.insert(all.end(), gpus.begin(), gpus.end());
   }
   return all;
@@ -96,7 +98,8 @@ void add_fat_tree(Topology& topo, const std::string& prefix, std::span<const Nod
           "add_fat_tree: oversubscription must be > 0");
   const int half = spec.k / 2;
   const sim::BytesPerSecond edge_up = spec.link_bandwidth / spec.edge_oversubscription;
-  const sim::BytesPerSecond aggregation_up = spec.link_bandwidth / spec.aggregation_oversubscription;
+  const sim::BytesPerSecond aggregation_up =
+      spec.link_bandwidth / spec.aggregation_oversubscription;
 
   // Core (i, j) joins aggregation switch i of every pod.
   std::vector<NodeId> cores;
@@ -107,7 +110,8 @@ void add_fat_tree(Topology& topo, const std::string& prefix, std::span<const Nod
     const std::string pod = name(prefix, "pod", p) + ".";
     std::vector<NodeId> aggregation;
     for (int a = 0; a < half; ++a) {
-      aggregation.push_back(topo.add_node(NodeKind::spine, name(pod, "agg", a), spec.switch_latency));
+      aggregation.push_back(
+          topo.add_node(NodeKind::spine, name(pod, "agg", a), spec.switch_latency));
       for (int j = 0; j < half; ++j)
         topo.add_cable(aggregation.back(), cores[static_cast<std::size_t>(a * half + j)],
                        aggregation_up, spec.link_latency, LinkTier::spine_uplink);

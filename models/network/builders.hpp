@@ -56,7 +56,7 @@ struct Nic {
 // connects to that unit's leaf r; every leaf connects to every spine. GPUs of one rail meet
 // at their leaf (2 links); GPUs of different rails meet through a spine (4 links).
 struct RailOptimized {
-  int gpus_per_server = 8;  // rails
+  int gpus_per_server = 8;   // rails
   int servers_per_unit = 0;  // servers sharing one set of rail leaves; 0: all servers
   int spines = 1;
   Nic nic;

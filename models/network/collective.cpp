@@ -14,21 +14,30 @@ namespace models::network {
 
 std::string_view to_string(CollectiveOp op) {
   switch (op) {
-    case CollectiveOp::all_reduce: return "all_reduce";
-    case CollectiveOp::reduce_scatter: return "reduce_scatter";
-    case CollectiveOp::all_gather: return "all_gather";
-    case CollectiveOp::all_to_all: return "all_to_all";
-    case CollectiveOp::send_recv: return "send_recv";
+    case CollectiveOp::all_reduce:
+      return "all_reduce";
+    case CollectiveOp::reduce_scatter:
+      return "reduce_scatter";
+    case CollectiveOp::all_gather:
+      return "all_gather";
+    case CollectiveOp::all_to_all:
+      return "all_to_all";
+    case CollectiveOp::send_recv:
+      return "send_recv";
   }
   return "?";
 }
 
 std::string_view to_string(CollectiveAlgorithm algorithm) {
   switch (algorithm) {
-    case CollectiveAlgorithm::ring: return "ring";
-    case CollectiveAlgorithm::double_binary_tree: return "double_binary_tree";
-    case CollectiveAlgorithm::hierarchical: return "hierarchical";
-    case CollectiveAlgorithm::in_switch: return "in_switch";
+    case CollectiveAlgorithm::ring:
+      return "ring";
+    case CollectiveAlgorithm::double_binary_tree:
+      return "double_binary_tree";
+    case CollectiveAlgorithm::hierarchical:
+      return "hierarchical";
+    case CollectiveAlgorithm::in_switch:
+      return "in_switch";
   }
   return "?";
 }
@@ -46,9 +55,12 @@ std::vector<TreeNode> binary_tree(int ranks) {
   // Children follow from the parents (in rank order: the lower child first).
   for (int r = 1; r < ranks; ++r) {
     TreeNode& p = tree[static_cast<std::size_t>(tree[static_cast<std::size_t>(r)].parent)];
-    if (p.children[0] < 0) p.children[0] = r;
-    else if (p.children[1] < 0) p.children[1] = r;
-    else throw std::logic_error("binary_tree: a rank with three children");
+    if (p.children[0] < 0)
+      p.children[0] = r;
+    else if (p.children[1] < 0)
+      p.children[1] = r;
+    else
+      throw std::logic_error("binary_tree: a rank with three children");
   }
   return tree;
 }
@@ -71,9 +83,9 @@ std::vector<TreeNode> second_tree(int ranks) {
 namespace {
 
 bool crosses_nic(const Topology& topo, const Route& route) {
-  return std::any_of(route.begin(), route.end(),
-                     [&](LinkId l) { return topo.link(l).tier != LinkTier::nvlink &&
-                                            topo.link(l).tier != LinkTier::pcie; });
+  return std::any_of(route.begin(), route.end(), [&](LinkId l) {
+    return topo.link(l).tier != LinkTier::nvlink && topo.link(l).tier != LinkTier::pcie;
+  });
 }
 
 // Builds the steps, routing each transfer and charging its tier's α and η.
@@ -87,8 +99,8 @@ class Planner {
   void add(NodeId a, NodeId b, sim::Bytes payload, bool reduce, std::uint64_t key = 0) {
     auto route = router_.route(a, b, key);
     if (!route)
-      throw std::invalid_argument(fmt::format("collective: {} cannot reach {}",
-                                              topo_.node(a).name, topo_.node(b).name));
+      throw std::invalid_argument(
+          fmt::format("collective: {} cannot reach {}", topo_.node(a).name, topo_.node(b).name));
     add_route(std::move(*route), payload, reduce);
   }
   void add_route(Route route, sim::Bytes payload, bool reduce) {
@@ -127,7 +139,8 @@ Shape shape_of(const Collective& c) {
   }
   if (n < 1) throw std::invalid_argument("collective: no members");
   if (c.gpus_per_server < 1 || n % c.gpus_per_server != 0)
-    throw std::invalid_argument("collective: members must be a positive multiple of gpus_per_server");
+    throw std::invalid_argument(
+        "collective: members must be a positive multiple of gpus_per_server");
   return {n, c.gpus_per_server, n / c.gpus_per_server};
 }
 
@@ -184,7 +197,8 @@ void plan_hierarchical(Planner& p, const Collective& c, Shape sh) {
       ring_steps(p, rails, rail_chunk, 0, n1);
       ring_steps(p, in_server, server_chunk, 0, g1);
       break;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -227,7 +241,8 @@ TreeWaves tree_waves(int ranks, int chunks) {
 }
 
 void plan_tree(Planner& p, const Collective& c, Shape sh) {
-  if (c.pipeline_chunks < 1) throw std::invalid_argument("collective: pipeline_chunks must be >= 1");
+  if (c.pipeline_chunks < 1)
+    throw std::invalid_argument("collective: pipeline_chunks must be >= 1");
   const TreeWaves w = tree_waves(sh.n, c.pipeline_chunks);
   const sim::Bytes chunk = c.size / (2.0 * c.pipeline_chunks);
   for (int phase = 0; phase < 2; ++phase)
@@ -298,16 +313,22 @@ CollectivePlan plan_collective(const Topology& topology, Router& router, const C
             p.add(c.gpus[static_cast<std::size_t>(i)], c.gpus[static_cast<std::size_t>(j)],
                   c.size / static_cast<double>(sh.n), false);
       return p.take();
-    default: break;
+    default:
+      break;
   }
   const bool ar = c.op == CollectiveOp::all_reduce;
   const int reduce_steps = c.op == CollectiveOp::all_gather ? 0 : sh.n - 1;
   const int copy_steps = c.op == CollectiveOp::reduce_scatter ? 0 : sh.n - 1;
   switch (c.algorithm) {
-    case CollectiveAlgorithm::ring: plan_ring(p, c, sh, reduce_steps, copy_steps); break;
-    case CollectiveAlgorithm::hierarchical: plan_hierarchical(p, c, sh); break;
+    case CollectiveAlgorithm::ring:
+      plan_ring(p, c, sh, reduce_steps, copy_steps);
+      break;
+    case CollectiveAlgorithm::hierarchical:
+      plan_hierarchical(p, c, sh);
+      break;
     case CollectiveAlgorithm::double_binary_tree:
-      if (!ar) throw std::invalid_argument("collective: double_binary_tree is an all-reduce algorithm");
+      if (!ar)
+        throw std::invalid_argument("collective: double_binary_tree is an all-reduce algorithm");
       plan_tree(p, c, sh);
       break;
     case CollectiveAlgorithm::in_switch:
@@ -354,8 +375,9 @@ CollectiveRun run_collectives(const Topology& topology, std::span<const Collecti
     }
   };
   for (std::size_t i = 0; i < plans.size(); ++i)
-    engine.schedule_at(starts[i] + sim::Duration::from_seconds(plans[i].launch_latency),
-                       [&, i] { begin_step(i); }, "network.collective_launch");
+    engine.schedule_at(
+        starts[i] + sim::Duration::from_seconds(plans[i].launch_latency), [&, i] { begin_step(i); },
+        "network.collective_launch");
   engine.run();
   run.links.assign(flows.network().usage().begin(), flows.network().usage().end());
   return run;
@@ -448,7 +470,8 @@ sim::Seconds collective_alpha_beta(const Collective& c, const CollectiveProtocol
     }
     case CollectiveAlgorithm::hierarchical: {
       auto half = [&](double f) {
-        return (g - 1) * (g > 1 ? t_u(S / g / f) : 0) + (N - 1) * (N > 1 ? t_x(S / (g * N) / f, l_same) : 0);
+        return (g - 1) * (g > 1 ? t_u(S / g / f) : 0) +
+               (N - 1) * (N > 1 ? t_x(S / (g * N) / f, l_same) : 0);
       };
       double t = 0;
       if (c.op != CollectiveOp::all_gather) t += half(rho);
@@ -458,7 +481,9 @@ sim::Seconds collective_alpha_beta(const Collective& c, const CollectiveProtocol
     case CollectiveAlgorithm::in_switch:
       return sim::Seconds(launch + a_u + fab.in_switch_latency.value() + (1 + 1 / n) * S / bu);
     case CollectiveAlgorithm::double_binary_tree: {
-      if (N > 1) throw std::invalid_argument("collective_alpha_beta: the tree's closed form is for one server");
+      if (N > 1)
+        throw std::invalid_argument(
+            "collective_alpha_beta: the tree's closed form is for one server");
       const TreeWaves w = tree_waves(sh.n, c.pipeline_chunks);
       const double chunk = S / (2.0 * c.pipeline_chunks);
       double t = launch;
@@ -480,15 +505,19 @@ sim::Seconds collective_alpha_beta(const Collective& c, const CollectiveProtocol
   return sim::Seconds(0);
 }
 
-sim::BytesPerSecond bus_bandwidth(CollectiveOp op, int members, sim::Bytes size, sim::Seconds time) {
+sim::BytesPerSecond bus_bandwidth(CollectiveOp op, int members, sim::Bytes size,
+                                  sim::Seconds time) {
   const double algbw = size.value() / time.value();
   const double n = members;
   switch (op) {
-    case CollectiveOp::all_reduce: return sim::BytesPerSecond(algbw * 2 * (n - 1) / n);
+    case CollectiveOp::all_reduce:
+      return sim::BytesPerSecond(algbw * 2 * (n - 1) / n);
     case CollectiveOp::reduce_scatter:
     case CollectiveOp::all_gather:
-    case CollectiveOp::all_to_all: return sim::BytesPerSecond(algbw * (n - 1) / n);
-    case CollectiveOp::send_recv: return sim::BytesPerSecond(algbw);
+    case CollectiveOp::all_to_all:
+      return sim::BytesPerSecond(algbw * (n - 1) / n);
+    case CollectiveOp::send_recv:
+      return sim::BytesPerSecond(algbw);
   }
   return sim::BytesPerSecond(0);
 }

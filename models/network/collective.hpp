@@ -84,9 +84,9 @@ struct Collective {
 struct Transfer {
   Route route;
   sim::Bytes payload{0};
-  sim::Bytes wire{0};          // payload / (η ρ): what the links carry
-  sim::Seconds delay{0};       // α of its tier, from the start of the step
-  bool scale_out = false;      // crosses a NIC
+  sim::Bytes wire{0};      // payload / (η ρ): what the links carry
+  sim::Seconds delay{0};   // α of its tier, from the start of the step
+  bool scale_out = false;  // crosses a NIC
 };
 struct CollectiveStep {
   std::vector<Transfer> transfers;
@@ -137,10 +137,12 @@ FabricFigures fabric_figures(const Topology& topology, Router& router, const Col
 // The α–β time of `c`, uncontended. With t_u(x) = α_u + L_u + x / (η_u B_u) and
 // t_x(x, L) = α_x + L + x / (η_x B_x), f = ρ on reduce steps and 1 on copy steps, c = S / n:
 //   ring, one server        (n-1) t_u(c/ρ) [+ (n-1) t_u(c)]          AR = RS + AG
-//   ring, N > 1 servers     per step max(α_u + L_u + (g-1) c/g / (η_u f B_u), t_x(c/(g f), L_cross))
+//   ring, N > 1 servers     per step max(α_u + L_u + (g-1) c/g / (η_u f B_u), t_x(c/(g f),
+//   L_cross))
 //                           (g = 1: only the NIC term, same rail)
 //   hierarchical            (g-1) t_u(S/(g f)) + (N-1) t_x(S/(g N f), L_same) per half
-//   all-to-all              max(α_u + L_u + (g-1) S/n / (η_u B_u), α_x + L_cross + (n-g) S/n / (η_x B_x))
+//   all-to-all              max(α_u + L_u + (g-1) S/n / (η_u B_u), α_x + L_cross + (n-g) S/n / (η_x
+//   B_x))
 //                           (exact when L_same = L_cross; otherwise same-rail transfers start
 //                           earlier and the time is up to L_cross - L_same shorter)
 //   send/recv               t of the pair's tier with S

@@ -21,8 +21,9 @@ constexpr std::array<std::string_view, 2> kMultiServer = {"ring", "hierarchical"
 TierProtocol read_tier(Reader& top, std::string_view key) {
   TierProtocol t;
   Reader r = top.section(key, Need::required);
-  t.step_latency = r.quantity<sim::dims::time>("step_latency", Need::required, Bounds::non_negative())
-                       .value_or(sim::Seconds(0));
+  t.step_latency =
+      r.quantity<sim::dims::time>("step_latency", Need::required, Bounds::non_negative())
+          .value_or(sim::Seconds(0));
   // η > 0: a link that moves no payload is not a protocol; <= 1: wire bytes >= payload.
   t.efficiency = r.number("efficiency", Need::required, {0.0, false, 1.0, true}).value_or(1);
   r.finish();
@@ -44,9 +45,8 @@ CollectiveCalibration read_root(const sim::config::Node& root, sim::config::Diag
       top.choice("multi_server_all_reduce", kMultiServer, Need::required).value_or("ring");
   c.multi_server_all_reduce =
       multi == "hierarchical" ? CollectiveAlgorithm::hierarchical : CollectiveAlgorithm::ring;
-  const Provenance p = read_provenance(
-      top, {"date", "firstwall_version", "inputs", "method", "in_sample", "held_out", "errors",
-            "candidates"});
+  const Provenance p = read_provenance(top, {"date", "firstwall_version", "inputs", "method",
+                                             "in_sample", "held_out", "errors", "candidates"});
   c.command = p.command;
   c.input_file = p.input_file;
   top.finish();
@@ -55,7 +55,8 @@ CollectiveCalibration read_root(const sim::config::Node& root, sim::config::Diag
 
 }  // namespace
 
-CollectiveCalibration parse_collective_calibration(std::string_view text, const std::string& file_name) {
+CollectiveCalibration parse_collective_calibration(std::string_view text,
+                                                   const std::string& file_name) {
   return sim::config::read_string(text, file_name, read_root);
 }
 

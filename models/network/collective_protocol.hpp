@@ -27,7 +27,8 @@ struct CollectiveCalibration {
 };
 
 // Throws sim::config::InputError with every problem (file:line:col: path: message).
-CollectiveCalibration parse_collective_calibration(std::string_view text, const std::string& file_name);
+CollectiveCalibration parse_collective_calibration(std::string_view text,
+                                                   const std::string& file_name);
 CollectiveCalibration read_collective_calibration(const std::string& path);
 // The shipped file under the data directory (sim/data_dir.hpp).
 std::string default_collective_calibration_path();

@@ -88,7 +88,8 @@ std::vector<FlowId> FlowNetwork::advance(sim::SimTime now) {
   std::vector<FlowId> completed;
   for (FlowId id : sending_) {
     const Flow& f = flows_[id];
-    if (f.predicted_finish <= now || f.remaining <= f.rate * kOneNanosecond) completed.push_back(id);
+    if (f.predicted_finish <= now || f.remaining <= f.rate * kOneNanosecond)
+      completed.push_back(id);
   }
   bool changed = !completed.empty();
   for (FlowId id : completed) complete(id, now);
@@ -149,7 +150,9 @@ void FlowScheduler::reschedule() {
   if (next && *next == pending_at_ && engine_->is_pending(pending_)) return;
   engine_->cancel(pending_);
   pending_at_ = next.value_or(sim::SimTime::max());
-  if (next) pending_ = engine_->schedule_at(*next, [this] { on_event(); }, component_);
+  if (next)
+    pending_ = engine_->schedule_at(
+        *next, [this] { on_event(); }, component_);
 }
 
 void FlowScheduler::on_event() {
@@ -171,15 +174,15 @@ FlowRun run_flows(const Topology& topology, std::span<const TimedFlow> flows) {
   std::vector<FlowId> ids(flows.size());
   for (std::size_t i = 0; i < flows.size(); ++i) {
     engine.schedule_at(
-        flows[i].start,
-        [&, i] { ids[i] = scheduler.start(flows[i].route, flows[i].size); },
+        flows[i].start, [&, i] { ids[i] = scheduler.start(flows[i].route, flows[i].size); },
         "network.run_flows");
   }
   engine.run();
   FlowRun run;
   const FlowNetwork& network = scheduler.network();
   for (std::size_t i = 0; i < flows.size(); ++i) {
-    run.flows.push_back({flows[i].start, network.sending_from(ids[i]), network.finish_time(ids[i])});
+    run.flows.push_back(
+        {flows[i].start, network.sending_from(ids[i]), network.finish_time(ids[i])});
     run.end = std::max(run.end, run.flows.back().finish);
   }
   run.links.assign(network.usage().begin(), network.usage().end());

@@ -3,8 +3,9 @@
 // flow starts sending or ends, and rates are constant in between.
 //
 // A flow of S bytes started at t0 on route R:
-//   latency phase  [t0, t0 + L)       L = Topology::latency(R): links + switch hops; no bandwidth used
-//   sending phase  [t0 + L, finish)   bytes leave at the flow's max-min rate, recomputed at every change
+//   latency phase  [t0, t0 + L)       L = Topology::latency(R): links + switch hops; no bandwidth
+//   used sending phase  [t0 + L, finish)   bytes leave at the flow's max-min rate, recomputed at
+//   every change
 // Alone on its route, finish = t0 + L + S / B (B the route's bottleneck bandwidth): the α–β
 // form, exact up to the 1 ns rounding of simulated time.
 //
@@ -35,9 +36,9 @@ using FlowId = std::uint32_t;
 
 struct LinkUsage {
   sim::Bytes carried{0};
-  sim::Seconds busy{0};             // time with at least one flow sending over the link
-  sim::BytesPerSecond load{0};      // sum of the rates of the flows on it, now
-  std::uint32_t flows = 0;          // flows sending over it, now
+  sim::Seconds busy{0};         // time with at least one flow sending over the link
+  sim::BytesPerSecond load{0};  // sum of the rates of the flows on it, now
+  std::uint32_t flows = 0;      // flows sending over it, now
 };
 
 class FlowNetwork {

@@ -12,8 +12,8 @@
 // which no other flow has a higher rate (the max-min fairness condition).
 #pragma once
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -56,13 +56,13 @@ class MaxMinSolver {
       return a.share != b.share ? a.share > b.share : a.link > b.link;
     }
   };
-  std::vector<double> remaining_;         // by link
-  std::vector<std::uint32_t> unfrozen_;   // by link
-  std::vector<std::uint32_t> version_;    // by link
-  std::vector<std::uint32_t> first_flow_; // by link + 1: link -> flows incidence (CSR)
+  std::vector<double> remaining_;          // by link
+  std::vector<std::uint32_t> unfrozen_;    // by link
+  std::vector<std::uint32_t> version_;     // by link
+  std::vector<std::uint32_t> first_flow_;  // by link + 1: link -> flows incidence (CSR)
   std::vector<std::uint32_t> flows_on_link_;
   std::vector<LinkId> used_links_;
-  std::vector<char> frozen_;              // by flow
+  std::vector<char> frozen_;  // by flow
   std::vector<Candidate> heap_storage_;
 };
 

@@ -12,7 +12,8 @@ NetworkPower network_power(const Topology& topology, const PortPowerRates& rates
   auto ports_for = [&](const Link& l) {
     // A merged bundle of parallel cables: one port per port_speed of bandwidth (1e-9 of
     // slack so that 4 x 400G does not become 5 ports by rounding).
-    return static_cast<std::size_t>(std::ceil((l.bandwidth / rates.switch_port_speed).value() * (1 - 1e-9)));
+    return static_cast<std::size_t>(
+        std::ceil((l.bandwidth / rates.switch_port_speed).value() * (1 - 1e-9)));
   };
   auto add_switch_ports = [&](std::size_t ports) {
     total.switch_ports += ports;

@@ -23,9 +23,10 @@ struct PortPower {
 };
 
 struct PortPowerRates {
-  PortPower nic_port;                   // the transceiver in a NIC's cage
-  sim::BytesPerSecond switch_port_speed{0};  // a switch-to-switch link of bandwidth B uses ceil(B / speed) ports at each end
-  PortPower switch_port;                // the transceiver in a switch's cage, per port
+  PortPower nic_port;  // the transceiver in a NIC's cage
+  sim::BytesPerSecond switch_port_speed{
+      0};  // a switch-to-switch link of bandwidth B uses ceil(B / speed) ports at each end
+  PortPower switch_port;  // the transceiver in a switch's cage, per port
 };
 
 struct NetworkPower {

@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::array<std::string_view, 2> kScaleUpKinds{"nvswitch", "nvlink_pairs"};
 constexpr std::array<std::string_view, 3> kScaleOutKinds{"rail_optimized", "fat_tree", "none"};
-constexpr std::array<std::string_view, 7> kNodeKinds{"gpu",  "nvswitch", "host",        "leaf",
+constexpr std::array<std::string_view, 7> kNodeKinds{"gpu",   "nvswitch", "host",        "leaf",
                                                      "spine", "core",     "site_gateway"};
 constexpr std::array<std::string_view, 6> kTiers{"nvlink",      "pcie",         "access",
                                                  "leaf_uplink", "spine_uplink", "inter_site"};
@@ -42,7 +42,6 @@ PortPower read_port_power(Reader& r) {
   return power;
 }
 
-
 template <class Value>
 const Value* lookup(Reader& r, std::string_view key, const std::map<std::string, Value>& table,
                     std::string_view what, Need need) {
@@ -54,7 +53,8 @@ const Value* lookup(Reader& r, std::string_view key, const std::map<std::string,
   std::vector<std::string> names;
   for (const auto& [n, v] : table) names.push_back(n);
   std::string message = "unknown " + std::string(what) + " \"" + *name + "\"";
-  if (auto close = sim::config::did_you_mean(*name, names)) message += " (did you mean \"" + *close + "\"?)";
+  if (auto close = sim::config::did_you_mean(*name, names))
+    message += " (did you mean \"" + *close + "\"?)";
   r.diagnostics().add(node->location(), r.path_of(key), message);
   return nullptr;
 }
@@ -115,17 +115,21 @@ NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
     ScaleUpFabric f;
     f.kind = enum_of<ScaleUpKind>(r.choice("kind", kScaleUpKinds, Need::required).value_or(""),
                                   kScaleUpKinds);
-    f.gpu_bandwidth = r.quantity<sim::dims::byte_rate>("gpu_bandwidth", Need::required, Bounds::positive())
-                          .value_or(sim::BytesPerSecond(1));
-    f.link_latency = r.quantity<sim::dims::time>("link_latency", Need::optional, Bounds::non_negative())
-                         .value_or(sim::Seconds(0));
-    f.switch_latency = r.quantity<sim::dims::time>("switch_latency", Need::optional, Bounds::non_negative())
-                           .value_or(sim::Seconds(0));
+    f.gpu_bandwidth =
+        r.quantity<sim::dims::byte_rate>("gpu_bandwidth", Need::required, Bounds::positive())
+            .value_or(sim::BytesPerSecond(1));
+    f.link_latency =
+        r.quantity<sim::dims::time>("link_latency", Need::optional, Bounds::non_negative())
+            .value_or(sim::Seconds(0));
+    f.switch_latency =
+        r.quantity<sim::dims::time>("switch_latency", Need::optional, Bounds::non_negative())
+            .value_or(sim::Seconds(0));
     const Need pcie = f.kind == ScaleUpKind::nvlink_pairs ? Need::required : Need::optional;
     f.pcie_bandwidth = r.quantity<sim::dims::byte_rate>("pcie_bandwidth", pcie, Bounds::positive())
                            .value_or(sim::BytesPerSecond(1));
-    f.pcie_latency = r.quantity<sim::dims::time>("pcie_latency", Need::optional, Bounds::non_negative())
-                         .value_or(sim::Seconds(0));
+    f.pcie_latency =
+        r.quantity<sim::dims::time>("pcie_latency", Need::optional, Bounds::non_negative())
+            .value_or(sim::Seconds(0));
     c.scale_up_fabrics[name] = f;
   });
   each("nics", [&](const std::string& name, Reader& r) {
@@ -140,8 +144,9 @@ NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
     SwitchEntry s;
     s.source = r.string("source", Need::required).value_or("");
     s.ports = read_count(r, "ports", Need::required, 1, 1);
-    s.port_speed = r.quantity<sim::dims::byte_rate>("port_speed", Need::required, Bounds::positive())
-                       .value_or(sim::BytesPerSecond(1));
+    s.port_speed =
+        r.quantity<sim::dims::byte_rate>("port_speed", Need::required, Bounds::positive())
+            .value_or(sim::BytesPerSecond(1));
     s.latency = r.quantity<sim::dims::time>("latency", Need::required, Bounds::non_negative())
                     .value_or(sim::Seconds(0));
     s.optics = read_port_power(r);
@@ -160,7 +165,8 @@ NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
     auto check = [&](const std::string& value, auto& table, const char* key) {
       if (!value.empty() && !table.contains(value))
         diags.add(entry->find(key) ? entry->find(key)->location() : entry->location(),
-                  "servers." + name + "." + key, "unknown " + std::string(key) + " \"" + value + "\"");
+                  "servers." + name + "." + key,
+                  "unknown " + std::string(key) + " \"" + value + "\"");
     };
     check(s.scale_up, c.scale_up_fabrics, "scale_up");
     check(s.nic, c.nics, "nic");
@@ -188,19 +194,23 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
 
   const ServerNetworkEntry* server = lookup(r, "server", catalog.servers, "server", Need::optional);
   spec.servers = read_count(r, "servers", Need::optional, 0, 0);
-  spec.gpus_per_server = read_count(r, "gpus_per_server", spec.servers > 0 ? Need::required : Need::optional, 1, 1);
+  spec.gpus_per_server =
+      read_count(r, "gpus_per_server", spec.servers > 0 ? Need::required : Need::optional, 1, 1);
 
   const bool has_server = server != nullptr;
-  const ScaleUpFabric* scale_up = lookup(r, "scale_up", catalog.scale_up_fabrics, "scale-up fabric", Need::optional);
+  const ScaleUpFabric* scale_up =
+      lookup(r, "scale_up", catalog.scale_up_fabrics, "scale-up fabric", Need::optional);
   if (!scale_up && has_server && !r.has("scale_up"))
-    if (auto it = catalog.scale_up_fabrics.find(server->scale_up); it != catalog.scale_up_fabrics.end())
+    if (auto it = catalog.scale_up_fabrics.find(server->scale_up);
+        it != catalog.scale_up_fabrics.end())
       scale_up = &it->second;
   const NicEntry* nic = lookup(r, "nic", catalog.nics, "NIC", Need::optional);
   if (!nic && has_server && !r.has("nic"))
     if (auto it = catalog.nics.find(server->nic); it != catalog.nics.end()) nic = &it->second;
   const SwitchEntry* sw = lookup(r, "switch", catalog.switches, "switch", Need::optional);
   if (!sw && has_server && !r.has("switch"))
-    if (auto it = catalog.switches.find(server->switch_name); it != catalog.switches.end()) sw = &it->second;
+    if (auto it = catalog.switches.find(server->switch_name); it != catalog.switches.end())
+      sw = &it->second;
   if (spec.servers > 0 && spec.gpus_per_server > 1 && !scale_up && !r.has("scale_up"))
     r.diagnostics().add(r.location(), r.path_of("scale_up"),
                         "missing required key (or a `server` that names one)");
@@ -219,21 +229,25 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
                                               : ScaleOutKind::none;
     if (spec.scale_out != ScaleOutKind::none) {
       if (!nic && !r.has("nic"))
-        s.diagnostics().add(r.location(), r.path_of("nic"), "missing required key (or a `server` that names one)");
+        s.diagnostics().add(r.location(), r.path_of("nic"),
+                            "missing required key (or a `server` that names one)");
       if (!sw && !r.has("switch"))
-        s.diagnostics().add(r.location(), r.path_of("switch"), "missing required key (or a `server` that names one)");
+        s.diagnostics().add(r.location(), r.path_of("switch"),
+                            "missing required key (or a `server` that names one)");
     }
     if (spec.scale_out == ScaleOutKind::rail_optimized) {
       spec.rail.gpus_per_server = spec.gpus_per_server;
       spec.rail.spines = read_count(s, "spines", Need::required, 1, 1);
       spec.rail.servers_per_unit = read_count(s, "servers_per_unit", Need::optional, 1, 0);
-      spec.rail.oversubscription = s.number("oversubscription", Need::optional, Bounds::positive()).value_or(1);
+      spec.rail.oversubscription =
+          s.number("oversubscription", Need::optional, Bounds::positive()).value_or(1);
       spec.rail.nic = spec.nic;
       spec.rail.switch_latency = spec.scale_out_switch.latency;
     } else if (spec.scale_out == ScaleOutKind::fat_tree) {
       spec.fat_tree.k = read_count(s, "k", Need::required, 2, 2);
       if (spec.fat_tree.k % 2 != 0)
-        s.diagnostics().add(s.node("k", Need::optional)->location(), s.path_of("k"), "must be even");
+        s.diagnostics().add(s.node("k", Need::optional)->location(), s.path_of("k"),
+                            "must be even");
       spec.fat_tree.pods = read_count(s, "pods", Need::optional, 1, 0);
       spec.fat_tree.edge_oversubscription =
           s.number("edge_oversubscription", Need::optional, Bounds::positive()).value_or(1);
@@ -246,8 +260,8 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
         s.diagnostics().add(s.location(), s.path(),
                             "a k = " + std::to_string(spec.fat_tree.k) + " fat-tree of " +
                                 std::to_string(spec.fat_tree.populated_pods()) + " pods has " +
-                                std::to_string(spec.fat_tree.host_capacity()) + " host ports, not " +
-                                std::to_string(hosts));
+                                std::to_string(spec.fat_tree.host_capacity()) +
+                                " host ports, not " + std::to_string(hosts));
     }
     s.finish();
   }
@@ -267,11 +281,13 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
 
   if (const YamlNode* nodes = r.node("nodes", Need::optional)) {
     for (std::size_t i = 0; i < nodes->items().size(); ++i) {
-      Reader n(&nodes->items()[i], r.path_of("nodes") + "[" + std::to_string(i) + "]", r.diagnostics());
+      Reader n(&nodes->items()[i], r.path_of("nodes") + "[" + std::to_string(i) + "]",
+               r.diagnostics());
       ExtraNode node;
       node.where = nodes->items()[i].location();
       node.name = n.string("name", Need::required).value_or("");
-      node.kind = enum_of<NodeKind>(n.choice("kind", kNodeKinds, Need::required).value_or("leaf"), kNodeKinds);
+      node.kind = enum_of<NodeKind>(n.choice("kind", kNodeKinds, Need::required).value_or("leaf"),
+                                    kNodeKinds);
       node.latency = n.quantity<sim::dims::time>("latency", Need::optional, Bounds::non_negative())
                          .value_or(sim::Seconds(0));
       n.finish();
@@ -288,8 +304,9 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
       link.to = l.string("to", Need::required).value_or("");
       if (const YamlNode* f = l.node("from", Need::optional)) link.from_where = f->location();
       if (const YamlNode* t = l.node("to", Need::optional)) link.to_where = t->location();
-      link.bandwidth = l.quantity<sim::dims::byte_rate>("bandwidth", Need::required, Bounds::positive())
-                           .value_or(sim::BytesPerSecond(1));
+      link.bandwidth =
+          l.quantity<sim::dims::byte_rate>("bandwidth", Need::required, Bounds::positive())
+              .value_or(sim::BytesPerSecond(1));
       link.latency = l.quantity<sim::dims::time>("latency", Need::optional, Bounds::non_negative())
                          .value_or(sim::Seconds(0));
       link.length = read_length(l, "length", Need::optional);
@@ -312,7 +329,8 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
     const std::string prefix = spec.sites > 1 ? "site" + std::to_string(site) + "." : "";
     if (spec.servers == 0) continue;
     const auto gpus = add_servers(topo, prefix, spec.servers, spec.gpus_per_server, spec.scale_up);
-    if (spec.scale_out == ScaleOutKind::rail_optimized) add_rail_optimized(topo, prefix, gpus, spec.rail);
+    if (spec.scale_out == ScaleOutKind::rail_optimized)
+      add_rail_optimized(topo, prefix, gpus, spec.rail);
     if (spec.scale_out == ScaleOutKind::fat_tree) add_fat_tree(topo, prefix, gpus, spec.fat_tree);
     if (spec.sites > 1)
       gateways.push_back(add_site_gateway(topo, prefix, top_switches(topo, prefix),
@@ -324,7 +342,8 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
                 spec.refractive_index);
 
   std::map<std::string, NodeId, std::less<>> by_name;
-  for (std::size_t i = 0; i < topo.node_count(); ++i) by_name[topo.node(static_cast<NodeId>(i)).name] = static_cast<NodeId>(i);
+  for (std::size_t i = 0; i < topo.node_count(); ++i)
+    by_name[topo.node(static_cast<NodeId>(i)).name] = static_cast<NodeId>(i);
   std::map<NodeId, sim::config::Location> declared_at;
   for (const ExtraNode& n : spec.nodes) {
     if (by_name.contains(n.name)) {
@@ -341,7 +360,8 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
                      const std::string& path) -> std::optional<NodeId> {
     if (auto it = by_name.find(name); it != by_name.end()) return it->second;
     std::string message = "no node named \"" + name + "\"";
-    if (auto close = sim::config::did_you_mean(name, names)) message += " (did you mean \"" + *close + "\"?)";
+    if (auto close = sim::config::did_you_mean(name, names))
+      message += " (did you mean \"" + *close + "\"?)";
     diags.add(where, path, message);
     return std::nullopt;
   };

@@ -118,7 +118,8 @@ std::optional<Length> read_length(sim::config::Reader& r, std::string_view key,
                                   sim::config::Need need);
 
 // Reads `network:`; nullopt when the section is too broken to build.
-std::optional<NetworkSpec> read_network(sim::config::Reader& network, const NetworkCatalog& catalog);
+std::optional<NetworkSpec> read_network(sim::config::Reader& network,
+                                        const NetworkCatalog& catalog);
 // Builds the topology; problems (a link to a missing node, disconnected GPUs) go to `diags`.
 Topology build_network(const NetworkSpec& spec, sim::config::Diagnostics& diags);
 

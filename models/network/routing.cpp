@@ -52,10 +52,9 @@ const std::vector<std::uint16_t>& Router::distances_to(NodeId dst) {
   const boost::filtered_graph<Reversed, ExpandsTowardsDestination> searched(reversed, keep);
   auto distance_map =
       boost::make_iterator_property_map(distance.begin(), boost::get(boost::vertex_index, graph));
-  boost::breadth_first_search(
-      searched, dst,
-      boost::visitor(boost::make_bfs_visitor(
-          boost::record_distances(distance_map, boost::on_tree_edge()))));
+  boost::breadth_first_search(searched, dst,
+                              boost::visitor(boost::make_bfs_visitor(
+                                  boost::record_distances(distance_map, boost::on_tree_edge()))));
   return distances_.emplace(dst, std::move(distance)).first->second;
 }
 

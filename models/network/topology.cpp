@@ -7,25 +7,38 @@ namespace models::network {
 
 std::string_view to_string(NodeKind kind) {
   switch (kind) {
-    case NodeKind::gpu: return "gpu";
-    case NodeKind::nvswitch: return "nvswitch";
-    case NodeKind::host: return "host";
-    case NodeKind::leaf: return "leaf";
-    case NodeKind::spine: return "spine";
-    case NodeKind::core: return "core";
-    case NodeKind::site_gateway: return "site_gateway";
+    case NodeKind::gpu:
+      return "gpu";
+    case NodeKind::nvswitch:
+      return "nvswitch";
+    case NodeKind::host:
+      return "host";
+    case NodeKind::leaf:
+      return "leaf";
+    case NodeKind::spine:
+      return "spine";
+    case NodeKind::core:
+      return "core";
+    case NodeKind::site_gateway:
+      return "site_gateway";
   }
   return "?";
 }
 
 std::string_view to_string(LinkTier tier) {
   switch (tier) {
-    case LinkTier::nvlink: return "nvlink";
-    case LinkTier::pcie: return "pcie";
-    case LinkTier::access: return "access";
-    case LinkTier::leaf_uplink: return "leaf_uplink";
-    case LinkTier::spine_uplink: return "spine_uplink";
-    case LinkTier::inter_site: return "inter_site";
+    case LinkTier::nvlink:
+      return "nvlink";
+    case LinkTier::pcie:
+      return "pcie";
+    case LinkTier::access:
+      return "access";
+    case LinkTier::leaf_uplink:
+      return "leaf_uplink";
+    case LinkTier::spine_uplink:
+      return "spine_uplink";
+    case LinkTier::inter_site:
+      return "inter_site";
   }
   return "?";
 }

@@ -44,7 +44,8 @@ std::map<std::string, ServerSpec> read_servers(const sim::config::Node& root,
           msg += " (did you mean \"" + *near + "\"?)";
         diags.add(gpu_node->location(), r.path_of("gpu"), msg);
       }
-      s.gpus = static_cast<int>(r.integer("gpus", Need::required, Bounds::between(1, 4096)).value_or(1));
+      s.gpus =
+          static_cast<int>(r.integer("gpus", Need::required, Bounds::between(1, 4096)).value_or(1));
       s.scale_up_domain = static_cast<int>(
           r.integer("scale_up_domain", Need::optional, Bounds::between(1, 4096)).value_or(s.gpus));
       if (s.gpus % s.scale_up_domain != 0) {
@@ -61,8 +62,8 @@ std::map<std::string, ServerSpec> read_servers(const sim::config::Node& root,
         if (s.other_max < s.other_idle) {
           const sim::config::Node* m = o.node("max", Need::optional);
           diags.add(m ? m->location() : o.location(), o.path_of("max"),
-                    "must be >= idle (" + sim::format_quantity(s.other_idle.value(), sim::dims::power) +
-                        ")");
+                    "must be >= idle (" +
+                        sim::format_quantity(s.other_idle.value(), sim::dims::power) + ")");
         }
         o.finish();
       }
@@ -75,17 +76,17 @@ std::map<std::string, ServerSpec> read_servers(const sim::config::Node& root,
       s.cooling = r.choice("cooling", kCooling, Need::required).value_or("air") == "liquid"
                       ? ServerCooling::liquid
                       : ServerCooling::air;
-      s.liquid_fraction = r.quantity("liquid_fraction", sim::dims::none,
-                                     s.cooling == ServerCooling::liquid ? Need::required
-                                                                        : Need::optional,
-                                     Bounds::fraction())
-                              .value_or(0.0);
+      s.liquid_fraction =
+          r.quantity("liquid_fraction", sim::dims::none,
+                     s.cooling == ServerCooling::liquid ? Need::required : Need::optional,
+                     Bounds::fraction())
+              .value_or(0.0);
       if (r.has("host_cpu")) {
         Reader h = r.section("host_cpu", Need::optional);
         s.host_cpu = h.string("model", Need::required).value_or("unknown");
-        s.host_speed = h.quantity("single_thread_speed", sim::dims::none, Need::required,
-                                  Bounds::positive())
-                           .value_or(1.0);
+        s.host_speed =
+            h.quantity("single_thread_speed", sim::dims::none, Need::required, Bounds::positive())
+                .value_or(1.0);
         h.finish();
       }
       r.finish();

@@ -38,7 +38,8 @@ ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOp
     sim::config::apply_override(root, o, ++index, diags);
   // --seed is part of the scenario that ran: the resolved text stored with the results says
   // so, so that the file alone reproduces the run.
-  if (options.seed) sim::config::apply_override(root, fmt::format("seed={}", *options.seed), ++index, diags);
+  if (options.seed)
+    sim::config::apply_override(root, fmt::format("seed={}", *options.seed), ++index, diags);
   if (!diags.empty()) throw sim::config::InputError(diags);
 
   ScenarioSpec s;

@@ -25,10 +25,9 @@ std::unique_ptr<IterationCostModel> make_iteration_cost(
   if (!kernels)
     throw std::invalid_argument(
         "make_iteration_cost: the calibrated model needs a kernel cost model");
-  return std::make_unique<KernelIterationCost>(llm, gpu, precision, tp, std::move(kernels),
-                                               HostCost{spec.iteration_overhead,
-                                                        spec.launch_overhead,
-                                                        spec.request_overhead});
+  return std::make_unique<KernelIterationCost>(
+      llm, gpu, precision, tp, std::move(kernels),
+      HostCost{spec.iteration_overhead, spec.launch_overhead, spec.request_overhead});
 }
 
 }  // namespace models

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
 #include <variant>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -177,8 +177,8 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
         per_layer ? std::max(1, static_cast<int>(std::max(p.prefill_count, p.decode_count))) : 1;
     timed_call& t = calls.emplace_back();
     for (int layer = 0; layer < instances; ++layer) {
-      t.instances.push_back(km::cpu_kernel_call(p.call, c.seed + static_cast<std::uint64_t>(layer),
-                                                &weights));
+      t.instances.push_back(
+          km::cpu_kernel_call(p.call, c.seed + static_cast<std::uint64_t>(layer), &weights));
     }
     planned_of.push_back(&p);
   }
@@ -192,7 +192,7 @@ SelfcheckResult run_host_selfcheck(const km::selfcheck_options& options,
     if (const auto* d = std::get_if<kc::AttentionDecode>(&p.call)) {
       const std::int64_t kv = d->kv_lens.empty() ? 0 : d->kv_lens.front();
       return kv == (ph == phase::decode_first ? first_context : last_context) ? p.decode_count
-                                                                               : 0.0;
+                                                                              : 0.0;
     }
     return p.decode_count;
   };
@@ -278,11 +278,11 @@ void print_host_selfcheck(std::ostream& out, const km::selfcheck_options& o,
       c.n_layers, c.d_model, c.n_heads, c.n_kv_heads, c.head_dim, c.ffn_dim, c.vocab_size,
       o.threads);
   const auto mib = [](std::int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
-  out << fmt::format("host: {} ({}); caches reported L1d {:.0f} KiB, L2 {:.0f} MiB, LLC {:.0f} "
-                     "MiB\n",
-                     r.host.cpu_model, r.host.microarchitecture, mib(r.host.l1d_bytes) * 1024,
-                     mib(r.host.l2_bytes),
-                     mib(r.host.llc_bytes));
+  out << fmt::format(
+      "host: {} ({}); caches reported L1d {:.0f} KiB, L2 {:.0f} MiB, LLC {:.0f} "
+      "MiB\n",
+      r.host.cpu_model, r.host.microarchitecture, mib(r.host.l1d_bytes) * 1024,
+      mib(r.host.l2_bytes), mib(r.host.llc_bytes));
   out << fmt::format(
       "host: effective LLC {:.0f} MiB (read sweep, 1 thread: cache {:.1f} GB/s, memory {:.1f} "
       "GB/s), core clock {:.2f} GHz, FMA peak {:.1f} GFLOP/s ({:.0f} FLOP/cycle/core), STREAM "

@@ -35,8 +35,8 @@
 // iteration counts every row (vLLM's order), a difference below 0.1 % of a prefill here.
 #pragma once
 
-#include <ostream>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -55,12 +55,12 @@ struct SelfcheckCall {
   double prefill_count = 0;  // runs in the prefill iteration
   double decode_count = 0;   // runs in the first (or last) decode iteration
   std::int64_t bytes = 0;    // compulsory bytes of one run (kernels/cost work())
-  int instances = 1;             // operand sets timed per round (one per layer for weights)
-  sim::Seconds time{0.0};        // one run: mean over the instances, median over the rounds
+  int instances = 1;         // operand sets timed per round (one per layer for weights)
+  sim::Seconds time{0.0};    // one run: mean over the instances, median over the rounds
 };
 
 struct SelfcheckResult {
-  kernels::measure::host_info host;    // caches as reported
+  kernels::measure::host_info host;      // caches as reported
   kernels::measure::cache_sweep caches;  // the read sweep: effective LLC
   double core_clock_hz = 0.0;
   sim::FlopsPerSecond host_peak{0.0};       // FMA loop, the selfcheck's thread count

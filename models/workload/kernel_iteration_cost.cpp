@@ -77,14 +77,13 @@ BatchShape heaviest_share(const BatchShape& batch, int parts) {
     }
   }
   for (const PrefillChunk& c : batch.prefills) {
-    auto lightest = std::min_element(shares.begin(), shares.end(), [](const auto& a, const auto& b) {
-      return a.tokens() < b.tokens();
-    });
+    auto lightest =
+        std::min_element(shares.begin(), shares.end(),
+                         [](const auto& a, const auto& b) { return a.tokens() < b.tokens(); });
     lightest->prefills.push_back(c);
   }
-  return *std::max_element(shares.begin(), shares.end(), [](const auto& a, const auto& b) {
-    return a.tokens() < b.tokens();
-  });
+  return *std::max_element(shares.begin(), shares.end(),
+                           [](const auto& a, const auto& b) { return a.tokens() < b.tokens(); });
 }
 
 KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
@@ -104,13 +103,15 @@ KernelIterationCost::KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu,
                                 " peak");
   if (!model_) throw std::invalid_argument("KernelIterationCost: no kernel cost model");
   const int ep = parallel_.expert_parallel, pp = parallel_.pipeline_parallel;
-  if (ep < 1 || pp < 1) throw std::invalid_argument("KernelIterationCost: parallelism must be >= 1");
+  if (ep < 1 || pp < 1)
+    throw std::invalid_argument("KernelIterationCost: parallelism must be >= 1");
   if (ep > 1 && (!llm_.moe || ep % tp != 0 || llm_.moe->routed_experts % ep != 0))
     throw std::invalid_argument(
         "KernelIterationCost: expert parallelism needs a MoE model, ep a multiple of tp and "
         "dividing the routed experts");
   if ((ep > 1 || pp > 1) && !parallel_.network)
-    throw std::invalid_argument("KernelIterationCost: expert or pipeline parallelism needs a network");
+    throw std::invalid_argument(
+        "KernelIterationCost: expert or pipeline parallelism needs a network");
   // Only the SM count (wave quantization) of the catalog device is used, not its SM clock and
   // L2 size (kc::catalog_device). Measured end to end (`firstwall validate splitwise`, A100,
   // 15.5 ms overhead; median errors Llama-2-70B / BLOOM-176B):
@@ -205,7 +206,8 @@ std::vector<CountedCall> KernelIterationCost::calls_of(const BatchShape& batch,
     if (batch.decodes > 0) {
       // Absorbed form: q_nope -> latent (W_UK) and latent -> v (W_UV), each head with its own
       // matrix, all heads in one batched GEMM.
-      out.push_back({kc::Gemm{batch.decodes, a.kv_lora_rank, a.qk_nope_head_dim, f, heads}, layers});
+      out.push_back(
+          {kc::Gemm{batch.decodes, a.kv_lora_rank, a.qk_nope_head_dim, f, heads}, layers});
       out.push_back({kc::Gemm{batch.decodes, a.v_head_dim, a.kv_lora_rank, f, heads}, layers});
     }
     gemm(t, h, heads * a.v_head_dim, layers);
@@ -253,16 +255,17 @@ std::vector<CountedCall> KernelIterationCost::calls_of(const BatchShape& batch,
     const double routed = ep > 1 ? static_cast<double>(moe_tokens) : static_cast<double>(t);
     const double local_experts = static_cast<double>(e.routed_experts) / ep;
     const double touched = expected_distinct_experts(e, routed) / ep;  // of this GPU's
-    const double pairs = ep > 1 ? expected_max_expert_load(e, routed, ep) : routed * e.active_experts;
+    const double pairs =
+        ep > 1 ? expected_max_expert_load(e, routed, ep) : routed * e.active_experts;
     const auto groups = std::clamp<std::int64_t>(std::llround(touched), 1,
                                                  static_cast<std::int64_t>(local_experts));
-    const auto rows = static_cast<std::int64_t>(
-        std::max(1.0, std::ceil(pairs / static_cast<double>(groups))));
+    const auto rows =
+        static_cast<std::int64_t>(std::max(1.0, std::ceil(pairs / static_cast<double>(groups))));
     const std::int64_t width = ep > 1 ? e.expert_ffn_hidden : e.expert_ffn_hidden / tp;
     out.push_back({kc::Gemm{rows, (gated ? 2 : 1) * width, h, f, groups}, moe_layers});
-    out.push_back({gated ? kc::silu_mul(rows * groups, width, act)
-                         : kc::gelu(rows * groups, width, act),
-                   moe_layers});
+    out.push_back(
+        {gated ? kc::silu_mul(rows * groups, width, act) : kc::gelu(rows * groups, width, act),
+         moe_layers});
     out.push_back({kc::Gemm{rows, h, width, f, groups}, moe_layers});
     if (e.shared_experts > 0) ffn(t, e.shared_experts * e.expert_ffn_hidden / tp, moe_layers);
   } else {
@@ -309,8 +312,8 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   if (ep > 1 && local.tokens() > 0) {
     // Dispatch and combine: each GPU sends its T / ep tokens' k copies (S / ep to each GPU).
     const double moe_layers = (llm_.layers - llm_.moe->dense_layers) / static_cast<double>(pp);
-    const sim::Bytes s(static_cast<double>(micro_tokens) * llm_.moe->active_experts *
-                       llm_.hidden * act_bytes / ep);
+    const sim::Bytes s(static_cast<double>(micro_tokens) * llm_.moe->active_experts * llm_.hidden *
+                       act_bytes / ep);
     const training::CommGroup group{ep, std::min(ep, parallel_.gpus_per_node)};
     c.comm_time += 2 * moe_layers * parallel_.network->all_to_all(s, group);
     c.link_bytes_per_gpu += 2 * moe_layers * s * ((ep - 1.0) / ep);

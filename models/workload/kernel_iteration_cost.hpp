@@ -119,8 +119,8 @@ struct CountedCall {
 class KernelIterationCost final : public IterationCostModel {
  public:
   KernelIterationCost(const LlmSpec& llm, const GpuSpec& gpu, Precision precision, int tp,
-                      std::shared_ptr<const kernels::cost::KernelCostModel> model,
-                      HostCost host, ServingParallelism parallel = {});
+                      std::shared_ptr<const kernels::cost::KernelCostModel> model, HostCost host,
+                      ServingParallelism parallel = {});
 
   IterationCost cost(const BatchShape& batch, double clock_ratio) const override;
 

@@ -91,7 +91,8 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     Replica& r = replicas_[i];
     r.index = static_cast<int>(i);
     for (int g = 0; g < per_replica; ++g) {
-      GpuGroup* group = groups[i * static_cast<std::size_t>(per_replica) + static_cast<std::size_t>(g)];
+      GpuGroup* group =
+          groups[i * static_cast<std::size_t>(per_replica) + static_cast<std::size_t>(g)];
       if (group->size() != tp) throw std::invalid_argument("ServingModel: group size != tp");
       r.groups.push_back(group);
     }
@@ -135,7 +136,8 @@ void ServingModel::schedule_arrival(std::optional<Arrival> a) {
     return;
   }
   const Arrival arrival = *a;
-  engine_.schedule_at(arrival.at, [this, arrival] { on_arrivals(arrival); }, "serving.arrivals");
+  engine_.schedule_at(
+      arrival.at, [this, arrival] { on_arrivals(arrival); }, "serving.arrivals");
 }
 
 void ServingModel::on_arrivals(const Arrival& first) {
@@ -172,9 +174,7 @@ std::int64_t ServingModel::kv_hold(std::int64_t tokens) const {
 
 int ServingModel::route(Role want) {
   const int n = static_cast<int>(replicas_.size());
-  auto serves = [&](const Replica& r) {
-    return r.role == Role::both || r.role == want;
-  };
+  auto serves = [&](const Replica& r) { return r.role == Role::both || r.role == want; };
   if (spec_.router == Router::round_robin) {
     for (int k = 0; k < n; ++k) {
       const int r = (next_round_robin_ + k) % n;
@@ -330,7 +330,7 @@ void ServingModel::try_start(Replica& r) {
     const RequestRecord& rec = records_[static_cast<std::size_t>(id)];
     // A preempted request prefills its prompt and what it had generated (recompute).
     const std::int64_t target = rec.prompt_tokens + rec.generated_tokens;
-    const std::int64_t hold = paged                    ? kv_hold(target)
+    const std::int64_t hold = paged                     ? kv_hold(target)
                               : r.role == Role::prefill ? target
                                                         : rec.prompt_tokens + rec.output_tokens;
     if (hold > free_tokens()) {
@@ -574,7 +574,8 @@ void ServingModel::on_stop(Replica& r, sim::SimTime at) {
 void ServingModel::finish(sim::SimTime end) {
   (void)end;
   for (RequestRecord& rec : records_) {
-    if (rec.status == RequestStatus::unfinished && rec.completion) rec.status = RequestStatus::completed;
+    if (rec.status == RequestStatus::unfinished && rec.completion)
+      rec.status = RequestStatus::completed;
   }
   for (Replica& r : replicas_) {
     const BusySplit& basis = r.saturated_busy.total() > 0 ? r.saturated_busy : r.busy_total;

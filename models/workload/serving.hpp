@@ -52,9 +52,9 @@
 // And for the service: slo.ttft and slo.tpot (samples against their targets).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,14 +78,14 @@ enum class KvAdmission { reserve, paged };
 struct ServingSpec {
   int replicas = 1;
   int tensor_parallel = 1;
-  int expert_parallel = 1;    // kernel_iteration_cost.hpp, ServingParallelism
+  int expert_parallel = 1;  // kernel_iteration_cost.hpp, ServingParallelism
   int pipeline_parallel = 1;
-  int prefill_replicas = 0;   // > 0: disaggregated, replicas [0, n) prefill, the rest decode
+  int prefill_replicas = 0;  // > 0: disaggregated, replicas [0, n) prefill, the rest decode
   KvAdmission kv_admission = KvAdmission::reserve;
-  int kv_block_tokens = 16;   // paged: vLLM's default block size
+  int kv_block_tokens = 16;  // paged: vLLM's default block size
   // The two-tier fabric of the all-to-alls, pipeline sends and KV transfers.
   training::Fabric fabric;
-  int gpus_per_domain = 8;    // GPUs of one scale-up domain (where NVLink ends)
+  int gpus_per_domain = 8;  // GPUs of one scale-up domain (where NVLink ends)
   std::int64_t max_batch_tokens = 8192;
   int max_batch_requests = 256;
   Precision precision;
@@ -118,8 +118,8 @@ struct RequestRecord {
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
   std::int64_t generated_tokens = 0;
-  int requeued = 0;  // times its replica stopped under it and it started again elsewhere
-  int preempted = 0;  // times paged admission preempted it (recompute)
+  int requeued = 0;         // times its replica stopped under it and it started again elsewhere
+  int preempted = 0;        // times paged admission preempted it (recompute)
   int decode_replica = -1;  // disaggregated: where it decoded
   RequestStatus status = RequestStatus::unfinished;
 };
@@ -148,16 +148,16 @@ struct ServingStats {
   std::int64_t max_running = 0;            // most requests running on one replica at once
   // Disaggregated: KV transfers from prefill to decode replicas.
   std::int64_t kv_transfers = 0;
-  double kv_transfer_bytes = 0;            // all GPUs of the replica
-  std::vector<double> kv_transfer_seconds; // each transfer, from its start (FIFO wait excluded)
-  std::vector<double> kv_handoff_seconds;  // prompt done -> queued at the decode replica
-  double flops = 0;                        // per GPU, summed over iterations and replicas
-  double hbm_bytes = 0;                    // per GPU, same
-  double busy_seconds = 0;                 // iteration time summed over replicas
-  double clock_weighted_seconds = 0;       // sum of clock ratio x iteration time
-  double throttled_seconds = 0;            // iteration time below full clock
-  BusySplit busy;                          // all iterations
-  BusySplit saturated;                     // iterations that left work behind
+  double kv_transfer_bytes = 0;             // all GPUs of the replica
+  std::vector<double> kv_transfer_seconds;  // each transfer, from its start (FIFO wait excluded)
+  std::vector<double> kv_handoff_seconds;   // prompt done -> queued at the decode replica
+  double flops = 0;                         // per GPU, summed over iterations and replicas
+  double hbm_bytes = 0;                     // per GPU, same
+  double busy_seconds = 0;                  // iteration time summed over replicas
+  double clock_weighted_seconds = 0;        // sum of clock ratio x iteration time
+  double throttled_seconds = 0;             // iteration time below full clock
+  BusySplit busy;                           // all iterations
+  BusySplit saturated;                      // iterations that left work behind
 };
 
 class ServingModel {
@@ -212,16 +212,16 @@ class ServingModel {
     std::deque<std::int64_t> waiting;
     std::vector<Running> running;  // admission order
     std::int64_t kv_tokens_reserved = 0;
-    std::int64_t incoming = 0;          // KV transfers on their way to it
-    sim::SimTime links_free;            // its KV transfers' FIFO
-    int epoch = 0;                      // stops so far (stale transfer ends are ignored)
+    std::int64_t incoming = 0;  // KV transfers on their way to it
+    sim::SimTime links_free;    // its KV transfers' FIFO
+    int epoch = 0;              // stops so far (stale transfer ends are ignored)
     bool busy = false;
     bool kv_blocked = false;
     std::int64_t kv_blocked_request = -1;  // the queue head counted as blocked (counted once)
     bool saturated = false;  // the running iteration left work behind (not for KV space)
     sim::EventId iteration_end;
     std::vector<std::pair<std::size_t, std::int64_t>>
-        chunk_of;  // (running idx, tokens) this iteration
+        chunk_of;              // (running idx, tokens) this iteration
     BusySplit busy_split_now;  // the running iteration's split
     BusySplit busy_total, saturated_busy;
     sim::ResourceId saturation, hbm_capacity;
@@ -239,7 +239,7 @@ class ServingModel {
   void update_capacity_load(Replica& r);
   int route(Role want);
   bool running(const Replica& r) const;
-  std::int64_t capacity() const;  // usable KV tokens per replica under the policy
+  std::int64_t capacity() const;                    // usable KV tokens per replica under the policy
   std::int64_t kv_hold(std::int64_t tokens) const;  // capacity `tokens` occupy (block-rounded)
   void preempt_last(Replica& r);
   void hand_off(Replica& from, const Running& run);

@@ -33,9 +33,9 @@ ServingOverhead read_root(const Node& root, sim::config::Diagnostics& diags) {
                                                      Bounds::non_negative())
                            .value_or(sim::Seconds(0));
   // The rest of the provenance documents the fit for people; the value does not depend on it.
-  const Provenance p = read_provenance(
-      top, {"date", "firstwall_version", "kernel_calibration", "method", "rule",
-            "leave_one_model_out", "all_rows_median_abs_pct_error"});
+  const Provenance p =
+      read_provenance(top, {"date", "firstwall_version", "kernel_calibration", "method", "rule",
+                            "leave_one_model_out", "all_rows_median_abs_pct_error"});
   f.command = p.command;
   f.input_file = p.input_file;
   f.input_sha256 = p.input_sha256;
@@ -66,8 +66,14 @@ const ServingOverhead& shipped() {
 }
 }  // namespace
 
-sim::Seconds shipped_iteration_overhead() { return shipped().iteration_overhead; }
-sim::Seconds shipped_launch_overhead() { return shipped().launch_overhead; }
-sim::Seconds shipped_request_overhead() { return shipped().request_overhead; }
+sim::Seconds shipped_iteration_overhead() {
+  return shipped().iteration_overhead;
+}
+sim::Seconds shipped_launch_overhead() {
+  return shipped().launch_overhead;
+}
+sim::Seconds shipped_request_overhead() {
+  return shipped().request_overhead;
+}
 
 }  // namespace models

@@ -10,8 +10,8 @@
 
 #include "models/common/paths.hpp"
 #include "models/memory/hbm_budget.hpp"
-#include "models/workload/kernel_iteration_cost.hpp"
 #include "models/scenario/catalog.hpp"
+#include "models/workload/kernel_iteration_cost.hpp"
 #include "sim/quantity.hpp"
 
 namespace models {
@@ -124,7 +124,6 @@ Location location_of(Reader& r, std::string_view key) {
   return n ? n->location() : r.location();
 }
 
-
 }  // namespace
 
 std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
@@ -133,8 +132,8 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   Diagnostics& diags = w.diagnostics();
   const std::size_t errors_before = diags.size();
   std::string model_name;
-  const LlmSpec* llm = catalog_lookup(w, "model", context.catalog.llms, "model", "llms.yaml",
-                                      model_name);
+  const LlmSpec* llm =
+      catalog_lookup(w, "model", context.catalog.llms, "model", "llms.yaml", model_name);
   spec->arrivals = read_arrivals(w);
   {
     Reader slo = w.section("slo", Need::required);
@@ -175,7 +174,8 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   sp.router = w.choice("router", kRouters, Need::optional).value_or("least_loaded") == "round_robin"
                   ? Router::round_robin
                   : Router::least_loaded;
-  const std::string cost = w.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
+  const std::string cost =
+      w.choice("cost_model", kCostModels, Need::optional).value_or("calibrated");
   sp.cost.kind = cost == "roofline" ? CostModelKind::roofline : CostModelKind::calibrated;
   if (const Node* cal = w.node("calibration", Need::optional)) {
     if (auto p = w.string("calibration", Need::optional))
@@ -188,22 +188,22 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   sp.cost.iteration_overhead = w.quantity<sim::dims::time>("iteration_overhead", Need::optional,
                                                            Bounds{0.0, true, 10.0, true})
                                    .value_or(fitted.iteration_overhead);
-  sp.cost.launch_overhead = w.quantity<sim::dims::time>("launch_overhead", Need::optional,
-                                                        Bounds{0.0, true, 1e-3, true})
-                                .value_or(fitted.launch_overhead);
-  sp.cost.request_overhead = w.quantity<sim::dims::time>("request_overhead", Need::optional,
-                                                         Bounds{0.0, true, 1.0, true})
-                                 .value_or(fitted.request_overhead);
+  sp.cost.launch_overhead =
+      w.quantity<sim::dims::time>("launch_overhead", Need::optional, Bounds{0.0, true, 1e-3, true})
+          .value_or(fitted.launch_overhead);
+  sp.cost.request_overhead =
+      w.quantity<sim::dims::time>("request_overhead", Need::optional, Bounds{0.0, true, 1.0, true})
+          .value_or(fitted.request_overhead);
   const auto ep = w.integer("expert_parallel", Need::optional, Bounds::between(1, 4096));
   const auto pp = w.integer("pipeline_parallel", Need::optional, Bounds::between(1, 1024));
   const auto prefill = w.integer("prefill_replicas", Need::optional, Bounds::between(0, 1e6));
   sp.expert_parallel = static_cast<int>(ep.value_or(1));
   sp.pipeline_parallel = static_cast<int>(pp.value_or(1));
   sp.prefill_replicas = static_cast<int>(prefill.value_or(0));
-  sp.kv_admission = w.choice("kv_admission", kKvAdmissions, Need::optional).value_or("reserve") ==
-                            "paged"
-                        ? KvAdmission::paged
-                        : KvAdmission::reserve;
+  sp.kv_admission =
+      w.choice("kv_admission", kKvAdmissions, Need::optional).value_or("reserve") == "paged"
+          ? KvAdmission::paged
+          : KvAdmission::reserve;
   sp.kv_block_tokens = static_cast<int>(
       w.integer("kv_block_tokens", Need::optional, Bounds::between(1, 4096)).value_or(16));
   if (w.has("kv_block_tokens") && sp.kv_admission != KvAdmission::paged) {
@@ -237,9 +237,9 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
   }
   if (gpu && !gpu->peak(sp.precision.compute)) {
     if (compute_given) {
-      diags.add(location_of(w, "compute_dtype"), w.path_of("compute_dtype"),
-                gpu->name + " has no " + std::string(to_string(sp.precision.compute)) +
-                    " tensor cores");
+      diags.add(
+          location_of(w, "compute_dtype"), w.path_of("compute_dtype"),
+          gpu->name + " has no " + std::string(to_string(sp.precision.compute)) + " tensor cores");
     } else {
       // Weights in a format the GPU cannot compute in are up-converted (e.g. fp8 on A100).
       sp.precision.compute = DType::bf16;
@@ -295,9 +295,9 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
       diags.add(location_of(w, "cost_model"), w.path_of("cost_model"),
                 "must be calibrated with expert_parallel or pipeline_parallel > 1");
     } else if (sp.prefill_replicas >= sp.replicas) {
-      diags.add(location_of(w, "prefill_replicas"), w.path_of("prefill_replicas"),
-                fmt::format("must be < replicas ({}): the rest of the replicas decode",
-                            sp.replicas));
+      diags.add(
+          location_of(w, "prefill_replicas"), w.path_of("prefill_replicas"),
+          fmt::format("must be < replicas ({}): the rest of the replicas decode", sp.replicas));
     } else if (static_cast<std::int64_t>(sp.replicas) * sp.gpus_per_replica() >
                context.gpus_in_plant) {
       const std::int64_t n = static_cast<std::int64_t>(sp.replicas) * sp.gpus_per_replica();
@@ -305,9 +305,9 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
                 fmt::format("{} replicas of {} GPUs need {} GPUs; the plant has {}", sp.replicas,
                             sp.gpus_per_replica(), n, context.gpus_in_plant));
     } else if (llm->heads % tp != 0) {
-      diags.add(tp_location, w.path_of("tensor_parallel"),
-                "must divide the " + std::to_string(llm->heads) + " attention heads of " +
-                    model_name);
+      diags.add(
+          tp_location, w.path_of("tensor_parallel"),
+          "must divide the " + std::to_string(llm->heads) + " attention heads of " + model_name);
     } else if (llm->attention == AttentionKind::gqa && llm->kv_heads % tp != 0 &&
                tp % llm->kv_heads != 0) {
       diags.add(tp_location, w.path_of("tensor_parallel"),
@@ -316,18 +316,18 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
     } else {
       const HbmBudget budget = serving_hbm_budget(*llm, *gpu, sp).per_gpu;
       if (budget.kv_capacity_tokens() < 1) {
-        diags.add(tp_location, w.path_of("tensor_parallel"),
-                  "the " + std::string(to_string(sp.precision.weights)) + " weights of " +
-                      model_name + " need " + human_bytes(budget.weights.value()) +
-                      " per GPU with tensor_parallel " + std::to_string(tp) +
-                      (sp.expert_parallel > 1
-                           ? ", expert_parallel " + std::to_string(sp.expert_parallel)
-                           : "") +
-                      (sp.pipeline_parallel > 1
-                           ? ", pipeline_parallel " + std::to_string(sp.pipeline_parallel)
-                           : "") +
-                      ", more than the " + human_bytes((budget.capacity - budget.reserve).value()) +
-                      " that " + gpu->name + " has after the memory reserve");
+        diags.add(
+            tp_location, w.path_of("tensor_parallel"),
+            "the " + std::string(to_string(sp.precision.weights)) + " weights of " + model_name +
+                " need " + human_bytes(budget.weights.value()) + " per GPU with tensor_parallel " +
+                std::to_string(tp) +
+                (sp.expert_parallel > 1 ? ", expert_parallel " + std::to_string(sp.expert_parallel)
+                                        : "") +
+                (sp.pipeline_parallel > 1
+                     ? ", pipeline_parallel " + std::to_string(sp.pipeline_parallel)
+                     : "") +
+                ", more than the " + human_bytes((budget.capacity - budget.reserve).value()) +
+                " that " + gpu->name + " has after the memory reserve");
       }
     }
   }
@@ -471,8 +471,8 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   add("output_tokens", static_cast<double>(output_tokens), "tokens");
   // Over the arrival window [0, simulation.duration): the rate the plant sustained while
   // requests came in. The whole-run figures include the drain, when no request arrives.
-  add("throughput_output_tokens",
-      window > 0 ? static_cast<double>(tokens_at_horizon_) / window : 0, "tokens/s");
+  add("throughput_output_tokens", window > 0 ? static_cast<double>(tokens_at_horizon_) / window : 0,
+      "tokens/s");
   add("throughput_requests", window > 0 ? static_cast<double>(completed_at_horizon_) / window : 0,
       "1/s");
   add("arrival_rate", window > 0 ? static_cast<double>(requests.size()) / window : 0, "1/s");
@@ -506,8 +506,8 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   }
   if (spec_.serving.expert_parallel > 1 && spec_.llm.moe && st.iterations > 0) {
     // The routing imbalance at the mean batch: the most loaded GPU's expert work over the mean.
-    const double tokens = st.batch_tokens_sum / static_cast<double>(st.iterations) /
-                          spec_.serving.pipeline_parallel;
+    const double tokens =
+        st.batch_tokens_sum / static_cast<double>(st.iterations) / spec_.serving.pipeline_parallel;
     const int n = spec_.serving.expert_parallel;
     const double mean = tokens * spec_.llm.moe->active_experts / n;
     add("expert_load_max_over_mean",
@@ -515,15 +515,14 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   }
   add("weights_per_gpu", model_.weight_bytes_per_gpu().value(), "B");
   add("kv_bytes_per_token_per_gpu", model_.kv_bytes_per_token_per_gpu().value(), "B");
-  add("kv_capacity_tokens_per_replica", static_cast<double>(model_.kv_capacity_tokens()),
-      "tokens");
+  add("kv_capacity_tokens_per_replica", static_cast<double>(model_.kv_capacity_tokens()), "tokens");
   // Achieved rates against the peaks, while busy: figures to report, never walls (a
   // calibrated iteration never reaches the peak; DESIGN.md "Saturation, not peak ratios").
   const GpuSpec& gpu = model_.gpu();
   const double busy = st.busy_seconds;
   const auto peak = gpu.peak(spec_.serving.precision.compute);
-  add("model_flops_utilization_busy",
-      busy > 0 && peak ? st.flops / busy / peak->value() : kNaN, "");
+  add("model_flops_utilization_busy", busy > 0 && peak ? st.flops / busy / peak->value() : kNaN,
+      "");
   add("hbm_bandwidth_utilization_busy",
       busy > 0 ? st.hbm_bytes / busy / gpu.hbm_bandwidth.value() : kNaN, "");
   // Where the busy time went (shares of all iterations' time, all replicas).
@@ -575,7 +574,8 @@ std::string ServingWorkload::headline() const {
   const ServingSpec& sp = spec_.serving;
   std::string layout = fmt::format("tensor parallel {}", sp.tensor_parallel);
   if (sp.expert_parallel > 1) layout += fmt::format(", expert parallel {}", sp.expert_parallel);
-  if (sp.pipeline_parallel > 1) layout += fmt::format(", pipeline parallel {}", sp.pipeline_parallel);
+  if (sp.pipeline_parallel > 1)
+    layout += fmt::format(", pipeline parallel {}", sp.pipeline_parallel);
   if (sp.prefill_replicas > 0)
     layout += fmt::format("; {} prefill + {} decode replicas", sp.prefill_replicas,
                           sp.replicas - sp.prefill_replicas);
@@ -646,11 +646,12 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
       100 * metric_value(m, "model_flops_utilization_busy"),
       100 * metric_value(m, "hbm_bandwidth_utilization_busy"));
   if (spec_.serving.kv_admission == KvAdmission::paged) {
-    out << fmt::format("paged KV    {} preemptions (recompute), {} tokens prefilled again; at most "
-                       "{} requests running on a replica\n",
-                       static_cast<std::int64_t>(metric_value(m, "preemptions")),
-                       static_cast<std::int64_t>(metric_value(m, "recomputed_tokens")),
-                       static_cast<std::int64_t>(metric_value(m, "max_running_requests")));
+    out << fmt::format(
+        "paged KV    {} preemptions (recompute), {} tokens prefilled again; at most "
+        "{} requests running on a replica\n",
+        static_cast<std::int64_t>(metric_value(m, "preemptions")),
+        static_cast<std::int64_t>(metric_value(m, "recomputed_tokens")),
+        static_cast<std::int64_t>(metric_value(m, "max_running_requests")));
   }
   if (spec_.serving.prefill_replicas > 0) {
     out << fmt::format(
@@ -662,10 +663,11 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
         ms(metric_value(m, "kv_handoff_time_p99")));
   }
   if (spec_.serving.expert_parallel > 1) {
-    out << fmt::format("experts     {} routed experts over {} GPUs; the most loaded GPU has {:.2f}x "
-                       "the mean expert load at the mean batch\n",
-                       spec_.llm.moe->routed_experts, spec_.serving.expert_parallel,
-                       metric_value(m, "expert_load_max_over_mean"));
+    out << fmt::format(
+        "experts     {} routed experts over {} GPUs; the most loaded GPU has {:.2f}x "
+        "the mean expert load at the mean batch\n",
+        spec_.llm.moe->routed_experts, spec_.serving.expert_parallel,
+        metric_value(m, "expert_load_max_over_mean"));
   }
   out << fmt::format(
       "KV cache    {} tokens per replica ({} per token per GPU), weights {} per GPU\n",

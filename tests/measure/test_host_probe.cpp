@@ -27,10 +27,10 @@
 // 32 FLOP/cycle (one 512-bit FMA per cycle); Zen 5 269 GFLOP/s, ~54–64 at 4.2–5 GHz.
 #include <chrono>
 #include <cmath>
-#include <vector>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -41,7 +41,9 @@ namespace km = kernels::measure;
 namespace {
 
 #if defined(__x86_64__)
-double measured_core_clock_hz() { return km::measure_core_clock_hz(); }
+double measured_core_clock_hz() {
+  return km::measure_core_clock_hz();
+}
 #endif
 
 // fp32 lanes of the FMA loop's instructions. The scalar fallback is plain C++ that the
@@ -133,8 +135,8 @@ TEST(HostProbe, CacheSweepAnalysisFindsWhereHalfTheBytesHit) {
   }
   const km::cache_sweep r = km::analyse_cache_sweep(points, l2);
   EXPECT_DOUBLE_EQ(r.cache_bw, b_cache);
-  const double mem_expected =
-      0.5 * (points[points.size() - 1].read_bytes_per_s + points[points.size() - 2].read_bytes_per_s);
+  const double mem_expected = 0.5 * (points[points.size() - 1].read_bytes_per_s +
+                                     points[points.size() - 2].read_bytes_per_s);
   EXPECT_DOUBLE_EQ(r.memory_bw, mem_expected);
   // 2C = 96 MiB is not a power of two: interpolated in log S between 64 and 128 MiB where
   // t crosses the mean of the two levels' times per byte (computed with the sweep's own
@@ -167,7 +169,8 @@ TEST(HostProbe, CacheSweepMeasuresEverySizeOnThisHost) {
   o.seconds_per_point = 0.0;
   const km::cache_sweep r = km::measure_cache_sweep(std::int64_t{1} << 20, o);
   ASSERT_GE(r.points.size(), 10u);
-  for (std::size_t i = 1; i < r.points.size(); ++i) EXPECT_GT(r.points[i].bytes, r.points[i - 1].bytes);
+  for (std::size_t i = 1; i < r.points.size(); ++i)
+    EXPECT_GT(r.points[i].bytes, r.points[i - 1].bytes);
   for (const auto& p : r.points) EXPECT_GT(p.read_bytes_per_s, 1e8);
   EXPECT_THROW(km::measure_cache_sweep(0, km::cache_sweep_options{0, 1, 0.0, 1}),
                std::invalid_argument);
@@ -194,8 +197,7 @@ TEST(HostProbe, MicroarchitectureFromVendorFamilyModelAndFlags) {
   EXPECT_EQ(km::microarchitecture("AuthenticAMD", 25, 17, "AMD EPYC 9R14", "avx512f"), "Zen 4");
   EXPECT_EQ(km::microarchitecture("AuthenticAMD", 25, 1, "AMD EPYC 7763", "avx2"), "Zen 3");
   EXPECT_EQ(km::microarchitecture("AuthenticAMD", 26, 2, "AMD EPYC 9755", "avx512f"), "Zen 5");
-  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 23, 49, "AMD EPYC 7742", "avx2"),
-            "Zen / Zen 2");
+  EXPECT_EQ(km::microarchitecture("AuthenticAMD", 23, 49, "AMD EPYC 7742", "avx2"), "Zen / Zen 2");
   EXPECT_EQ(km::microarchitecture("GenuineIntel", 6, 143, "Intel(R) Xeon(R) Platinum 8480C", ""),
             "Sapphire Rapids");
   EXPECT_EQ(km::microarchitecture("GenuineIntel", 6, 167, "Intel(R) Xeon(R) Processor",

@@ -181,11 +181,11 @@ TEST_F(MeasureFile, TinyRunWritesTheDocumentedTableAndReadsBack) {
   EXPECT_EQ(member_names(file, "/host"),
             (std::vector<std::string>{"threads", "peak_flops_fma", "stream_triad_bw"}));
   EXPECT_EQ(member_names(file, "/cache_sweep"), (std::vector<std::string>{"bytes", "read_bw"}));
-  for (const char* a : {"firstwall_version", "command", "created_utc", "host_id", "cpu_model",
-                        "microarchitecture", "l1d_bytes", "l2_bytes", "llc_bytes",
-                        "llc_effective_bytes", "cache_read_bw", "memory_read_bw",
-                        "core_clock_hz", "logical_cores", "fma_isa", "stream_bytes_per_iteration",
-                        "peak_flops_fma_threads_1", "stream_triad_bw_threads_1"}) {
+  for (const char* a :
+       {"firstwall_version", "command", "created_utc", "host_id", "cpu_model", "microarchitecture",
+        "l1d_bytes", "l2_bytes", "llc_bytes", "llc_effective_bytes", "cache_read_bw",
+        "memory_read_bw", "core_clock_hz", "logical_cores", "fma_isa", "stream_bytes_per_iteration",
+        "peak_flops_fma_threads_1", "stream_triad_bw_threads_1"}) {
     EXPECT_TRUE(has_root_attribute(file, a)) << a;
   }
 

@@ -2,8 +2,8 @@
 // it was fitted to the measured CSV the tree ships beside it, and bad files are reported.
 #include "models/workload/serving_overhead.hpp"
 
-#include "models/workload/cost_model_choice.hpp"
 #include "models/scenario/catalog.hpp"
+#include "models/workload/cost_model_choice.hpp"
 
 #include <gtest/gtest.h>
 

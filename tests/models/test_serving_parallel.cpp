@@ -96,7 +96,7 @@ TEST(GroupedGemm, BatchedMlaAbsorptionIsOneCallPerLayerWithTheHeadsAsTheBatch) {
     if (!g || g->groups != 16) continue;  // 128 heads / TP8
     ++absorb;
     EXPECT_EQ(g->m, 16);
-    EXPECT_DOUBLE_EQ(cc.count, 61);  // one call per layer, not per head
+    EXPECT_DOUBLE_EQ(cc.count, 61);              // one call per layer, not per head
     const bool uk = g->n == 512 && g->k == 128;  // q_nope -> latent
     const bool uv = g->n == 128 && g->k == 512;  // latent -> v
     EXPECT_TRUE(uk || uv);
@@ -192,8 +192,7 @@ TEST_F(ExpertParallelCost, AllToAllBytesAreConservedAndTimedByTheAlphaBetaForm) 
   // What every GPU sends to the others, summed over the ep GPUs, is what the tokens' k copies
   // leave their GPU with: T k hidden bytes x (ep - 1) / ep per all-to-all, twice per MoE layer.
   const sim::Bytes allreduce(128.0 * 7168 * 2);
-  const double tp_bytes =
-      2 * 61 * models::RingAllReduce::bytes_sent_per_gpu(allreduce, 8).value();
+  const double tp_bytes = 2 * 61 * models::RingAllReduce::bytes_sent_per_gpu(allreduce, 8).value();
   const double a2a_sent = c.link_bytes_per_gpu.value() - tp_bytes;
   EXPECT_NEAR(a2a_sent * ep, 2 * moe_layers * 256.0 * 8 * 7168 * 2 * (ep - 1.0) / ep, 1e-3);
   // Time: the TP all-reduces plus 2 all-to-alls per MoE layer, each max(NVLink part, NIC part).
@@ -202,12 +201,11 @@ TEST_F(ExpertParallelCost, AllToAllBytesAreConservedAndTimedByTheAlphaBetaForm) 
                                    catalog.gpus.at("h100-sxm").scale_up_step_latency,
                                    catalog.gpus.at("h100-sxm").scale_up_efficiency};
   const double a2a = net.all_to_all(sim::Bytes(per_gpu), {ep, 8}).value();
-  const double expect_a2a =
-      std::max(fabric.scale_up.step_latency.value() +
-                   7.0 / ep * per_gpu / (fabric.scale_up.bandwidth.value() * fabric.scale_up.efficiency),
-               fabric.scale_out.step_latency.value() +
-                   8.0 / ep * per_gpu /
-                       (fabric.scale_out.bandwidth.value() * fabric.scale_out.efficiency));
+  const double expect_a2a = std::max(
+      fabric.scale_up.step_latency.value() +
+          7.0 / ep * per_gpu / (fabric.scale_up.bandwidth.value() * fabric.scale_up.efficiency),
+      fabric.scale_out.step_latency.value() +
+          8.0 / ep * per_gpu / (fabric.scale_out.bandwidth.value() * fabric.scale_out.efficiency));
   EXPECT_NEAR(a2a, expect_a2a, 1e-15);
   EXPECT_NEAR(c.comm_time.value(), 2 * 61 * ring.time(allreduce, 8).value() + 2 * moe_layers * a2a,
               1e-12);
@@ -215,8 +213,8 @@ TEST_F(ExpertParallelCost, AllToAllBytesAreConservedAndTimedByTheAlphaBetaForm) 
 
 TEST_F(ExpertParallelCost, EachGpuRunsItsOwnExpertsWholeWithTheMostLoadedGpusRows) {
   const BatchShape b = decodes(256);
-  const double pairs = models::expected_max_expert_load(catalog.llms.at("deepseek-v3").moe.value(),
-                                                        256, 16);
+  const double pairs =
+      models::expected_max_expert_load(catalog.llms.at("deepseek-v3").moe.value(), 256, 16);
   const double touched =
       models::expected_distinct_experts(catalog.llms.at("deepseek-v3").moe.value(), 256) / 16;
   const auto groups = std::llround(touched);
@@ -241,10 +239,11 @@ TEST_F(ExpertParallelCost, PipelineIterationIsStagesTimesAMicrobatchStagePlusIts
   const models::IterationCost two = make(8, 1, 2).cost(b, 1.0);
   const models::training::AlphaBetaCollectives net(fabric);
   const double send = net.send_recv(sim::Bytes(32.0 * 7168 * 2), {2, 1}).value();
-  EXPECT_NEAR(send, fabric.scale_out.step_latency.value() +
-                        32.0 * 7168 * 2 /
-                            (fabric.scale_out.bandwidth.value() * fabric.scale_out.efficiency),
-              1e-15);
+  EXPECT_NEAR(
+      send,
+      fabric.scale_out.step_latency.value() +
+          32.0 * 7168 * 2 / (fabric.scale_out.bandwidth.value() * fabric.scale_out.efficiency),
+      1e-15);
   // The comm part: per microbatch 2 x 30.5 all-reduces of 32 tokens and the send; two of them.
   const models::RingAllReduce ring{catalog.gpus.at("h100-sxm").scale_up_one_direction(),
                                    catalog.gpus.at("h100-sxm").scale_up_step_latency,
@@ -310,9 +309,9 @@ TEST(Disaggregation, KvTransferTimeIsLatencyPlusBytesOverBandwidthUncontended) {
 }
 
 TEST(Disaggregation, AcrossServersTheKvGoesOverTheNicsOneSliceEach) {
-  const models::ScenarioSpec spec = load(
-      "single_request.yaml", {"plant.layout.servers_per_rack=2", "workload.replicas=2",
-                              "workload.tensor_parallel=8", "workload.prefill_replicas=1"});
+  const models::ScenarioSpec spec =
+      load("single_request.yaml", {"plant.layout.servers_per_rack=2", "workload.replicas=2",
+                                   "workload.tensor_parallel=8", "workload.prefill_replicas=1"});
   const models::RunResult r = models::run_scenario(spec);
   const auto& fab = serving(r).spec().serving.fabric;
   const double per_nic = 4096.0 * 131072 / 8;
@@ -328,7 +327,8 @@ TEST(Disaggregation, MlaShrinksTheTransferByTheRatioOfCacheBytesPerToken) {
   // 80 x 2 B = 327,680 B (REFERENCE.md §4.3): 4.66x.
   const models::Catalog catalog = test::shipped_catalog();
   const double v3 = models::kv_bytes_per_token(catalog.llms.at("deepseek-v3"), models::DType::bf16);
-  const double l70 = models::kv_bytes_per_token(catalog.llms.at("llama-3-70b"), models::DType::bf16);
+  const double l70 =
+      models::kv_bytes_per_token(catalog.llms.at("llama-3-70b"), models::DType::bf16);
   EXPECT_DOUBLE_EQ(v3, 70272);
   EXPECT_DOUBLE_EQ(l70, 327680);
 }
@@ -439,9 +439,10 @@ TEST(ServingParallelKeys, BadKeysAreLocatedErrorsWithExactMessages) {
   const std::string f = fixture("single_request.yaml");
   EXPECT_EQ(errors_of("single_request.yaml", {"workload.expert_parallel=2"}),
             "--set:1:1: workload.expert_parallel: must be 1: llama-3-8b has no routed experts");
-  EXPECT_EQ(errors_of("single_request.yaml", {"workload.replicas=2", "workload.prefill_replicas=2"}),
-            "--set:2:1: workload.prefill_replicas: must be < replicas (2): the rest of the "
-            "replicas decode");
+  EXPECT_EQ(
+      errors_of("single_request.yaml", {"workload.replicas=2", "workload.prefill_replicas=2"}),
+      "--set:2:1: workload.prefill_replicas: must be < replicas (2): the rest of the "
+      "replicas decode");
   EXPECT_EQ(errors_of("single_request.yaml", {"workload.kv_admission=pages"}),
             "--set:1:1: workload.kv_admission: must be one of: reserve, paged (got \"pages\") "
             "\u2014 did you mean \"paged\"?");
@@ -449,16 +450,16 @@ TEST(ServingParallelKeys, BadKeysAreLocatedErrorsWithExactMessages) {
             "--set:1:1: workload.kv_block_tokens: applies only to kv_admission: paged");
   EXPECT_EQ(errors_of("single_request.yaml", {"workload.pipeline_parallel=2"}),
             f + ":28:15: workload.cost_model: must be calibrated with expert_parallel or "
-            "pipeline_parallel > 1");
-  EXPECT_EQ(errors_of("single_request.yaml",
-                      {"workload.pipeline_parallel=2", "workload.cost_model=calibrated",
-                       "workload.replicas=5"}),
-            "--set:3:1: workload.replicas: 5 replicas of 2 GPUs need 10 GPUs; the plant has 8");
-  EXPECT_EQ(errors_of("single_request.yaml", {"workload.model=deepseek-v3",
-                                              "workload.tensor_parallel=8",
-                                              "workload.expert_parallel=12"}),
-            "--set:3:1: workload.expert_parallel: must be a multiple of tensor_parallel (8): the "
-            "experts are spread over whole tensor-parallel groups");
+                "pipeline_parallel > 1");
+  EXPECT_EQ(
+      errors_of("single_request.yaml", {"workload.pipeline_parallel=2",
+                                        "workload.cost_model=calibrated", "workload.replicas=5"}),
+      "--set:3:1: workload.replicas: 5 replicas of 2 GPUs need 10 GPUs; the plant has 8");
+  EXPECT_EQ(
+      errors_of("single_request.yaml", {"workload.model=deepseek-v3", "workload.tensor_parallel=8",
+                                        "workload.expert_parallel=12"}),
+      "--set:3:1: workload.expert_parallel: must be a multiple of tensor_parallel (8): the "
+      "experts are spread over whole tensor-parallel groups");
 }
 
 TEST(ServingParallelKeys, AGpuWithoutADocumentedFabricNeedsOne) {
@@ -471,12 +472,10 @@ TEST(ServingParallelKeys, AGpuWithoutADocumentedFabricNeedsOne) {
 }
 
 TEST(ServingParallel, DisaggregatedPagedRunsAreDeterministic) {
-  const std::vector<std::string> o = {"workload.replicas=3", "workload.prefill_replicas=1",
-                                      "workload.kv_admission=paged",
-                                      "workload.arrivals.path=" +
-                                          std::string(FIRSTWALL_SHARED_DATA) +
-                                          "/traces/splitwise_conv.csv",
-                                      "simulation.duration=20 s"};
+  const std::vector<std::string> o = {
+      "workload.replicas=3", "workload.prefill_replicas=1", "workload.kv_admission=paged",
+      "workload.arrivals.path=" + std::string(FIRSTWALL_SHARED_DATA) + "/traces/splitwise_conv.csv",
+      "simulation.duration=20 s"};
   const models::RunResult a = models::run_scenario(load("single_request.yaml", o));
   const models::RunResult b = models::run_scenario(load("single_request.yaml", o));
   const auto& qa = serving(a).model().requests();

@@ -54,12 +54,15 @@ void expect_closed_form(const Case& k, bool reduces = false) {
   c.gpus = members(cluster, k.servers, k.per_server);
   c.gpus_per_server = k.op == CollectiveOp::send_recv ? 1 : k.per_server;
   c.size = Bytes(k.size);
-  const CollectivePlan plan = plan_collective(cluster.topology, router, c, protocol(),
-                                              cluster.reducing_switches);
+  const CollectivePlan plan =
+      plan_collective(cluster.topology, router, c, protocol(), cluster.reducing_switches);
   const sim::SimTime zero;
-  const double simulated = run_collectives(cluster.topology, std::span(&plan, 1), std::span(&zero, 1))
-                               .duration(0).value();
-  const double closed = collective_alpha_beta(c, protocol(), fabric_figures(cluster.topology, router, c)).value();
+  const double simulated =
+      run_collectives(cluster.topology, std::span(&plan, 1), std::span(&zero, 1))
+          .duration(0)
+          .value();
+  const double closed =
+      collective_alpha_beta(c, protocol(), fabric_figures(cluster.topology, router, c)).value();
   // Rounding to the 1 ns grain: the launch, and per step its α, its route latency and its end.
   const double grain = 1.5e-9 * (1 + 3 * static_cast<double>(plan.steps.size()));
   const auto fab = fabric_figures(cluster.topology, router, c);
@@ -115,9 +118,11 @@ TEST(Collective, AllToAllAcrossServersIsExactWhenRoutesAreEquallyLong) {
       c.gpus = members(cluster, servers, g);
       c.gpus_per_server = g;
       c.size = Bytes(size);
-      EXPECT_NEAR(simulate_collective(cluster.topology, router, c, protocol()).value(),
-                  collective_alpha_beta(c, protocol(), fabric_figures(cluster.topology, router, c)).value(),
-                  6e-9) << servers << "x" << g << " " << size;
+      EXPECT_NEAR(
+          simulate_collective(cluster.topology, router, c, protocol()).value(),
+          collective_alpha_beta(c, protocol(), fabric_figures(cluster.topology, router, c)).value(),
+          6e-9)
+          << servers << "x" << g << " " << size;
     }
 }
 
@@ -149,12 +154,15 @@ TEST(Collective, BytesAreConserved) {
   c.size = Bytes(1 << 24);
   const CollectivePlan plan = plan_collective(cluster.topology, router, c, p);
   const sim::SimTime zero;
-  const CollectiveRun run = run_collectives(cluster.topology, std::span(&plan, 1), std::span(&zero, 1));
+  const CollectiveRun run =
+      run_collectives(cluster.topology, std::span(&plan, 1), std::span(&zero, 1));
   double up = 0, down = 0;
   for (LinkId l = 0; l < cluster.topology.link_count(); ++l) {
     const Link& link = cluster.topology.link(l);
-    if (cluster.topology.node(link.from).kind == NodeKind::gpu) up += run.links[l].carried.value();
-    else down += run.links[l].carried.value();
+    if (cluster.topology.node(link.from).kind == NodeKind::gpu)
+      up += run.links[l].carried.value();
+    else
+      down += run.links[l].carried.value();
   }
   const double S = c.size.value(), n = 8;
   const double wire = n * ((n - 1) / n * S / (0.8 * 0.6) + (n - 1) / n * S / 0.8);
@@ -206,7 +214,9 @@ TEST(Collective, ASharedSpineStretchesBoth) {
   const std::vector<CollectivePlan> both = {make(gpus[0], gpus[3]), make(gpus[4], gpus[7])};
   const std::vector<CollectivePlan> extra = {make(gpus[1], gpus[2]), make(gpus[5], gpus[6])};
   const std::vector<sim::SimTime> starts(2);
-  const double alone = run_collectives(topo, std::span(both.data(), 1), std::span(starts.data(), 1)).duration(0).value();
+  const double alone = run_collectives(topo, std::span(both.data(), 1), std::span(starts.data(), 1))
+                           .duration(0)
+                           .value();
   const CollectiveRun together = run_collectives(topo, both, starts);
   // The two collectives use leaf0 -> spine (rail 0 of s0 and s2) and leaf1 -> spine: 2 flows
   // on a 50 GB/s uplink: 25 GB/s each, the NIC's rate: no stretch yet.
@@ -268,8 +278,9 @@ TEST(Collective, InSwitchReductionBeatsTheRingAndNeedsTheCapability) {
   EXPECT_LT(in_switch, ring);
   Router plain_router(plain.topology);
   c.gpus = members(plain, 1, 8);
-  EXPECT_THROW(simulate_collective(plain.topology, plain_router, c, protocol(), plain.reducing_switches),
-               std::invalid_argument);
+  EXPECT_THROW(
+      simulate_collective(plain.topology, plain_router, c, protocol(), plain.reducing_switches),
+      std::invalid_argument);
 }
 
 TEST(Collective, NcclBinaryTrees) {
@@ -299,7 +310,8 @@ TEST(Collective, NcclBinaryTrees) {
       const auto a = binary_tree(n), b = second_tree(n);
       for (int r = 0; r < n; ++r) {
         const auto inner = [&](const std::vector<TreeNode>& x) {
-          return x[static_cast<std::size_t>(r)].children[0] >= 0 || x[static_cast<std::size_t>(r)].children[1] >= 0;
+          return x[static_cast<std::size_t>(r)].children[0] >= 0 ||
+                 x[static_cast<std::size_t>(r)].children[1] >= 0;
         };
         EXPECT_FALSE(inner(a) && inner(b) && n > 2) << "n=" << n << " r=" << r;
       }
@@ -352,7 +364,8 @@ TEST(Collective, BadRequestsAreRefused) {
 }
 
 TEST(CollectiveCalibration, ShippedFileReadsAndBadValuesAreLocated) {
-  const CollectiveCalibration c = read_collective_calibration(default_collective_calibration_path());
+  const CollectiveCalibration c =
+      read_collective_calibration(default_collective_calibration_path());
   EXPECT_GT(c.protocol.scale_up.efficiency, 0);
   EXPECT_LE(c.protocol.scale_up.efficiency, 1);
   EXPECT_FALSE(c.command.empty());
@@ -365,7 +378,8 @@ TEST(CollectiveCalibration, ShippedFileReadsAndBadValuesAreLocated) {
     FAIL() << "no error";
   } catch (const sim::config::InputError& e) {
     ASSERT_EQ(e.diagnostics().size(), 1u);
-    EXPECT_EQ(e.diagnostics()[0].str(), "cal.yaml:3:44: scale_up.efficiency: must be > 0 and <= 1 (got \"1.5\")");
+    EXPECT_EQ(e.diagnostics()[0].str(),
+              "cal.yaml:3:44: scale_up.efficiency: must be > 0 and <= 1 (got \"1.5\")");
   }
 }
 

@@ -21,7 +21,8 @@ TEST(FlowCollectives, MatchesTheAlphaBetaItReplacesWithinTheCalibrationsDifferen
       [](const sim::config::Node& root, sim::config::Diagnostics& d) {
         return std::pair{read_network_catalog(root, d), read_in_network_reduction(root, d)};
       });
-  const CollectiveCalibration cal = read_collective_calibration(default_collective_calibration_path());
+  const CollectiveCalibration cal =
+      read_collective_calibration(default_collective_calibration_path());
   const ServerNetwork dgx = server_network(catalog.first, catalog.second, "dgx-a100", 8, {});
   const FlowCollectives flows(dgx, cal);
   const Catalog gpus = load_catalog_files({sim::data_path("scenarios/catalog/gpus.yaml").string()});
@@ -40,9 +41,11 @@ TEST(FlowCollectives, MatchesTheAlphaBetaItReplacesWithinTheCalibrationsDifferen
       // Latency and bandwidth parts of each (ring all-reduce, 2(n-1) steps).
       const double steps = 2.0 * (n - 1);
       const double a1 = p.launch_latency.value() + steps * (p.scale_up.step_latency.value() + L);
-      const double b1 = (n - 1.0) / n * S / (p.scale_up.efficiency * B) * (1 / p.reduction_efficiency + 1);
+      const double b1 =
+          (n - 1.0) / n * S / (p.scale_up.efficiency * B) * (1 / p.reduction_efficiency + 1);
       const double a2 = steps * fabric->scale_up.step_latency.value();
-      const double b2 = steps / n * S / (fabric->scale_up.efficiency * fabric->scale_up.bandwidth.value());
+      const double b2 =
+          steps / n * S / (fabric->scale_up.efficiency * fabric->scale_up.bandwidth.value());
       EXPECT_NEAR(t_flow, a1 + b1, 1.5e-9 * (1 + 3 * steps)) << n << " " << S;
       const double lo = std::min(a2 / a1, b2 / b1), hi = std::max(a2 / a1, b2 / b1);
       EXPECT_GE(t_old / t_flow, lo - 1e-9) << n << " " << S;
@@ -51,7 +54,8 @@ TEST(FlowCollectives, MatchesTheAlphaBetaItReplacesWithinTheCalibrationsDifferen
       if (S >= 1.6e7) EXPECT_NEAR(t_flow / t_old, 1.0, 0.2) << n << " " << S;
     }
   // send/recv inside the server and across two on one rail.
-  EXPECT_GT(flows.send_recv(sim::Bytes(1e6), {2, 1}).value(), flows.send_recv(sim::Bytes(1e6), {2, 2}).value());
+  EXPECT_GT(flows.send_recv(sim::Bytes(1e6), {2, 1}).value(),
+            flows.send_recv(sim::Bytes(1e6), {2, 2}).value());
 }
 
 }  // namespace

@@ -97,7 +97,8 @@ struct Star {
     b = topo.add_node(NodeKind::gpu, "b");
     c = topo.add_node(NodeKind::gpu, "c");
     sw = topo.add_node(NodeKind::leaf, "sw", hop);
-    for (NodeId g : {a, b, c}) topo.add_cable(g, sw, BytesPerSecond(bandwidth), link_latency, LinkTier::access);
+    for (NodeId g : {a, b, c})
+      topo.add_cable(g, sw, BytesPerSecond(bandwidth), link_latency, LinkTier::access);
   }
   Route route(NodeId from, NodeId to) { return *Router(topo).route(from, to); }
 };
@@ -183,7 +184,8 @@ std::vector<TimedFlow> random_flows(const Topology& topo, std::size_t count) {
 Topology fat_tree_k8() {
   Topology topo;
   std::vector<NodeId> gpus;
-  for (int i = 0; i < 128; ++i) gpus.push_back(topo.add_node(NodeKind::gpu, "h" + std::to_string(i)));
+  for (int i = 0; i < 128; ++i)
+    gpus.push_back(topo.add_node(NodeKind::gpu, "h" + std::to_string(i)));
   FatTree spec;
   spec.k = 8;
   spec.link_bandwidth = BytesPerSecond(50e9);
@@ -218,7 +220,8 @@ TEST(FlowEngine, SameFlowsSameResultBitForBit) {
   const Topology topo = fat_tree_k8();
   const auto flows = random_flows(topo, 300);
   const FlowRun first = run_flows(topo, flows), second = run_flows(topo, flows);
-  for (std::size_t i = 0; i < flows.size(); ++i) EXPECT_EQ(first.flows[i].finish, second.flows[i].finish);
+  for (std::size_t i = 0; i < flows.size(); ++i)
+    EXPECT_EQ(first.flows[i].finish, second.flows[i].finish);
   for (std::size_t l = 0; l < topo.link_count(); ++l)
     EXPECT_EQ(first.links[l].carried.value(), second.links[l].carried.value());
 }

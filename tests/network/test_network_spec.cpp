@@ -37,9 +37,13 @@ TEST(NetworkCatalog, DgxA100AndDgxH100MatchTheReference) {
   EXPECT_DOUBLE_EQ(c.scale_up_fabrics.at(h100.scale_up).gpu_bandwidth.value(), 900e9 / 2);
   EXPECT_DOUBLE_EQ(c.nics.at(h100.nic).bandwidth.value(), 400e9 / 8);
   // REFERENCE.md B.5: scale-out is 1/9 of NVLink on H100; B.5: NVL72's step down is 18x.
-  EXPECT_DOUBLE_EQ(c.scale_up_fabrics.at(h100.scale_up).gpu_bandwidth.value() / c.nics.at(h100.nic).bandwidth.value(), 9.0);
+  EXPECT_DOUBLE_EQ(c.scale_up_fabrics.at(h100.scale_up).gpu_bandwidth.value() /
+                       c.nics.at(h100.nic).bandwidth.value(),
+                   9.0);
   const auto& nvl72 = c.servers.at("gb200-nvl72");
-  EXPECT_DOUBLE_EQ(c.scale_up_fabrics.at(nvl72.scale_up).gpu_bandwidth.value() / c.nics.at(nvl72.nic).bandwidth.value(), 18.0);
+  EXPECT_DOUBLE_EQ(c.scale_up_fabrics.at(nvl72.scale_up).gpu_bandwidth.value() /
+                       c.nics.at(nvl72.nic).bandwidth.value(),
+                   18.0);
   EXPECT_EQ(c.switches.at("quantum-2").ports, 64);
 }
 
@@ -80,26 +84,30 @@ TEST(NetworkSection, TwoSitesAreJoinedByFiberOfTheGivenLength) {
 
 TEST(NetworkSection, ZeroBandwidth) {
   EXPECT_EQ(errors_of("bad_zero_bandwidth.yaml"),
-            (std::vector<std::string>{kFixtures + "bad_zero_bandwidth.yaml:8:36: "
+            (std::vector<std::string>{kFixtures +
+                                      "bad_zero_bandwidth.yaml:8:36: "
                                       "network.links[1].bandwidth: must be > 0 (got \"0 Gb/s\")"}));
 }
 
 TEST(NetworkSection, LinkToAMissingNode) {
-  EXPECT_EQ(errors_of("bad_missing_node.yaml"),
-            (std::vector<std::string>{kFixtures + "bad_missing_node.yaml:8:21: network.links[1].to: "
-                                      "no node named \"leaf9\" (did you mean \"leaf0\"?)"}));
+  EXPECT_EQ(
+      errors_of("bad_missing_node.yaml"),
+      (std::vector<std::string>{kFixtures + "bad_missing_node.yaml:8:21: network.links[1].to: "
+                                            "no node named \"leaf9\" (did you mean \"leaf0\"?)"}));
 }
 
 TEST(NetworkSection, NegativeFiberLength) {
   EXPECT_EQ(errors_of("bad_negative_length.yaml"),
-            (std::vector<std::string>{kFixtures + "bad_negative_length.yaml:9:19: "
+            (std::vector<std::string>{kFixtures +
+                                      "bad_negative_length.yaml:9:19: "
                                       "network.sites.fiber_length: must be >= 0 (got \"-5 km\")"}));
 }
 
 TEST(NetworkSection, DisconnectedGpus) {
   EXPECT_EQ(errors_of("bad_disconnected.yaml"),
-            (std::vector<std::string>{kFixtures + "bad_disconnected.yaml:3:3: network: GPU "
-                                      "\"s1.gpu0\" cannot reach GPU \"s0.gpu0\" (8 GPUs are disconnected)"}));
+            (std::vector<std::string>{
+                kFixtures + "bad_disconnected.yaml:3:3: network: GPU "
+                            "\"s1.gpu0\" cannot reach GPU \"s0.gpu0\" (8 GPUs are disconnected)"}));
 }
 
 }  // namespace

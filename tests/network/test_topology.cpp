@@ -18,7 +18,8 @@ constexpr double kGB = 1e9;
 
 std::vector<NodeId> add_gpus(Topology& topo, int count) {
   std::vector<NodeId> gpus;
-  for (int i = 0; i < count; ++i) gpus.push_back(topo.add_node(NodeKind::gpu, "h" + std::to_string(i)));
+  for (int i = 0; i < count; ++i)
+    gpus.push_back(topo.add_node(NodeKind::gpu, "h" + std::to_string(i)));
   return gpus;
 }
 
@@ -74,7 +75,8 @@ TEST(FatTreeRouting, HopsAndEqualCostChoicesByDistance) {
   EXPECT_EQ(router.hops(gpus[0], gpus[1]), 2);
   EXPECT_EQ(router.shortest_route_count(gpus[0], gpus[1]), 1u);
   EXPECT_EQ(router.hops(gpus[0], gpus[per_edge]), 4);
-  EXPECT_EQ(router.shortest_route_count(gpus[0], gpus[per_edge]), static_cast<std::uint64_t>(k / 2));
+  EXPECT_EQ(router.shortest_route_count(gpus[0], gpus[per_edge]),
+            static_cast<std::uint64_t>(k / 2));
   EXPECT_EQ(router.hops(gpus[0], gpus[per_pod]), 6);
   EXPECT_EQ(router.shortest_route_count(gpus[0], gpus[per_pod]),
             static_cast<std::uint64_t>(k * k / 4));
@@ -148,7 +150,9 @@ TEST(RailOptimized, SameRailMeetsAtItsLeafOtherRailsThroughASpine) {
   EXPECT_EQ(topo.count(NodeKind::leaf), static_cast<std::size_t>(rails));
   EXPECT_EQ(topo.count(LinkTier::access), static_cast<std::size_t>(2 * servers * rails));
   Router router(topo);
-  auto gpu = [&](int server, int index) { return gpus[static_cast<std::size_t>(server * rails + index)]; };
+  auto gpu = [&](int server, int index) {
+    return gpus[static_cast<std::size_t>(server * rails + index)];
+  };
 
   const auto same_rail = router.route(gpu(0, 3), gpu(2, 3), 1);
   ASSERT_TRUE(same_rail);
@@ -229,8 +233,8 @@ TEST(Sites, RouteLatencyAddsLinksSwitchesAndFiber) {
     rail.switch_latency = hop;
     rail.uplink_latency = cable;
     add_rail_optimized(topo, prefix, gpus, rail);
-    gateways.push_back(add_site_gateway(topo, prefix, top_switches(topo, prefix),
-                                        BytesPerSecond(100 * kGB), hop));
+    gateways.push_back(
+        add_site_gateway(topo, prefix, top_switches(topo, prefix), BytesPerSecond(100 * kGB), hop));
   }
   add_fiber(topo, gateways[0], gateways[1], Length::kilometers(100), BytesPerSecond(100 * kGB));
   Router router(topo);
@@ -240,8 +244,8 @@ TEST(Sites, RouteLatencyAddsLinksSwitchesAndFiber) {
   // gpu -> leaf -> spine -> gateway => gateway -> spine -> leaf -> gpu: 7 links, 6 switches.
   ASSERT_EQ(route->size(), 7u);
   EXPECT_EQ(topo.link((*route)[3]).tier, LinkTier::inter_site);
-  const double expected = 4 * cable.value() + 6 * hop.value() +
-                          fiber_delay(Length::kilometers(100)).value();
+  const double expected =
+      4 * cable.value() + 6 * hop.value() + fiber_delay(Length::kilometers(100)).value();
   EXPECT_NEAR(topo.latency(*route).value(), expected, 1e-15);
 }
 

@@ -11,7 +11,8 @@
 namespace {
 
 const std::string kFixtures = FIRSTWALL_FIXTURES_DIR;
-const std::string kVidur = std::string(FIRSTWALL_SHARED_DATA) + "/vidur/data/profiling/network/a100_dgx/";
+const std::string kVidur =
+    std::string(FIRSTWALL_SHARED_DATA) + "/vidur/data/profiling/network/a100_dgx/";
 
 std::string last_line(const std::string& out) {
   const auto end = out.find_last_not_of('\n');
@@ -27,28 +28,41 @@ double median_of(const std::string& out) {
 }
 
 TEST(ValidateCollectives, BadRowsAreAllReportedWithFileLineAndColumn) {
-  const auto r = test::run_cli("validate collectives --vidur 'tests/network/fixtures/bad_vidur_all_reduce.csv' --server dgx-a100");
+  const auto r = test::run_cli(
+      "validate collectives --vidur 'tests/network/fixtures/bad_vidur_all_reduce.csv' --server "
+      "dgx-a100");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err,
-            "tests/network/fixtures/bad_vidur_all_reduce.csv:3: size: must be > 0 bytes (got \"-5\")\n"
-            "tests/network/fixtures/bad_vidur_all_reduce.csv:4: devices_per_node: must divide num_workers 8 (got 3)\n"
-            "tests/network/fixtures/bad_vidur_all_reduce.csv:5: time_stats.all_reduce.median: not a number (got \"abc\")\n"
-            "tests/network/fixtures/bad_vidur_all_reduce.csv:6: 2 cells, the header has 4\n");
+  EXPECT_EQ(
+      r.err,
+      "tests/network/fixtures/bad_vidur_all_reduce.csv:3: size: must be > 0 bytes (got \"-5\")\n"
+      "tests/network/fixtures/bad_vidur_all_reduce.csv:4: devices_per_node: must divide "
+      "num_workers 8 (got 3)\n"
+      "tests/network/fixtures/bad_vidur_all_reduce.csv:5: time_stats.all_reduce.median: not a "
+      "number (got \"abc\")\n"
+      "tests/network/fixtures/bad_vidur_all_reduce.csv:6: 2 cells, the header has 4\n");
 }
 
 TEST(ValidateCollectives, MissingColumnAndUnknownServer) {
-  auto r = test::run_cli("validate collectives --vidur 'tests/network/fixtures/bad_vidur_missing_column.csv' --server dgx-a100");
+  auto r = test::run_cli(
+      "validate collectives --vidur 'tests/network/fixtures/bad_vidur_missing_column.csv' --server "
+      "dgx-a100");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "tests/network/fixtures/bad_vidur_missing_column.csv:1: devices_per_node: missing column\n");
-  r = test::run_cli("validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server dgx-a10");
+  EXPECT_EQ(
+      r.err,
+      "tests/network/fixtures/bad_vidur_missing_column.csv:1: devices_per_node: missing column\n");
+  r = test::run_cli(
+      "validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server "
+      "dgx-a10");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "--server:1:1: server: no server named \"dgx-a10\" in servers.yaml\n");
 }
 
 TEST(ValidateCollectives, SmallFixtureEndsWithTheMedian) {
-  const auto r = test::run_cli("validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server dgx-a100");
+  const auto r = test::run_cli(
+      "validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server "
+      "dgx-a100");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("workers=8/8 servers=1 rows=3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("workers=16/8 servers=2 rows=1"), std::string::npos) << r.out;
@@ -56,7 +70,9 @@ TEST(ValidateCollectives, SmallFixtureEndsWithTheMedian) {
   EXPECT_GE(m, 0);
   EXPECT_LT(m, 100);
   // The H100 server runs the same rows on NVLink4: faster, so a different error.
-  const auto h = test::run_cli("validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server dgx-h100");
+  const auto h = test::run_cli(
+      "validate collectives --vidur 'tests/network/fixtures/vidur_all_reduce_small.csv' --server "
+      "dgx-h100");
   ASSERT_EQ(h.exit_code, 0) << h.err;
   EXPECT_NE(last_line(h.out), last_line(r.out));
 }

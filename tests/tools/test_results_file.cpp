@@ -19,10 +19,10 @@
 #include <hdf5.h>
 
 #include "cli_runner.hpp"
-#include "tests/study/h5_read.hpp"
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/workload/serving_workload.hpp"
+#include "tests/study/h5_read.hpp"
 
 namespace {
 

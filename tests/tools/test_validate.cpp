@@ -108,10 +108,9 @@ TEST(ValidateSplitwise, EachModelHeldOutIsPredictedByTheOtherModelsFit) {
       out << header << "\n";
       for (const std::string& r : rows[held_out]) out << r << "\n";
     }
-    const auto r =
-        test::run_cli("validate splitwise --csv '" + only.string() + "' --iteration-overhead-ms " +
-                      overhead + " --launch-overhead-us " + launch + " --request-overhead-us " +
-                      request);
+    const auto r = test::run_cli(
+        "validate splitwise --csv '" + only.string() + "' --iteration-overhead-ms " + overhead +
+        " --launch-overhead-us " + launch + " --request-overhead-us " + request);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, ::testing::Not(::testing::HasSubstr(fit_on + " "))) << "only held-out rows";
     const double error = last_median_error(r);

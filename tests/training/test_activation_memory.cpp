@@ -61,15 +61,13 @@ TEST(ActivationMemory, FirstStageKeepsLLayersWorthAndInterleavingAddsItsFactor) 
   EXPECT_DOUBLE_EQ(e.activations.value(), per_layer * L + sbh * p / t);
   x.parallel.vp = 2;
   e = tr::estimate_memory(x);
-  EXPECT_DOUBLE_EQ(e.activations.value(),
-                   per_layer * L * (1 + (p - 1) / (p * 2)) + sbh * p / t);
+  EXPECT_DOUBLE_EQ(e.activations.value(), per_layer * L * (1 + (p - 1) / (p * 2)) + sbh * p / t);
   // Without a pipeline the output layer's 4sbh/t (1 + V/h) is on the same GPU.
   x.parallel.pp = 1;
   x.parallel.vp = 1;
   x.parallel.dp = 192;
   e = tr::estimate_memory(x);
-  EXPECT_DOUBLE_EQ(e.activations.value(),
-                   per_layer * L + sbh * 1 / t + 4 * sbh / t * (1 + V / h));
+  EXPECT_DOUBLE_EQ(e.activations.value(), per_layer * L + sbh * 1 / t + 4 * sbh / t * (1 + V / h));
 }
 
 TEST(ActivationMemory, DistributedOptimizerBytesPerParameter) {

@@ -24,9 +24,11 @@ TEST(ClusterCollectives, OnePodOneSiteIsTheAlphaBetaFabric) {
   l.gpus = 1024;
   const tr::ClusterCollectives c(fabric(), l);
   const tr::AlphaBetaCollectives ab(fabric());
-  for (tr::CommGroup g : {tr::CommGroup{8, 8, 1}, tr::CommGroup{128, 8, 1}, tr::CommGroup{64, 1, 16}}) {
+  for (tr::CommGroup g :
+       {tr::CommGroup{8, 8, 1}, tr::CommGroup{128, 8, 1}, tr::CommGroup{64, 1, 16}}) {
     EXPECT_DOUBLE_EQ(c.all_reduce(Bytes(1e9), g).value(), ab.all_reduce(Bytes(1e9), g).value());
-    EXPECT_DOUBLE_EQ(c.reduce_scatter(Bytes(1e8), g).value(), ab.reduce_scatter(Bytes(1e8), g).value());
+    EXPECT_DOUBLE_EQ(c.reduce_scatter(Bytes(1e8), g).value(),
+                     ab.reduce_scatter(Bytes(1e8), g).value());
     EXPECT_DOUBLE_EQ(c.all_to_all(Bytes(1e8), g).value(), ab.all_to_all(Bytes(1e8), g).value());
   }
 }

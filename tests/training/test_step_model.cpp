@@ -32,7 +32,8 @@ TEST(StepModel, FlopsMatchNarayananEquation3) {
 TEST(StepModel, MfuIsModelFlopsOverStepTimeGpusAndPeak) {
   const tr::TrainingSpec x = test::gpt3_175b(4);
   const tr::StepReport r = test::step_model(x).step();
-  const double peak = test::gpu_catalog().gpus.at("a100-sxm-80gb").peak(models::DType::bf16)->value();
+  const double peak =
+      test::gpu_catalog().gpus.at("a100-sxm-80gb").peak(models::DType::bf16)->value();
   EXPECT_DOUBLE_EQ(r.mfu, r.model_flops.value() / (r.step_time.value() * 384 * peak));
   EXPECT_DOUBLE_EQ(r.hardware_flops_per_gpu_per_second,
                    r.hardware_flops.value() / (r.step_time.value() * 384));

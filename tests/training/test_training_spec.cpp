@@ -25,8 +25,8 @@ const char* kHeader =
     "dp,global_batch,micro_batch,dtype,recompute,measured_step_time_s,measured_tflops_per_gpu\n";
 
 std::string write_csv(const std::string& name, const std::string& rows) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    (name + "_" + std::to_string(::getpid()) + ".csv");
+  const auto path =
+      std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()) + ".csv");
   std::ofstream(path) << kHeader << rows;
   return path.string();
 }
@@ -40,7 +40,8 @@ TEST(TrainingSpec, ValidSpecHasNoProblems) {
 TEST(TrainingSpec, GpusMustBeTheProductOfTheParallelSizes) {
   tr::TrainingSpec s = test::gpt3_175b(4);
   s.gpus = 380;
-  EXPECT_EQ(messages(s), std::vector<std::string>{"gpus: tp·pp·dp·cp = 384 does not match gpus = 380"});
+  EXPECT_EQ(messages(s),
+            std::vector<std::string>{"gpus: tp·pp·dp·cp = 384 does not match gpus = 380"});
 }
 
 TEST(TrainingSpec, LayersMustDivideIntoVirtualStages) {
@@ -83,8 +84,9 @@ TEST(TrainingCsv, BadRowsReportFileLineAndColumn) {
     const std::vector<std::string> want{
         path + ":2: gpus: tp·pp·dp·cp = 16 does not match gpus = 32",
         path + ":3: layers: layers (30) must be divisible by pp·vp = 4",
-        path + ":4: micro_batch: micro_batch (3) must divide the batch per data-parallel rank "
-               "(16 = 512 / 32)",
+        path +
+            ":4: micro_batch: micro_batch (3) must divide the batch per data-parallel rank "
+            "(16 = 512 / 32)",
         path + ":5: tp: must be an integer (got \"x\")",
         path + ":5: recompute: must be none, selective or full (got \"fast\")"};
     EXPECT_EQ(got, want);
@@ -104,9 +106,9 @@ TEST(TrainingCsv, CliExitsTwoOnBadInput) {
 }
 
 TEST(TrainingCsv, EmptyCellsTakeTheDocumentedDefaults) {
-  const std::string path = write_csv(
-      "defaults_training",
-      "t,a,a100-sxm-80gb,512,48,8192,64,,,,51200,2048,8,2,,,,1536,,,full,14.4,\n");
+  const std::string path =
+      write_csv("defaults_training",
+                "t,a,a100-sxm-80gb,512,48,8192,64,,,,51200,2048,8,2,,,,1536,,,full,14.4,\n");
   const auto rows = tr::read_training_csv(path, test::gpu_catalog().gpus);
   ASSERT_EQ(rows.size(), 1u);
   const tr::TrainingSpec& s = rows[0].spec;
@@ -117,6 +119,6 @@ TEST(TrainingCsv, EmptyCellsTakeTheDocumentedDefaults) {
   EXPECT_EQ(s.model.kv_heads, 64);
   EXPECT_EQ(s.model.ffn_hidden, 4 * 8192);
   EXPECT_EQ(s.attention, tr::AttentionImpl::unfused);  // an A100 row
-  EXPECT_FALSE(s.parallel.sequence_parallel);         // A100 without selective recompute
+  EXPECT_FALSE(s.parallel.sequence_parallel);          // A100 without selective recompute
   std::filesystem::remove(path);
 }

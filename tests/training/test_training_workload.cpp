@@ -44,8 +44,9 @@ const tr::TrainingWorkload& training(const models::RunResult& r) {
 
 TEST(TrainingScenario, GpusThatDoNotMatchTheParallelismAreALocatedError) {
   EXPECT_EQ(errors_of({"workload.parallel.dp=2"}),
-            kFile + ":45:13: workload.parallel: tp·pp·dp·cp = 8 does not match gpus = 16 (the "
-                    "plant's GPUs; set workload.gpus to use part of them)");
+            kFile +
+                ":45:13: workload.parallel: tp·pp·dp·cp = 8 does not match gpus = 16 (the "
+                "plant's GPUs; set workload.gpus to use part of them)");
 }
 
 TEST(TrainingScenario, LayersNotDivisibleByTheStagesAreALocatedError) {
@@ -62,16 +63,16 @@ TEST(TrainingScenario, AMicrobatchThatDoesNotDivideTheBatchIsALocatedError) {
 TEST(TrainingScenario, ActivationsBeyondHbmAreAnErrorUnlessAskedToRunAnyway) {
   const std::string e = errors_of({"workload.recompute=none", "workload.micro_batch=16",
                                    "workload.seq_len=16384", "workload.attention=unfused"});
-  EXPECT_NE(e.find("workload.micro_batch: the worst pipeline stage needs "), std::string::npos) << e;
+  EXPECT_NE(e.find("workload.micro_batch: the worst pipeline stage needs "), std::string::npos)
+      << e;
   EXPECT_NE(e.find("but h100-sxm has 85.5 GB; lower micro_batch, recompute more, split further, "
                    "or set hbm_overflow: wall to run anyway"),
             std::string::npos)
       << e;
   // Run anyway: the HBM wall is the first wall, hit at t = 0.
-  const models::RunResult r =
-      models::run_scenario(load({"workload.recompute=none", "workload.micro_batch=16",
-                                 "workload.seq_len=16384", "workload.attention=unfused",
-                                 "workload.hbm_overflow=wall", "workload.simulated_steps=1"}));
+  const models::RunResult r = models::run_scenario(load(
+      {"workload.recompute=none", "workload.micro_batch=16", "workload.seq_len=16384",
+       "workload.attention=unfused", "workload.hbm_overflow=wall", "workload.simulated_steps=1"}));
   ASSERT_NE(r.first_wall(), nullptr);
   EXPECT_EQ(r.first_wall()->name, "train.hbm_capacity");
   EXPECT_EQ(r.first_wall()->first_hit->seconds(), 0.0);
@@ -105,8 +106,8 @@ TEST(TrainingScenario, ARunWritesItsStepsAndSummary) {
   EXPECT_GT(r.metric("training_steps"), 0);
   EXPECT_GT(r.metric("mfu"), 0.1);
   EXPECT_LT(r.metric("mfu"), 1.0);
-  EXPECT_NEAR(r.metric("tokens_per_second"),
-              r.metric("tokens_per_step") / r.metric("step_time"), 1e-6);
+  EXPECT_NEAR(r.metric("tokens_per_second"), r.metric("tokens_per_step") / r.metric("step_time"),
+              1e-6);
   // Shares of the step add up to one.
   EXPECT_NEAR(r.metric("share_compute") + r.metric("share_exposed_comm") +
                   r.metric("share_bubble") + r.metric("share_optimizer"),
@@ -138,10 +139,10 @@ TEST(TrainingScenario, PowerSwingsBetweenComputeAndCommunicationAndEnergyIsConse
   EXPECT_GT(s.compute_power_per_gpu, s.comm_power_per_gpu + 200) << s.comm_power_per_gpu;
   EXPECT_GT(r.metric("gpu_power_swing_job"), 16 * 200.0);
   const double facility = r.metric("energy_facility");
-  EXPECT_NEAR((r.metric("energy_it") + r.metric("energy_conversion_losses") +
-               r.metric("energy_cooling")) /
-                  facility,
-              1.0, 1e-9);
+  EXPECT_NEAR(
+      (r.metric("energy_it") + r.metric("energy_conversion_losses") + r.metric("energy_cooling")) /
+          facility,
+      1.0, 1e-9);
 
   std::vector<std::string> uncoupled = slow;
   uncoupled.push_back("plant.coupling=none");
@@ -166,11 +167,10 @@ TEST(TrainingScenario, PowerSwingsBetweenComputeAndCommunicationAndEnergyIsConse
 // once in the gradient reduce-scatter and once in the parameter all-gather, so the step's
 // propagation is 2 L n / c exactly.
 TEST(TrainingScenario, PropagationShareIsTheFiberDelayShare) {
-  const models::RunResult r = models::run_scenario(
-      load({"workload.parallel.pp=1", "workload.parallel.tp=2", "workload.parallel.dp=8",
-            "workload.overlap_dp=false", "workload.sites.count=2",
-            "workload.sites.fiber_length=500 km", "workload.sites.bandwidth=1 Tb/s",
-            "plant.coupling=none"}));
+  const models::RunResult r = models::run_scenario(load(
+      {"workload.parallel.pp=1", "workload.parallel.tp=2", "workload.parallel.dp=8",
+       "workload.overlap_dp=false", "workload.sites.count=2", "workload.sites.fiber_length=500 km",
+       "workload.sites.bandwidth=1 Tb/s", "plant.coupling=none"}));
   const double delay =
       models::network::fiber_delay(models::network::Length::kilometers(500)).value();
   EXPECT_NEAR(delay, 500e3 * 1.468 / 299792458.0, 1e-15);

@@ -16,7 +16,8 @@ using namespace models::network;
 Topology fat_tree_4096() {
   Topology topo;
   std::vector<NodeId> gpus;
-  for (int i = 0; i < 4096; ++i) gpus.push_back(topo.add_node(NodeKind::gpu, "gpu" + std::to_string(i)));
+  for (int i = 0; i < 4096; ++i)
+    gpus.push_back(topo.add_node(NodeKind::gpu, "gpu" + std::to_string(i)));
   FatTree spec;
   spec.k = 32;
   spec.pods = 16;

@@ -111,7 +111,7 @@ void print_host(const km::host_measurements& h) {
   std::cout << fmt::format(
       "host {}: {} ({}), {} logical cores, core clock {:.2f} GHz (dependent adds)\n",
       h.host.host_id, h.host.cpu_model, h.host.microarchitecture, h.host.logical_cores,
-                           h.core_clock_hz / 1e9);
+      h.core_clock_hz / 1e9);
   std::cout << fmt::format(
       "  caches reported: L1d {} KiB, L2 {} KiB, LLC {} MiB; effective LLC {} MiB (read sweep "
       "{}..{} MiB, 1 thread: cache {:.1f} GB/s, memory {:.1f} GB/s)\n",

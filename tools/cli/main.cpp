@@ -18,10 +18,10 @@
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 #include "tools/cli/commands.hpp"
-#include "tools/cli/validate_collectives_command.hpp"
-#include "tools/cli/validate_training_command.hpp"
 #include "tools/cli/describe.hpp"
 #include "tools/cli/sweep_command.hpp"
+#include "tools/cli/validate_collectives_command.hpp"
+#include "tools/cli/validate_training_command.hpp"
 #include "tools/cli/walls_command.hpp"
 
 namespace {

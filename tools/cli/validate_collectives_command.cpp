@@ -64,13 +64,15 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 // The whole file, every problem reported at once: `file:line: column: message`.
-std::pair<net::CollectiveOp, std::vector<Row>> read_vidur(const std::string& path, int server_gpus) {
+std::pair<net::CollectiveOp, std::vector<Row>> read_vidur(const std::string& path,
+                                                          int server_gpus) {
   std::ifstream in(path);
   if (!in) throw sim::config::InputError({path, 0, 0}, "", "cannot open file");
   sim::config::Diagnostics diags;
   auto at = [&](int line) { return sim::config::Location{fmt::format("{}:{}", path, line), 0, 0}; };
   std::string header_line;
-  if (!std::getline(in, header_line)) throw sim::config::InputError(at(1), "", "empty file (no header)");
+  if (!std::getline(in, header_line))
+    throw sim::config::InputError(at(1), "", "empty file (no header)");
   if (!header_line.empty() && header_line.back() == '\r') header_line.pop_back();
   const std::vector<std::string> header = split_csv(header_line);
   auto column = [&](std::string_view name) -> std::optional<std::size_t> {
@@ -80,8 +82,9 @@ std::pair<net::CollectiveOp, std::vector<Row>> read_vidur(const std::string& pat
   };
   std::optional<net::CollectiveOp> op;
   std::optional<std::size_t> time_col;
-  for (const auto& [name, o] : {std::pair{"time_stats.all_reduce.median", net::CollectiveOp::all_reduce},
-                                std::pair{"time_stats.send_recv.median", net::CollectiveOp::send_recv}})
+  for (const auto& [name, o] :
+       {std::pair{"time_stats.all_reduce.median", net::CollectiveOp::all_reduce},
+        std::pair{"time_stats.send_recv.median", net::CollectiveOp::send_recv}})
     if (auto c = column(name)) op = o, time_col = c;
   const auto size_col = column("size"), workers_col = column("num_workers"),
              per_node_col = column("devices_per_node");
@@ -100,7 +103,8 @@ std::pair<net::CollectiveOp, std::vector<Row>> read_vidur(const std::string& pat
     if (text.empty()) continue;
     const std::vector<std::string> cells = split_csv(text);
     if (cells.size() != header.size()) {
-      diags.add(at(line), "", fmt::format("{} cells, the header has {}", cells.size(), header.size()));
+      diags.add(at(line), "",
+                fmt::format("{} cells, the header has {}", cells.size(), header.size()));
       continue;
     }
     const std::size_t before = diags.size();
@@ -133,10 +137,12 @@ std::pair<net::CollectiveOp, std::vector<Row>> read_vidur(const std::string& pat
       diags.add(at(line), "size", fmt::format("must be > 0 bytes (got \"{}\")", cells[*size_col]));
     const auto t = number(*time_col);
     if (t && !(*t > 0))
-      diags.add(at(line), header[*time_col], fmt::format("must be > 0 ms (got \"{}\")", cells[*time_col]));
+      diags.add(at(line), header[*time_col],
+                fmt::format("must be > 0 ms (got \"{}\")", cells[*time_col]));
     if (diags.size() != before) continue;
     if (*op == net::CollectiveOp::send_recv && r.workers != 2)
-      diags.add(at(line), "num_workers", fmt::format("send/recv is between 2 GPUs (got {})", r.workers));
+      diags.add(at(line), "num_workers",
+                fmt::format("send/recv is between 2 GPUs (got {})", r.workers));
     else if (r.per_node > server_gpus)
       diags.add(at(line), "devices_per_node",
                 fmt::format("the server has {} GPUs (got {})", server_gpus, r.per_node));
@@ -192,7 +198,7 @@ void validate_collectives(const Options& o) {
 
   const net::FlowCollectives collectives(server, calibration);
   std::map<int, std::pair<net::Cluster, std::unique_ptr<net::Router>>> clusters;  // by servers
-  std::map<std::pair<double, std::string>, std::vector<double>> per_band;  // by lower bound
+  std::map<std::pair<double, std::string>, std::vector<double>> per_band;         // by lower bound
   std::map<std::pair<int, int>, std::vector<double>> per_workers;
   std::map<std::pair<int, int>, std::vector<double>> signed_per_workers;
   std::vector<double> all;
@@ -207,30 +213,33 @@ void validate_collectives(const Options& o) {
     }
     const net::Cluster& cluster = it->second.first;
     const net::Collective c = collectives.collective(op, sim::Bytes(r.size), group, cluster);
-    const double predicted = net::simulate_collective(cluster.topology, *it->second.second, c,
-                                                      calibration.protocol, cluster.reducing_switches)
-                                 .value();
+    const double predicted =
+        net::simulate_collective(cluster.topology, *it->second.second, c, calibration.protocol,
+                                 cluster.reducing_switches)
+            .value();
     const double err = (predicted / r.measured_s - 1) * 100;
     per_band[size_band(r.size)].push_back(std::fabs(err));
     per_workers[{r.workers, r.per_node}].push_back(std::fabs(err));
     signed_per_workers[{r.workers, r.per_node}].push_back(err);
     all.push_back(std::fabs(err));
   }
-  std::cout << fmt::format("{} on {} ({} rows; {} per direction NVLink, {:.0f} Gb/s NIC per GPU; "
-                           "err = simulated / measured - 1)\n",
-                           net::to_string(op), o.server, rows.size(),
-                           fmt::format("{:.0f} GB/s", server.scale_up.gpu_bandwidth.value() / 1e9),
-                           server.nic.bandwidth.value() * 8 / 1e9);
+  std::cout << fmt::format(
+      "{} on {} ({} rows; {} per direction NVLink, {:.0f} Gb/s NIC per GPU; "
+      "err = simulated / measured - 1)\n",
+      net::to_string(op), o.server, rows.size(),
+      fmt::format("{:.0f} GB/s", server.scale_up.gpu_bandwidth.value() / 1e9),
+      server.nic.bandwidth.value() * 8 / 1e9);
   std::cout << "per size band:\n";
   for (const auto& [band, errs] : per_band)
     std::cout << fmt::format("  size={:<14} rows={:<5} median_abs_pct_error={:.2f}\n", band.second,
                              errs.size(), median(errs));
   std::cout << "per worker count (num_workers/devices_per_node):\n";
   for (const auto& [key, errs] : per_workers)
-    std::cout << fmt::format("workers={}/{} servers={} rows={} median_pct_error={:+.2f} "
-                             "median_abs_pct_error={:.2f}\n",
-                             key.first, key.second, key.first / key.second, errs.size(),
-                             median(signed_per_workers[key]), median(errs));
+    std::cout << fmt::format(
+        "workers={}/{} servers={} rows={} median_pct_error={:+.2f} "
+        "median_abs_pct_error={:.2f}\n",
+        key.first, key.second, key.first / key.second, errs.size(), median(signed_per_workers[key]),
+        median(errs));
   std::cout << fmt::format("median_abs_pct_error={:.2f}\n", median(all));
 }
 
@@ -245,10 +254,12 @@ void add_validate_collectives_command(CLI::App& validate) {
                   "all_reduce.csv or send_recv.csv (columns size, num_workers, devices_per_node, "
                   "time_stats.<op>.median in ms)")
       ->required();
-  cmd->add_option("--server", opts->server, "catalog server (networks.yaml), e.g. dgx-a100, dgx-h100")
+  cmd->add_option("--server", opts->server,
+                  "catalog server (networks.yaml), e.g. dgx-a100, dgx-h100")
       ->required();
-  cmd->add_option("--calibration", opts->calibration,
-                  "protocol calibration YAML (default: models/network/calibration/nccl_protocol.yaml)");
+  cmd->add_option(
+      "--calibration", opts->calibration,
+      "protocol calibration YAML (default: models/network/calibration/nccl_protocol.yaml)");
   cmd->add_option("--catalog-dir", opts->catalog_dir,
                   "folder with networks.yaml, servers.yaml, gpus.yaml (default: scenarios/catalog "
                   "of the data directory)");

@@ -66,8 +66,8 @@ struct Options {
   std::string power_cap = "70 %";
   std::string power_calibration;  // empty: the shipped one
   bool fit_power = false;
-  std::string write;  // with --fit-power: the calibration file to write
-  std::string rows;   // per-row predictions as CSV (empty: none)
+  std::string write;              // with --fit-power: the calibration file to write
+  std::string rows;               // per-row predictions as CSV (empty: none)
   std::vector<std::string> argv;  // the command as typed, for the provenance
 };
 
@@ -90,10 +90,10 @@ std::string sha256_of(const std::string& path) {
   return space == std::string::npos ? "unknown" : out.substr(0, space);
 }
 
-void write_power_calibration(const Options& o, const models::GpuPowerCoefficients& k,
-                             std::size_t rows, double in_sample,
-                             const std::vector<std::pair<std::string, std::pair<double, double>>>& lomo,
-                             const std::string& checks) {
+void write_power_calibration(
+    const Options& o, const models::GpuPowerCoefficients& k, std::size_t rows, double in_sample,
+    const std::vector<std::pair<std::string, std::pair<double, double>>>& lomo,
+    const std::string& checks) {
   std::string command;
   for (const std::string& a : o.argv) command += (command.empty() ? "" : " ") + a;
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -102,7 +102,8 @@ void write_power_calibration(const Options& o, const models::GpuPowerCoefficient
   const std::string tmp = o.write + ".tmp";
   {
     std::ofstream f(tmp);
-    f << "# GPU power coefficients (models/gpu/gpu_power.hpp): shares of (TDP - idle power) of the\n"
+    f << "# GPU power coefficients (models/gpu/gpu_power.hpp): shares of (TDP - idle power) of "
+         "the\n"
          "# busy clock-tree term (~r^3), the energy per FLOP (~r^2) and the energy per HBM byte,\n"
          "# fitted to Splitwise's measured per-GPU power of DGX-A100 closed batches (peak and\n"
          "# average over each batch; power columns are fractions of the GPU's 400 W TDP).\n"
@@ -116,8 +117,8 @@ void write_power_calibration(const Options& o, const models::GpuPowerCoefficient
     f << fmt::format("  date: \"{}\"\n", date);
     f << fmt::format("  firstwall_version: \"{}\"\n", FIRSTWALL_VERSION_STRING);
     f << "  input:\n";
-    f << fmt::format("    file: \"{}\"\n    sha256: \"{}\"\n    rows: {}\n", o.csv, sha256_of(o.csv),
-                     rows);
+    f << fmt::format("    file: \"{}\"\n    sha256: \"{}\"\n    rows: {}\n", o.csv,
+                     sha256_of(o.csv), rows);
     f << "  method: \"per row: the batch run through the serving model at full clock; per-GPU "
          "power features of every iteration; non-negative weighted least squares of the relative "
          "errors of the batch average and of the highest iteration, the peak's iteration re-chosen "
@@ -126,9 +127,10 @@ void write_power_calibration(const Options& o, const models::GpuPowerCoefficient
     f << "  leave_one_model_out:\n";
     f << "    # Fitted on the other model's rows; error on this model's rows (average and peak).\n";
     for (const auto& [model, e] : lomo) {
-      f << fmt::format("    - held_out: {}\n      median_abs_pct_error: {:.2f}\n"
-                       "      in_sample_median_abs_pct_error: {:.2f}\n",
-                       model, e.first, e.second);
+      f << fmt::format(
+          "    - held_out: {}\n      median_abs_pct_error: {:.2f}\n"
+          "      in_sample_median_abs_pct_error: {:.2f}\n",
+          model, e.first, e.second);
     }
     f << "  held_out_checks: \"" << checks << "\"\n";
   }
@@ -158,9 +160,9 @@ void validate_splitwise(const Options& o) {
   auto cap_share = sim::parse_quantity(o.power_cap, sim::dims::none);
   if (!std::holds_alternative<double>(cap_share) || !(std::get<double>(cap_share) > 0) ||
       std::get<double>(cap_share) > 1) {
-    throw sim::config::InputError({"--power-cap", 1, 1}, "",
-                                  "must be a share of TDP in (0, 100 %] (got \"" + o.power_cap +
-                                      "\")");
+    throw sim::config::InputError(
+        {"--power-cap", 1, 1}, "",
+        "must be a share of TDP in (0, 100 %] (got \"" + o.power_cap + "\")");
   }
   const double cap = std::get<double>(cap_share);
   const std::filesystem::path catalog_dir = o.catalog_dir.empty()
@@ -177,7 +179,8 @@ void validate_splitwise(const Options& o) {
   // DGX-A100's host) scaled to its host CPU; ones given as options are taken as they are.
   const auto cost_on = [&](const std::string& hardware) {
     models::CostModelSpec c = cost.on_host(catalog.servers.at(kServer.at(hardware)).host_speed);
-    if (o.iteration_overhead_ms) c.iteration_overhead = sim::Seconds(*o.iteration_overhead_ms * 1e-3);
+    if (o.iteration_overhead_ms)
+      c.iteration_overhead = sim::Seconds(*o.iteration_overhead_ms * 1e-3);
     if (o.launch_overhead_us) c.launch_overhead = sim::Seconds(*o.launch_overhead_us * 1e-6);
     if (o.request_overhead_us) c.request_overhead = sim::Seconds(*o.request_overhead_us * 1e-6);
     return c;
@@ -253,10 +256,9 @@ void validate_splitwise(const Options& o) {
     // power was not sampled over the batch it times, and it is left out (counted).
     double peak = 0, average = 0, e2e_ms = 0;
     const auto e2e_col = table->column("e2e_time");
-    const bool has_power = !capped && peak_col && average_col &&
-                           sim::csv::parse_double(cell(*peak_col), peak) &&
-                           sim::csv::parse_double(cell(*average_col), average) && peak > 0 &&
-                           average > 0;
+    const bool has_power =
+        !capped && peak_col && average_col && sim::csv::parse_double(cell(*peak_col), peak) &&
+        sim::csv::parse_double(cell(*average_col), average) && peak > 0 && average > 0;
     const bool consistent = has_power && e2e_col &&
                             sim::csv::parse_double(cell(*e2e_col), e2e_ms) &&
                             peak * prompt_ms <= average * e2e_ms;
@@ -273,7 +275,8 @@ void validate_splitwise(const Options& o) {
       for (const models::BatchIteration& it : t.iterations) {
         const auto x = models::power_features(it.activity, limits);
         const double d = it.activity.duration(1.0).value();
-        for (int j = 0; j < 3; ++j) s.average[static_cast<std::size_t>(j)] += x[static_cast<std::size_t>(j)] * d;
+        for (int j = 0; j < 3; ++j)
+          s.average[static_cast<std::size_t>(j)] += x[static_cast<std::size_t>(j)] * d;
         time += d;
         s.iterations.push_back(x);
         s.durations.push_back(d);
@@ -338,7 +341,8 @@ void validate_splitwise(const Options& o) {
     return median(e);
   };
   std::cout << fmt::format("{:<28} {:>5} {:>8} {:>10} {:>10} {:>12} {:>12}\n", "model hardware tp",
-                           "rows", "skipped", "prefill %", "decode %", "power avg %", "power peak %");
+                           "rows", "skipped", "prefill %", "decode %", "power avg %",
+                           "power peak %");
   for (const auto& [key, g] : groups) {
     std::cout << fmt::format("{:<28} {:>5} {:>8} {:>10.2f} {:>10.2f} {:>12.2f} {:>12.2f}\n", key,
                              g.prefill_err.size(), g.skipped, median(g.prefill_err),
@@ -408,9 +412,8 @@ void add_validate_commands(CLI::App& app) {
   sw->add_option("--write", opts->write, "with --fit-power: write the fitted calibration here");
   sw->callback([opts, sw] {
     opts->argv = {"build/tools/firstwall", "validate", "splitwise"};
-    for (const auto& [flag, value] :
-         std::vector<std::pair<std::string, std::string>>{{"--csv", opts->csv},
-                                                          {"--write", opts->write}}) {
+    for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+             {"--csv", opts->csv}, {"--write", opts->write}}) {
       if (!value.empty()) {
         opts->argv.push_back(flag);
         opts->argv.push_back(value);

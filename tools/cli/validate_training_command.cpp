@@ -58,9 +58,11 @@ void validate_training(const Options& o) {
 
   std::map<std::string, std::vector<double>> per_source;
   std::vector<double> all;
-  std::cout << fmt::format("{:<5} {:<22} {:<14} {:>5} {:>3} {:>3} {:>3} {:>4} {:>4} {:>10} {:>10} {:>8} {:>6} {:>7} {:>6}\n",
-                           "line", "model", "gpu", "gpus", "tp", "pp", "vp", "dp", "mb",
-                           "pred_s", "meas_s", "err_%", "MFU_%", "TFLOP/s", "mem_GB");
+  std::cout << fmt::format(
+      "{:<5} {:<22} {:<14} {:>5} {:>3} {:>3} {:>3} {:>4} {:>4} {:>10} {:>10} {:>8} {:>6} {:>7} "
+      "{:>6}\n",
+      "line", "model", "gpu", "gpus", "tp", "pp", "vp", "dp", "mb", "pred_s", "meas_s", "err_%",
+      "MFU_%", "TFLOP/s", "mem_GB");
   for (const tr::TrainingRow& row : rows) {
     const models::GpuSpec& gpu = catalog.gpus.at(row.gpu);
     std::optional<tr::Fabric> fabric = plant_fabric ? plant_fabric : tr::dgx_fabric(gpu);

@@ -19,9 +19,9 @@ LayerTerms layer_terms(const TrainingSpec& spec) {
   const double s = static_cast<double>(spec.seq_len) / spec.parallel.cp;
   LayerTerms t;
   t.replicated = 4 + 2 + 2 + 2;
-  const double kv_ratio =
-      m.attention == AttentionKind::gqa && m.heads > 0 ? static_cast<double>(m.kv_heads) / m.heads
-                                                       : 1.0;
+  const double kv_ratio = m.attention == AttentionKind::gqa && m.heads > 0
+                              ? static_cast<double>(m.kv_heads) / m.heads
+                              : 1.0;
   const double attention = 2 /*Q*/ + 2 * kv_ratio /*K*/ + 2 * kv_ratio /*V*/ + 2 /*out proj in*/;
   const bool gated = m.ffn == FfnKind::swiglu;
   auto ffn = [&](double width) {
@@ -31,8 +31,7 @@ LayerTerms layer_terms(const TrainingSpec& spec) {
   if (m.moe) {
     const MoeSpec& e = *m.moe;
     const double moe_share = static_cast<double>(m.layers - e.dense_layers) / m.layers;
-    const double moe_ffn =
-        ffn(e.expert_ffn_hidden) * (e.active_experts + e.shared_experts);
+    const double moe_ffn = ffn(e.expert_ffn_hidden) * (e.active_experts + e.shared_experts);
     mlp = moe_share * moe_ffn + (1 - moe_share) * ffn(m.ffn_hidden);
   } else {
     mlp = ffn(m.ffn_hidden);
@@ -47,7 +46,8 @@ LayerTerms layer_terms(const TrainingSpec& spec) {
 
 sim::Bytes layer_activation_bytes(const TrainingSpec& spec) {
   const Parallelism& p = spec.parallel;
-  const double sbh = static_cast<double>(spec.seq_len) / p.cp * spec.micro_batch * spec.model.hidden;
+  const double sbh =
+      static_cast<double>(spec.seq_len) / p.cp * spec.micro_batch * spec.model.hidden;
   const double t = p.tp;
   const bool sp = p.sequence_parallel && p.tp > 1;
   if (spec.recompute == Recompute::full) return sim::Bytes(2 * sbh / (sp ? t : 1.0));

@@ -57,7 +57,8 @@ std::optional<Fabric> dgx_fabric(const GpuSpec& gpu) {
   if (gpu.name == "a100-sxm-80gb") {
     f.name = "dgx-a100";
     f.source =
-        "DGX A100: NVSwitch, NVLink3 300 GB/s per direction, ring fit 3.37 us / 47.62 % (gpus.yaml, "
+        "DGX A100: NVSwitch, NVLink3 300 GB/s per direction, ring fit 3.37 us / 47.62 % "
+        "(gpus.yaml, "
         "Vidur DGX-A100 NCCL); 8 x HDR 200 Gb/s at 96 % (NVIDIA/nccl#812: 192 GB/s per node); "
         "5 us per step (REFERENCE.md B.5)";
     f.scale_out.bandwidth = sim::BytesPerSecond(kHdrBytesPerSecond);

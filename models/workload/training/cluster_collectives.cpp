@@ -10,8 +10,8 @@ ClusterCollectives::ClusterCollectives(Fabric fabric, ClusterLayout layout)
   if (layout_.gpus < 1) throw std::invalid_argument("ClusterCollectives: gpus must be >= 1");
   if (layout_.sites < 1 || layout_.sites > 2)
     throw std::invalid_argument("ClusterCollectives: 1 or 2 sites");
-  if (layout_.sites > 1 && (layout_.gpus % layout_.sites != 0 ||
-                            layout_.site_bandwidth <= sim::BytesPerSecond(0)))
+  if (layout_.sites > 1 &&
+      (layout_.gpus % layout_.sites != 0 || layout_.site_bandwidth <= sim::BytesPerSecond(0)))
     throw std::invalid_argument(
         "ClusterCollectives: sites need an even split of the GPUs and a bandwidth > 0");
   if (layout_.pod_gpus < 0 || layout_.above_pod_oversubscription < 1)
@@ -32,8 +32,8 @@ AlphaBetaCollectives ClusterCollectives::in_site(const CommGroup& g, bool ring) 
     double share = 0;
     if (ring) {
       // Each of the g rails' rings leaves the pod once; m members of the group are in it.
-      const double m = std::clamp(static_cast<double>(pod) / g.stride, 1.0,
-                                  static_cast<double>(g.size));
+      const double m =
+          std::clamp(static_cast<double>(pod) / g.stride, 1.0, static_cast<double>(g.size));
       share = per_gpu_up * m / g.gpus_per_node;
     } else {
       // Point to point: a share stride / pod of the pod's GPUs send out of it at once.

@@ -20,22 +20,22 @@ LinkTier read_link_tier(sim::config::Reader& parent, const char* key, LinkTier t
 }
 
 Fabric read_fabric_file(const std::string& path) {
-  return sim::config::read_file(path, [&](const sim::config::Node& root,
-                                          sim::config::Diagnostics& diags) {
-    sim::config::Reader top(&root, "", diags);
-    sim::config::Reader r = top.section("fabric", sim::config::Need::required);
-    Fabric f;
-    f.name = r.string("name", sim::config::Need::optional).value_or("plant");
-    f.source = path;
-    if (auto g = r.integer("gpus_per_node", sim::config::Need::required,
-                           sim::config::Bounds::at_least(1)))
-      f.gpus_per_node = static_cast<int>(*g);
-    f.scale_up = read_link_tier(r, "scale_up", LinkTier{}, true);
-    f.scale_out = read_link_tier(r, "scale_out", LinkTier{}, true);
-    r.finish();
-    top.finish();
-    return f;
-  });
+  return sim::config::read_file(
+      path, [&](const sim::config::Node& root, sim::config::Diagnostics& diags) {
+        sim::config::Reader top(&root, "", diags);
+        sim::config::Reader r = top.section("fabric", sim::config::Need::required);
+        Fabric f;
+        f.name = r.string("name", sim::config::Need::optional).value_or("plant");
+        f.source = path;
+        if (auto g = r.integer("gpus_per_node", sim::config::Need::required,
+                               sim::config::Bounds::at_least(1)))
+          f.gpus_per_node = static_cast<int>(*g);
+        f.scale_up = read_link_tier(r, "scale_up", LinkTier{}, true);
+        f.scale_out = read_link_tier(r, "scale_out", LinkTier{}, true);
+        r.finish();
+        top.finish();
+        return f;
+      });
 }
 
 }  // namespace models::training

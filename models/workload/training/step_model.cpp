@@ -62,8 +62,8 @@ double forward_flops_per_sequence(const TrainingSpec& spec) {
   const ParamCounts c = count_params(m);
   const double s = spec.seq_len;
   const double matmul = c.body_matmul() + c.moe_routed_active + c.lm_head_matmul;
-  const double width = m.attention == AttentionKind::mla ? attention_width_prefill(m)
-                                                         : 2.0 * m.head_dim;
+  const double width =
+      m.attention == AttentionKind::mla ? attention_width_prefill(m) : 2.0 * m.head_dim;
   const double attention = 2.0 * m.heads * width * s * s * m.layers;
   return 2.0 * matmul * s + attention;
 }
@@ -71,8 +71,8 @@ double forward_flops_per_sequence(const TrainingSpec& spec) {
 double attention_forward_flops_per_sequence(const TrainingSpec& spec) {
   const LlmSpec& m = spec.model;
   const double s = spec.seq_len;
-  const double width = m.attention == AttentionKind::mla ? attention_width_prefill(m)
-                                                         : 2.0 * m.head_dim;
+  const double width =
+      m.attention == AttentionKind::mla ? attention_width_prefill(m) : 2.0 * m.head_dim;
   return 2.0 * m.heads * width * s * s * m.layers;
 }
 
@@ -93,8 +93,7 @@ sim::Flops hardware_flops_per_step(const TrainingSpec& spec) {
   return sim::Flops(per_sequence * spec.global_batch);
 }
 
-sim::Seconds pipeline_time(const std::vector<sim::Seconds>& stage_times, int microbatches,
-                           int vp) {
+sim::Seconds pipeline_time(const std::vector<sim::Seconds>& stage_times, int microbatches, int vp) {
   if (stage_times.empty() || microbatches < 1 || vp < 1)
     throw std::invalid_argument("pipeline_time: need stages, microbatches >= 1 and vp >= 1");
   sim::Seconds max(0), sum(0);
@@ -124,8 +123,8 @@ TrainingStepModel::TrainingStepModel(TrainingSpec spec, const GpuSpec& gpu,
   if (gpus_per_node_ < 1) throw std::invalid_argument("TrainingStepModel: gpus_per_node < 1");
   const auto peak = gpu_.peak(spec_.dtype);
   if (!peak)
-    throw std::invalid_argument(gpu_.name + " has no " + std::string(models::to_string(spec_.dtype)) +
-                                " peak");
+    throw std::invalid_argument(gpu_.name + " has no " +
+                                std::string(models::to_string(spec_.dtype)) + " peak");
   // As the serving model does (kernel_iteration_cost.cpp): the catalog device with its SM
   // count (wave quantization) only; the SM-clock and L2 terms of the calibration were fitted
   // on too narrow a range of row widths to carry over.
@@ -190,7 +189,8 @@ TrainingStepModel::LayerCalls TrainingStepModel::layer_calls() const {
   // Megatron's fused bias-dropout-add: read x and the residual, write the sum and a 1-byte mask.
   auto dropout_add = [&] {
     const double e = static_cast<double>(rows) * static_cast<double>(h);
-    elementwise(fwd, bwd, streaming(rows, rows * h, e * (3 * kc::element_size(f).value() + 1), 3 * e));
+    elementwise(fwd, bwd,
+                streaming(rows, rows * h, e * (3 * kc::element_size(f).value() + 1), 3 * e));
   };
 
   norm();
@@ -208,13 +208,11 @@ TrainingStepModel::LayerCalls TrainingStepModel::layer_calls() const {
     gemm(fwd, bwd, tokens, a.kv_lora_rank + a.qk_rope_head_dim, h, f);
     gemm(fwd, bwd, tokens, heads * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank, f);
   }
-  if (m.position == PositionKind::rope)
-    elementwise(fwd, bwd, kc::rope(tokens, heads, kvh, hd, f));
+  if (m.position == PositionKind::rope) elementwise(fwd, bwd, kc::rope(tokens, heads, kvh, hd, f));
 
   // Attention core.
-  const std::int64_t qk_dim = m.attention == AttentionKind::mla
-                                  ? m.mla->qk_nope_head_dim + m.mla->qk_rope_head_dim
-                                  : hd;
+  const std::int64_t qk_dim =
+      m.attention == AttentionKind::mla ? m.mla->qk_nope_head_dim + m.mla->qk_rope_head_dim : hd;
   const std::int64_t v_dim = m.attention == AttentionKind::mla ? m.mla->v_head_dim : hd;
   if (spec_.attention == AttentionImpl::flash) {
     // Causal, all s keys per sequence; with context parallelism (load-balanced chunks,
@@ -235,12 +233,16 @@ TrainingStepModel::LayerCalls TrainingStepModel::layer_calls() const {
     gemm(attention_fwd, attention_bwd, bh * s_local, s_kv, qk_dim, f);  // QKᵀ
     // Fused scale-mask-softmax (read scores, write probabilities) and its backward (read
     // probabilities and their gradient, write the scores' gradient).
-    attention_fwd.push_back({streaming(bh * s_local, static_cast<std::int64_t>(pairs), 2 * e * pairs, 4 * pairs), 1});
-    attention_bwd.push_back({streaming(bh * s_local, static_cast<std::int64_t>(pairs), 3 * e * pairs, 3 * pairs), 1});
+    attention_fwd.push_back(
+        {streaming(bh * s_local, static_cast<std::int64_t>(pairs), 2 * e * pairs, 4 * pairs), 1});
+    attention_bwd.push_back(
+        {streaming(bh * s_local, static_cast<std::int64_t>(pairs), 3 * e * pairs, 3 * pairs), 1});
     // Dropout on the probabilities (write the result and a 1-byte mask; backward reads the
     // gradient and the mask).
-    attention_fwd.push_back({streaming(bh * s_local, static_cast<std::int64_t>(pairs), (2 * e + 1) * pairs, pairs), 1});
-    attention_bwd.push_back({streaming(bh * s_local, static_cast<std::int64_t>(pairs), (2 * e + 1) * pairs, pairs), 1});
+    attention_fwd.push_back(
+        {streaming(bh * s_local, static_cast<std::int64_t>(pairs), (2 * e + 1) * pairs, pairs), 1});
+    attention_bwd.push_back(
+        {streaming(bh * s_local, static_cast<std::int64_t>(pairs), (2 * e + 1) * pairs, pairs), 1});
     gemm(attention_fwd, attention_bwd, bh * s_local, v_dim, s_kv, f);  // P·V
   }
   fwd.insert(fwd.end(), attention_fwd.begin(), attention_fwd.end());
@@ -302,8 +304,8 @@ StepReport TrainingStepModel::step() const {
   // Tensor parallel: 2 all-reduce-equivalents per layer per pass.
   const sim::Bytes activation(static_cast<double>(tokens) * m.hidden * elem);
   const CommGroup tp_group = group(p.tp, 1);
-  const sim::Seconds tp_one = p.tp > 1 ? collectives_->all_reduce(activation, tp_group)
-                                       : sim::Seconds(0);
+  const sim::Seconds tp_one =
+      p.tp > 1 ? collectives_->all_reduce(activation, tp_group) : sim::Seconds(0);
   const double passes = 2.0 + (spec_.recompute == Recompute::full ? 1.0 : 0.0);
   const sim::Seconds tp_layer = 2.0 * passes * tp_one;
 
@@ -314,7 +316,8 @@ StepReport TrainingStepModel::step() const {
     const double kv_heads = m.attention == AttentionKind::gqa
                                 ? std::max(1.0, static_cast<double>(m.kv_heads) / p.tp)
                                 : static_cast<double>(m.heads) / p.tp;
-    const sim::Bytes chunk(2.0 * static_cast<double>(tokens) * kv_heads * static_cast<double>(hd) * elem);
+    const sim::Bytes chunk(2.0 * static_cast<double>(tokens) * kv_heads * static_cast<double>(hd) *
+                           elem);
     const CommGroup cp_group = group(p.cp, p.tp);
     const sim::Seconds step = collectives_->send_recv(chunk, cp_group);
     sim::Seconds attention_fwd(0);
@@ -349,8 +352,10 @@ StepReport TrainingStepModel::step() const {
     // (three bf16 reads, one fp32 write: 10 bytes per logit), gradient backward (fp32 read,
     // bf16 write: 6 bytes) [D from Megatron-LM's vocab_parallel_cross_entropy].
     const double logits = static_cast<double>(tokens) * (m.vocab / p.tp);
-    head_fwd.push_back({streaming(tokens, static_cast<std::int64_t>(logits), 10 * logits, 5 * logits), 1});
-    head_bwd.push_back({streaming(tokens, static_cast<std::int64_t>(logits), 6 * logits, 2 * logits), 1});
+    head_fwd.push_back(
+        {streaming(tokens, static_cast<std::int64_t>(logits), 10 * logits, 5 * logits), 1});
+    head_bwd.push_back(
+        {streaming(tokens, static_cast<std::int64_t>(logits), 6 * logits, 2 * logits), 1});
     const std::int64_t rows = sp ? tokens / p.tp : tokens;
     const kc::KernelCall final_norm = m.ffn == FfnKind::gelu ? kc::layer_norm(rows, m.hidden, f)
                                                              : kc::rms_norm(rows, m.hidden, f);
@@ -375,9 +380,9 @@ StepReport TrainingStepModel::step() const {
       a.hbm_bytes += x.hbm_bytes;
       return a;
     };
-    const KernelWork layers = scaled(
-        plus(plus(work(calls.forward), work(calls.backward)), work(calls.recompute)),
-        layers_per_stage);
+    const KernelWork layers =
+        scaled(plus(plus(work(calls.forward), work(calls.backward)), work(calls.recompute)),
+               layers_per_stage);
     r.stage_microbatch.assign(static_cast<std::size_t>(p.pp), layers);
     r.stage_microbatch.front() =
         plus(plus(r.stage_microbatch.front(), work(embed_fwd)), work(embed_bwd));
@@ -386,17 +391,15 @@ StepReport TrainingStepModel::step() const {
   }
 
   const sim::Seconds layer_total = layer_fwd + layer_bwd + tp_layer + cp_layer + ep_layer;
-  std::vector<sim::Seconds> stages(static_cast<std::size_t>(p.pp),
-                                   layers_per_stage * layer_total);
+  std::vector<sim::Seconds> stages(static_cast<std::size_t>(p.pp), layers_per_stage * layer_total);
   stages.front() += embed;
   stages.back() += head;
   const int mb = r.microbatches;
   const sim::Seconds pipe = pipeline_time(stages, mb, p.vp);
   const sim::Seconds slowest = *std::max_element(stages.begin(), stages.end());
   const double slowest_is_last = stages.back() >= stages.front() ? 1.0 : 0.0;
-  const sim::Seconds slowest_compute =
-      layers_per_stage * (layer_fwd + layer_bwd) + slowest_is_last * head +
-      (1 - slowest_is_last) * embed;
+  const sim::Seconds slowest_compute = layers_per_stage * (layer_fwd + layer_bwd) +
+                                       slowest_is_last * head + (1 - slowest_is_last) * embed;
   r.forward = layers_per_stage * layer_fwd;
   r.backward = layers_per_stage * layer_bwd;
 
@@ -416,7 +419,8 @@ StepReport TrainingStepModel::step() const {
     const sim::Seconds one = collectives_->send_recv(boundary, pair);
     const double sends = 2.0 * p.vp * mb + 2.0 * (p.pp - 1);
     d.pp_comm = sends * one;
-    r.pp_dp_calls.push_back({CollectiveCall::Op::send_recv, boundary, pair, sends, sim::Seconds(0)});
+    r.pp_dp_calls.push_back(
+        {CollectiveCall::Op::send_recv, boundary, pair, sends, sim::Seconds(0)});
   }
 
   // Data parallel: gradients (fp32) reduce-scattered, weights (bf16) all-gathered.
@@ -437,14 +441,14 @@ StepReport TrainingStepModel::step() const {
     if (p.distributed_optimizer) {
       d.dp_comm = exposed(collectives_->reduce_scatter(grads, dp_group), last_backward) +
                   exposed(collectives_->all_gather(weights, dp_group), first_forward);
-      r.pp_dp_calls.push_back({Op::reduce_scatter, grads, dp_group, 1,
-                               spec_.overlap_dp ? last_backward : no_overlap});
-      r.pp_dp_calls.push_back({Op::all_gather, weights, dp_group, 1,
-                               spec_.overlap_dp ? first_forward : no_overlap});
+      r.pp_dp_calls.push_back(
+          {Op::reduce_scatter, grads, dp_group, 1, spec_.overlap_dp ? last_backward : no_overlap});
+      r.pp_dp_calls.push_back(
+          {Op::all_gather, weights, dp_group, 1, spec_.overlap_dp ? first_forward : no_overlap});
     } else {
       d.dp_comm = exposed(collectives_->all_reduce(grads, dp_group), last_backward);
-      r.pp_dp_calls.push_back({Op::all_reduce, grads, dp_group, 1,
-                               spec_.overlap_dp ? last_backward : no_overlap});
+      r.pp_dp_calls.push_back(
+          {Op::all_reduce, grads, dp_group, 1, spec_.overlap_dp ? last_backward : no_overlap});
     }
   }
 

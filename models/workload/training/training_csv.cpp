@@ -15,7 +15,9 @@ int default_vp(int layers, int pp) {
   return 1;
 }
 
-bool is_ampere(const std::string& gpu) { return gpu == "a100-sxm-80gb" || gpu == "a40"; }
+bool is_ampere(const std::string& gpu) {
+  return gpu == "a100-sxm-80gb" || gpu == "a40";
+}
 
 namespace {
 
@@ -34,8 +36,16 @@ std::vector<TrainingRow> read_training_csv(const std::string& path,
   const auto table = sim::csv::read(path, error);
   if (!table) throw sim::config::InputError({path, 1, 1}, "", error.substr(error.find(": ") + 2));
   sim::config::Diagnostics diags;
-  const char* required[] = {"gpu",    "gpus",   "layers", "hidden",       "heads",
-                            "vocab",  "seq_len", "tp",    "pp",           "global_batch",
+  const char* required[] = {"gpu",
+                            "gpus",
+                            "layers",
+                            "hidden",
+                            "heads",
+                            "vocab",
+                            "seq_len",
+                            "tp",
+                            "pp",
+                            "global_batch",
                             "measured_step_time_s"};
   for (const char* c : required)
     if (!table->column(c)) add(diags, path, 1, c, "missing column");
@@ -78,7 +88,8 @@ std::vector<TrainingRow> read_training_csv(const std::string& path,
     if (out.gpu.empty())
       add(diags, path, row.line, "gpu", "missing value");
     else if (!gpus.count(out.gpu))
-      add(diags, path, row.line, "gpu", fmt::format("unknown GPU \"{}\" (not in the catalog)", out.gpu));
+      add(diags, path, row.line, "gpu",
+          fmt::format("unknown GPU \"{}\" (not in the catalog)", out.gpu));
 
     TrainingSpec& s = out.spec;
     LlmSpec& m = s.model;
@@ -116,14 +127,16 @@ std::vector<TrainingRow> read_training_csv(const std::string& path,
     p.cp = static_cast<int>(defaulted("cp", integer("cp", 1)));
     const long long split = static_cast<long long>(p.tp) * p.pp * p.cp;
     const long long dp_default = split > 0 && s.gpus % split == 0 ? s.gpus / split : 0;
-    p.dp = static_cast<int>(defaulted("dp", integer("dp", dp_default > 0 ? std::optional<long long>(dp_default) : std::nullopt)));
+    p.dp = static_cast<int>(defaulted(
+        "dp", integer("dp", dp_default > 0 ? std::optional<long long>(dp_default) : std::nullopt)));
     p.vp = static_cast<int>(defaulted("vp", integer("vp", default_vp(m.layers, p.pp))));
     s.micro_batch = static_cast<int>(defaulted("micro_batch", integer("micro_batch", 1)));
     const std::string dtype = cell("dtype");
     if (!dtype.empty()) {
       const auto t = parse_dtype(dtype);
       if (!t || (*t != DType::bf16 && *t != DType::fp16))
-        add(diags, path, row.line, "dtype", fmt::format("must be bf16 or fp16 (got \"{}\")", dtype));
+        add(diags, path, row.line, "dtype",
+            fmt::format("must be bf16 or fp16 (got \"{}\")", dtype));
       else
         s.dtype = *t;
     }
@@ -157,7 +170,8 @@ std::vector<TrainingRow> read_training_csv(const std::string& path,
     } else if (sp == "0" || sp == "1") {
       s.parallel.sequence_parallel = sp == "1";
     } else {
-      add(diags, path, row.line, "sequence_parallel", fmt::format("must be 0 or 1 (got \"{}\")", sp));
+      add(diags, path, row.line, "sequence_parallel",
+          fmt::format("must be 0 or 1 (got \"{}\")", sp));
     }
     const std::string measured = cell("measured_step_time_s");
     if (!sim::csv::parse_double(measured, out.measured_step_time_s) ||

@@ -69,8 +69,8 @@ std::vector<SpecProblem> check_training_spec(const TrainingSpec& s) {
 
   const long long product = static_cast<long long>(p.tp) * p.pp * p.dp * p.cp;
   if (product != s.gpus)
-    out.push_back({"gpus", fmt::format("tp·pp·dp·cp = {} does not match gpus = {}", product,
-                                       s.gpus)});
+    out.push_back(
+        {"gpus", fmt::format("tp·pp·dp·cp = {} does not match gpus = {}", product, s.gpus)});
   const long long stages = static_cast<long long>(p.pp) * p.vp;
   if (s.model.layers % stages != 0)
     out.push_back({"layers", fmt::format("layers ({}) must be divisible by pp·vp = {}",

@@ -42,7 +42,6 @@ std::string gigabytes(double b) {
   return fmt::format("{:.1f} GB", b / 1e9);
 }
 
-
 }  // namespace
 
 std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
@@ -93,7 +92,8 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
       w.integer("global_batch", Need::required, Bounds::between(1, 1e9)).value_or(1));
   t.micro_batch = static_cast<int>(
       w.integer("micro_batch", Need::optional, Bounds::between(1, 1e9)).value_or(1));
-  t.recompute = *parse_recompute(w.choice("recompute", kRecompute, Need::optional).value_or("none"));
+  t.recompute =
+      *parse_recompute(w.choice("recompute", kRecompute, Need::optional).value_or("none"));
   t.attention =
       *parse_attention_impl(w.choice("attention", kAttention, Need::optional).value_or("flash"));
   if (auto d = w.choice("dtype", kDTypeNames, Need::optional)) t.dtype = *parse_dtype(*d);
@@ -190,8 +190,9 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
   const Location gpus_at = gpus_given ? location_of(w, "gpus") : parallel_at;
   const std::string gpus_path = gpus_given ? w.path_of("gpus") : w.path_of("parallel");
   if (t.gpus > context.gpus_in_plant) {
-    diags.add(gpus_at, gpus_path,
-              fmt::format("the job needs {} GPUs; the plant has {}", t.gpus, context.gpus_in_plant));
+    diags.add(
+        gpus_at, gpus_path,
+        fmt::format("the job needs {} GPUs; the plant has {}", t.gpus, context.gpus_in_plant));
   } else if (t.gpus % spec->group_size != 0) {
     diags.add(gpus_at, gpus_path,
               fmt::format("the job's {} GPUs must fill whole scale-up domains of {} GPUs", t.gpus,
@@ -211,18 +212,19 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
   }
   const MemoryEstimate mem = estimate_memory(t);
   if (mem.total() > gpu->hbm_capacity && !spec->hbm_overflow_is_wall) {
-    diags.add(location_of(w, "micro_batch"), w.path_of("micro_batch"),
-              fmt::format("the worst pipeline stage needs {} per GPU ({} weights, gradients and "
-                          "optimizer state, {} activations) but {} has {}; lower micro_batch, "
-                          "recompute more, split further, or set hbm_overflow: wall to run "
-                          "anyway",
-                          gigabytes(mem.total().value()),
-                          gigabytes(mem.weights_and_optimizer.value()),
-                          gigabytes(mem.activations.value()), gpu->name,
-                          gigabytes(gpu->hbm_capacity.value())));
+    diags.add(
+        location_of(w, "micro_batch"), w.path_of("micro_batch"),
+        fmt::format("the worst pipeline stage needs {} per GPU ({} weights, gradients and "
+                    "optimizer state, {} activations) but {} has {}; lower micro_batch, "
+                    "recompute more, split further, or set hbm_overflow: wall to run "
+                    "anyway",
+                    gigabytes(mem.total().value()), gigabytes(mem.weights_and_optimizer.value()),
+                    gigabytes(mem.activations.value()), gpu->name,
+                    gigabytes(gpu->hbm_capacity.value())));
   }
-  spec->tokens_to_train = has_tokens ? tokens.value_or(0)
-                                     : static_cast<double>(steps.value_or(0)) * spec->tokens_per_step();
+  spec->tokens_to_train = has_tokens
+                              ? tokens.value_or(0)
+                              : static_cast<double>(steps.value_or(0)) * spec->tokens_per_step();
   return spec;
 }
 
@@ -323,8 +325,10 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
       plan.push_back({PhaseKind::dp_comm, GpuActivity{.unclocked_busy = d.dp_comm}, d.dp_comm});
     const KernelWork& o = report_.optimizer_work;
     plan.push_back({PhaseKind::optimizer,
-                    GpuActivity{.clocked = o.clocked, .unclocked_busy = o.unclocked,
-                                .flops = o.flops, .hbm_bytes = o.hbm_bytes},
+                    GpuActivity{.clocked = o.clocked,
+                                .unclocked_busy = o.unclocked,
+                                .flops = o.flops,
+                                .hbm_bytes = o.hbm_bytes},
                     sim::Seconds(0)});
   }
 
@@ -346,8 +350,8 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
   auto part = [&](const char* name, const char* kind) {
     return walls_.add(name, kind, compute, "s", sim::Aggregation::sample, 1.0);
   };
-  walls_ids_.hbm = walls_.add("train.hbm_capacity", "hbm_capacity",
-                              report_.hbm_capacity.value(), "B", sim::Aggregation::level);
+  walls_ids_.hbm = walls_.add("train.hbm_capacity", "hbm_capacity", report_.hbm_capacity.value(),
+                              "B", sim::Aggregation::level);
   walls_.set_load(*walls_ids_.hbm, engine_.now(), report_.memory.total().value());
   if (compute > 0) {
     if (p.tp > 1) walls_ids_.tp = part("train.tp_comm", "network");
@@ -371,9 +375,8 @@ void TrainingWorkload::start() {
 }
 
 void TrainingWorkload::begin_step(sim::SimTime now) {
-  const bool more =
-      now < horizon_ && !stopped_ &&
-      (!spec_.simulated_steps || steps_started_ < *spec_.simulated_steps);
+  const bool more = now < horizon_ && !stopped_ &&
+                    (!spec_.simulated_steps || steps_started_ < *spec_.simulated_steps);
   if (!more) {
     in_step_ = false;
     for (GroupState& g : groups_) g.group->go_idle(now);
@@ -433,8 +436,8 @@ void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
     g.clock_weighted += run.clock_ratio * (dur - waiting);
     g.busy += dur - waiting;
   }
-  engine_.schedule_at(now + run.duration, [this, i] { run_phase(i, engine_.now()); },
-                      "train.phase");
+  engine_.schedule_at(
+      now + run.duration, [this, i] { run_phase(i, engine_.now()); }, "train.phase");
 }
 
 void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
@@ -447,7 +450,8 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   // slowest stage's split is the step's.
   std::size_t critical = i;
   for (std::size_t k = 0; k < groups_.size(); ++k)
-    if (groups_[k].record.end == now && groups_[k].record.compute > groups_[critical].record.compute)
+    if (groups_[k].record.end == now &&
+        groups_[k].record.compute > groups_[critical].record.compute)
       critical = k;
   const GroupState& c = groups_[critical];
   StepRecord r = c.record;
@@ -630,8 +634,8 @@ std::string TrainingWorkload::headline() const {
   std::string s = fmt::format(
       "{} training on {} {} (TP {} PP {}{} DP {}{}{}, order {}), {} x {} tokens per step",
       t.model.name, t.gpus, gpu_.name, p.tp, p.pp, p.vp > 1 ? fmt::format(" (vp {})", p.vp) : "",
-      p.dp, p.cp > 1 ? fmt::format(" CP {}", p.cp) : "", p.ep > 1 ? fmt::format(" EP {}", p.ep) : "",
-      to_string(p.order), t.global_batch, t.seq_len);
+      p.dp, p.cp > 1 ? fmt::format(" CP {}", p.cp) : "",
+      p.ep > 1 ? fmt::format(" EP {}", p.ep) : "", to_string(p.order), t.global_batch, t.seq_len);
   if (spec_.layout.sites > 1)
     s += fmt::format("; two sites {:g} km apart", spec_.layout.fiber_length.kilometers());
   return s;
@@ -643,8 +647,8 @@ std::optional<std::string> TrainingWorkload::wall_effect(const sim::WallResult& 
     return fmt::format(
         "the worst pipeline stage needs {} per GPU ({} of it activations) against {}: the job "
         "does not fit as configured (hbm_overflow: wall ran it anyway)",
-        gigabytes(report_.memory.total().value()),
-        gigabytes(report_.memory.activations.value()), gigabytes(report_.hbm_capacity.value()));
+        gigabytes(report_.memory.total().value()), gigabytes(report_.memory.activations.value()),
+        gigabytes(report_.hbm_capacity.value()));
   }
   if (!w.name.starts_with("train.") && !w.name.starts_with("sites.")) return std::nullopt;
   const double step = metric_value(m, "step_time");
@@ -669,8 +673,8 @@ void TrainingWorkload::print_summary(std::ostream& out, const Metrics& m) const 
   out << fmt::format(
       "training    {} step(s) of {:.3f} s (model at full clock {:.3f} s): {:.0f} tokens/s, MFU "
       "{:.1f} %, {:.0f} TFLOP/s per GPU with recompute, clock ratio {:.3f}\n",
-      static_cast<std::int64_t>(metric_value(m, "training_steps")), step,
-      report_.step_time.value(), metric_value(m, "tokens_per_second"), 100 * metric_value(m, "mfu"),
+      static_cast<std::int64_t>(metric_value(m, "training_steps")), step, report_.step_time.value(),
+      metric_value(m, "tokens_per_second"), 100 * metric_value(m, "mfu"),
       metric_value(m, "hardware_flops_per_gpu") / 1e12, metric_value(m, "mean_clock_ratio"));
   const StepBreakdown& d = report_.breakdown;
   out << fmt::format(
@@ -678,17 +682,16 @@ void TrainingWorkload::print_summary(std::ostream& out, const Metrics& m) const 
       "{:.3f}, CP {:.3f}, EP {:.3f}; between sites {:.3f} s, of which light {:.3f} ms = {:.3f} "
       "%), bubble {:.1f} %, optimizer {:.1f} %\n",
       100 * metric_value(m, "share_compute"), 100 * metric_value(m, "share_exposed_comm"),
-      d.tp_comm.value(), d.pp_comm.value(), d.dp_comm.value(), d.cp_comm.value(),
-      d.ep_comm.value(), cross_site_.value(), propagation_.value() * 1e3,
-      100 * metric_value(m, "propagation_share"), 100 * metric_value(m, "share_bubble"),
-      100 * metric_value(m, "share_optimizer"));
-  out << fmt::format("to train    {:.4g} tokens: {:.0f} steps, {:.2f} days at the simulated step time\n",
-                     spec_.tokens_to_train, metric_value(m, "steps_to_train"),
-                     metric_value(m, "time_to_train_days"));
-  out << fmt::format("memory      {} per GPU ({} activations) of {}\n",
-                     gigabytes(report_.memory.total().value()),
-                     gigabytes(report_.memory.activations.value()),
-                     gigabytes(report_.hbm_capacity.value()));
+      d.tp_comm.value(), d.pp_comm.value(), d.dp_comm.value(), d.cp_comm.value(), d.ep_comm.value(),
+      cross_site_.value(), propagation_.value() * 1e3, 100 * metric_value(m, "propagation_share"),
+      100 * metric_value(m, "share_bubble"), 100 * metric_value(m, "share_optimizer"));
+  out << fmt::format(
+      "to train    {:.4g} tokens: {:.0f} steps, {:.2f} days at the simulated step time\n",
+      spec_.tokens_to_train, metric_value(m, "steps_to_train"),
+      metric_value(m, "time_to_train_days"));
+  out << fmt::format(
+      "memory      {} per GPU ({} activations) of {}\n", gigabytes(report_.memory.total().value()),
+      gigabytes(report_.memory.activations.value()), gigabytes(report_.hbm_capacity.value()));
   out << fmt::format(
       "GPU power   {:.0f} W per GPU in microbatch phases, {} in the exposed data-parallel phase: "
       "the job swings by {}\n",

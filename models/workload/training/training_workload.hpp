@@ -80,14 +80,14 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(sim::config::Reader& 
 // Where one step's time went on the group that finished it last (the critical one).
 struct StepRecord {
   sim::SimTime start, end;
-  sim::Seconds compute{0};       // kernels at the clocks the plant allowed
-  sim::Seconds comm{0};          // exposed TP/CP/EP, PP and DP communication in the fabric
-  sim::Seconds cross_site{0};    // exposed between the sites (bandwidth and latency)
-  sim::Seconds propagation{0};   // of which light in fiber
-  sim::Seconds bubble{0};        // pipeline fill, drain and stage imbalance
+  sim::Seconds compute{0};      // kernels at the clocks the plant allowed
+  sim::Seconds comm{0};         // exposed TP/CP/EP, PP and DP communication in the fabric
+  sim::Seconds cross_site{0};   // exposed between the sites (bandwidth and latency)
+  sim::Seconds propagation{0};  // of which light in fiber
+  sim::Seconds bubble{0};       // pipeline fill, drain and stage imbalance
   sim::Seconds optimizer{0};
-  sim::Seconds barrier{0};       // waiting for slower groups at the step's end
-  double clock_ratio = 1;        // time-weighted over the group's busy phases
+  sim::Seconds barrier{0};           // waiting for slower groups at the step's end
+  double clock_ratio = 1;            // time-weighted over the group's busy phases
   double compute_power_per_gpu = 0;  // W, mean over the microbatch phases
   double comm_power_per_gpu = 0;     // W, the exposed data-parallel phase (NaN if none)
   sim::Seconds duration() const { return (end - start).seconds(); }
@@ -119,7 +119,9 @@ class TrainingWorkload final : public Workload {
     GpuActivity activity;
     sim::Seconds comm{0};  // the exposed communication in it (not clocked)
   };
-  const std::vector<Phase>& plan(int stage) const { return plans_.at(static_cast<std::size_t>(stage)); }
+  const std::vector<Phase>& plan(int stage) const {
+    return plans_.at(static_cast<std::size_t>(stage));
+  }
 
  private:
   struct GroupState {
