@@ -8,6 +8,7 @@ packages=(
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev libomp-dev
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib
+  chromium  # headless, for the test that opens `firstwall report` pages (tests/tools/test_report.cpp)
 )
 
 missing=()
