@@ -6,7 +6,7 @@ SCENARIO   ?= scenarios/default.yaml
 CMAKE_GEN  := -G Ninja
 FIRSTWALL  := $(BUILD)/tools/firstwall
 
-.PHONY: all deps configure build run test test-all bench asan-test clean format
+.PHONY: all deps configure build run test test-all figures bench asan-test clean format
 
 all: build
 
@@ -31,6 +31,13 @@ test: build
 
 test-all: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The README's figures, docs/figures/*.png, from the shipped scenarios: a run, a sweep drawn as
+# a wall map, a wall search (tools/analysis/firstwall/make_figures.py; files in results/figures).
+figures: deps configure
+	cmake --build $(BUILD) -j $(JOBS) --target firstwall
+	PYTHONPATH=tools/analysis /usr/bin/python3 -B -m firstwall.make_figures \
+	    --firstwall $(FIRSTWALL) --out docs/figures --work results/figures -j $(JOBS)
 
 bench: build
 	@bash tools/bench/run.sh $(BUILD)
