@@ -7,7 +7,9 @@
 # kernels/calibration/ and every models/<domain>/calibration/ (the glob finds a new one).
 file(GLOB firstwall_model_calibrations LIST_DIRECTORIES true CONFIGURE_DEPENDS
      RELATIVE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/models/*/calibration)
-set(FIRSTWALL_DATA_FOLDERS scenarios kernels/calibration)
+# tools/analysis/firstwall is the Python package behind `firstwall report` (run with
+# PYTHONPATH=<data directory>/tools/analysis).
+set(FIRSTWALL_DATA_FOLDERS scenarios kernels/calibration tools/analysis/firstwall)
 foreach(folder IN LISTS firstwall_model_calibrations)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${folder})
     list(APPEND FIRSTWALL_DATA_FOLDERS ${folder})
@@ -46,5 +48,6 @@ add_custom_target(firstwall_data ALL DEPENDS ${firstwall_data_stamps})
 install(TARGETS firstwall RUNTIME DESTINATION bin)
 foreach(folder IN LISTS FIRSTWALL_DATA_FOLDERS)
   get_filename_component(parent ${folder} DIRECTORY)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${folder} DESTINATION share/firstwall/${parent})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${folder} DESTINATION share/firstwall/${parent}
+          PATTERN __pycache__ EXCLUDE)
 endforeach()

@@ -13,7 +13,9 @@ As a module:
     r["attrs"]["seed"], r["summary"], r["walls"], r["timeseries"]["replica[0].junction_temperature"]
     r["walls"].attrs["units"]          # {column: unit}
 
-Only h5py and pandas are needed (matplotlib only for plot_series / --plot).
+Only h5py and pandas are needed (matplotlib only for plot_series / --plot). The package
+`firstwall` beside this file (tools/analysis/firstwall) reads the same files by kind (run,
+sweep, wall search) and draws the report's figures; this module is its generic reader.
 
 Command line:
     python3 firstwall_results.py results.h5                 # attributes, summary, walls
@@ -28,6 +30,7 @@ time_s/value with units, and that each TABLE (and TABLE:COLUMN) given exists. Ex
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import h5py
@@ -37,61 +40,11 @@ import pandas as pd
 TABLES = ("summary", "walls", "requests", "points")
 SERIES_ROOT = "timeseries"
 
-
-def _py(value):
-    """An HDF5 attribute value as a plain Python value (bytes decoded as UTF-8)."""
-    if isinstance(value, (bytes, np.bytes_)):
-        return bytes(value).decode("utf-8", errors="replace")
-    if isinstance(value, np.ndarray):
-        if value.shape == ():
-            return _py(value[()])
-        return [_py(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def read_attrs(obj) -> dict:
-    """All attributes of an h5py object as a dict of Python values."""
-    return {name: _py(obj.attrs[name]) for name in obj.attrs}
-
-
-def table_frame(ds: h5py.Dataset) -> pd.DataFrame:
-    """A compound dataset as a DataFrame; bytes columns decoded to str.
-
-    The frame's .attrs hold "units" ({column: unit} for columns that have one) and
-    "attributes" (the dataset's other attributes).
-    """
-    arr = ds[()]
-    names = arr.dtype.names or ()
-    data = {}
-    for name in names:
-        col = arr[name]
-        if col.dtype.kind == "S":
-            data[name] = pd.Series([bytes(v).decode("utf-8", errors="replace") for v in col],
-                                   dtype=object)
-        elif col.dtype.kind == "O":  # variable-length strings
-            data[name] = pd.Series([_py(v) for v in col], dtype=object)
-        else:
-            data[name] = pd.Series(col)
-    df = pd.DataFrame(data, columns=list(names))
-    attrs = read_attrs(ds)
-    df.attrs["units"] = {n: attrs[n] for n in names if n in attrs}
-    df.attrs["attributes"] = {k: v for k, v in attrs.items() if k not in names}
-    return df
-
-
-def series_frame(group: h5py.Group) -> pd.DataFrame:
-    """A time-series group as a DataFrame with columns time_s and value; .attrs["unit"]."""
-    df = pd.DataFrame({"time_s": np.asarray(group["time_s"][()], dtype=float),
-                       "value": np.asarray(group["value"][()], dtype=float)})
-    df.attrs["unit"] = _py(group.attrs.get("unit", ""))
-    return df
-
-
-def _is_series(obj) -> bool:
-    return (isinstance(obj, h5py.Group) and isinstance(obj.get("time_s"), h5py.Dataset)
-            and isinstance(obj.get("value"), h5py.Dataset))
+# The readers live in the package beside this file (tools/analysis/firstwall); this module
+# keeps its generic dict-of-tables interface and its command line.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from firstwall.load import _py, read_attrs, series_frame, table_frame  # noqa: E402,F401
+from firstwall.load import is_series as _is_series  # noqa: E402
 
 
 def load(path) -> dict:
