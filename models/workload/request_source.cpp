@@ -45,6 +45,33 @@ double LengthDistribution::mean() const {
   return 0;
 }
 
+sim::Seconds UserSpec::one_way(std::size_t i) const {
+  const network::Length route =
+      network::Length::meters(regions.at(i).distance.meters() * path_factor);
+  return network::fiber_delay(route, refractive_index);
+}
+
+sim::Seconds UserSpec::light_before_first_token(std::size_t i) const {
+  return sim::Seconds(2.0 * (1 + handshake_round_trips) * one_way(i).value());
+}
+
+network::Length UserSpec::distance_at(sim::Seconds budget, double share) const {
+  return network::Length::meters(
+      share * budget.value() * network::kSpeedOfLightMetersPerSecond /
+      (2.0 * (1 + handshake_round_trips) * path_factor * refractive_index));
+}
+
+std::size_t UserSpec::draw(sim::RngStream& rng) const {
+  if (regions.size() <= 1) return 0;
+  const double u = rng.uniform01();
+  double cumulative = 0;
+  for (std::size_t i = 0; i + 1 < regions.size(); ++i) {
+    cumulative += regions[i].share;
+    if (u < cumulative) return i;
+  }
+  return regions.size() - 1;
+}
+
 RequestSource::RequestSource(const ArrivalSpec& spec, sim::RngStream arrivals_rng,
                              sim::RngStream lengths_rng, sim::SimTime horizon)
     : spec_(&spec), arrivals_rng_(arrivals_rng), lengths_rng_(lengths_rng), horizon_(horizon) {}

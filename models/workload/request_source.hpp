@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/network/propagation.hpp"
 #include "sim/random.hpp"
 #include "sim/time.hpp"
 
@@ -46,6 +47,52 @@ struct Arrival {
   sim::SimTime at;
   std::int64_t prompt_tokens = 0;
   std::int64_t output_tokens = 0;
+};
+
+// Where the users are (`workload.users`): regions at a great-circle distance from the serving
+// site, each sending a share of the requests. Arrival times are at the site (the arrival
+// process or trace as given); a user in region i sent the request earlier and sees every token
+// later. Light in fiber only (models/network/propagation.hpp, t = L n / c), over a fiber route
+// `path_factor` times the great-circle distance:
+//
+//   one way      t1 = d · path_factor · n / c
+//   TTFT (user)  = TTFT (site) + 2 (1 + h) t1    (h handshake round trips before the request)
+//   E2E  (user)  = E2E  (site) + 2 (1 + h) t1
+//   TPOT (user)  = TPOT (site)                   (every token arrives t1 later)
+//
+// path_factor: fiber route length / great-circle distance. Default 1.3, the median over the
+// 120 largest US population centres of shortest paths through the long-haul conduits of the
+// InterTubes map; measured Internet paths follow the rule of thumb 2.1 (Bozkurt et al.,
+// "Dissecting Latency in the Internet's Fiber Infrastructure", arXiv:1811.10737, 2018).
+// h: round trips before the request can be sent: 0 on an open connection (HTTP/2 keep-alive,
+// the usual API client); 2 for a new TCP (three-way handshake, RFC 9293 §3.5) plus TLS 1.3
+// (full handshake 1-RTT, RFC 8446 §2) connection; 1 for new QUIC (RFC 9000/9001). Only the
+// light of those round trips is counted: no server, stack or queueing time.
+struct UserRegion {
+  std::string name;
+  double share = 1;          // of the requests; the shares sum to 1
+  network::Length distance;  // great-circle, user to serving site
+};
+
+inline constexpr double kFiberPathFactor = 1.3;
+
+struct UserSpec {
+  std::vector<UserRegion> regions;  // empty: users at the site, no delay
+  double path_factor = kFiberPathFactor;
+  double refractive_index = network::kFiberRefractiveIndex;
+  int handshake_round_trips = 0;
+
+  bool at_distance() const { return !regions.empty(); }
+  // Light one way between region `i` and the site: fiber_delay(d · path_factor, n).
+  sim::Seconds one_way(std::size_t i) const;
+  // Light a user of region `i` waits for before the first token, beyond the site's TTFT:
+  // 2 (1 + h) one_way(i).
+  sim::Seconds light_before_first_token(std::size_t i) const;
+  // The great-circle distance at which that light alone is `share` of `budget`:
+  // d = share · budget · c / (2 (1 + h) · path_factor · n).
+  network::Length distance_at(sim::Seconds budget, double share) const;
+  // A region drawn by its share (inverse CDF on one uniform); 0 when there is one region.
+  std::size_t draw(sim::RngStream& rng) const;
 };
 
 // Produces arrivals in time order, lazily, until `horizon` (exclusive).

@@ -114,6 +114,12 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
                          sim::Aggregation::sample, slo_.percentile);
   slo_tpot_ = walls_.add("slo.tpot", "latency_slo", slo_.tpot.value(), "s",
                          sim::Aggregation::sample, slo_.percentile);
+  if (spec_.users.at_distance()) {
+    propagation_ = walls_.add("users.propagation", "propagation", slo_.ttft.value(), "s",
+                              sim::Aggregation::sample, slo_.percentile);
+    // Its own stream: placing users far away leaves arrivals and lengths as they were.
+    users_rng_ = engine_.rng("workload.users");
+  }
 }
 
 void ServingModel::start(RequestSource& source) {
@@ -206,6 +212,12 @@ int ServingModel::on_arrival(const Arrival& a) {
   rec.arrival = engine_.now();
   rec.prompt_tokens = a.prompt_tokens;
   rec.output_tokens = a.output_tokens;
+  if (propagation_) {
+    const std::size_t region = spec_.users.draw(*users_rng_);
+    rec.region = static_cast<int>(region);
+    rec.user_light = spec_.users.light_before_first_token(region);
+    walls_.observe(*propagation_, engine_.now(), rec.user_light.value());
+  }
   if (kv_hold(rec.prompt_tokens + rec.output_tokens) > capacity()) {
     rec.status = RequestStatus::rejected;  // could never be admitted
     records_.push_back(rec);
@@ -496,7 +508,8 @@ void ServingModel::on_iteration_end(Replica& r) {
       // one, or after a recompute the one after those it had generated.
       if (!rec.first_token) {
         rec.first_token = now;
-        walls_.observe(slo_ttft_, now, (now - rec.arrival).seconds().value());
+        walls_.observe(slo_ttft_, now,
+                       (now - rec.arrival).seconds().value() + rec.user_light.value());
       }
       ++rec.generated_tokens;
       ++stats_.output_tokens;

@@ -49,13 +49,19 @@
 //    saturated, while busy).
 //  - hbm_capacity (bytes demanded: weights, reserve, KV held and KV wanted by a blocked
 //    request; level).
-// And for the service: slo.ttft and slo.tpot (samples against their targets).
+// And for the service: slo.ttft and slo.tpot (samples against their targets; TTFT as the
+// user sees it, the site's plus the light of ServingSpec::users). With users at a distance,
+// users.propagation (kind propagation, sample, q = the SLO percentile): each request's light
+// before its first token against the TTFT target, observed at its arrival; hit when light
+// alone takes the walls' threshold of the TTFT budget (as training's sites.propagation
+// judges light against the step's compute time).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +98,7 @@ struct ServingSpec {
   double memory_reserve = 0.1;  // fraction of HBM kept for activations and workspace
   Router router = Router::least_loaded;
   CostModelSpec cost;
+  UserSpec users;  // where the users are (request_source.hpp); none: at the site
 
   // Tensor-parallel groups of GPUs per replica: ep / tp attention groups per stage (1 without
   // expert parallelism beyond tp), times the stages.
@@ -121,6 +128,11 @@ struct RequestRecord {
   int requeued = 0;         // times its replica stopped under it and it started again elsewhere
   int preempted = 0;        // times paged admission preempted it (recompute)
   int decode_replica = -1;  // disaggregated: where it decoded
+  // Users at a distance (ServingSpec::users): the user's region and the light it waits for
+  // before the first token beyond the site's TTFT (UserSpec::light_before_first_token). The
+  // times above are at the site; the user's TTFT and E2E add `user_light`.
+  int region = -1;
+  sim::Seconds user_light{0};
   RequestStatus status = RequestStatus::unfinished;
 };
 
@@ -266,6 +278,8 @@ class ServingModel {
   int next_round_robin_ = 0;
   std::shared_ptr<const training::CollectiveTimes> network_;
   sim::ResourceId slo_ttft_, slo_tpot_;
+  std::optional<sim::ResourceId> propagation_;  // users at a distance
+  std::optional<sim::RngStream> users_rng_;     // their regions, drawn by share
 };
 
 // One GPU's HBM under a replica's layout, and how many attention groups hold KV:

@@ -10,6 +10,7 @@
 
 #include "models/common/paths.hpp"
 #include "models/memory/hbm_budget.hpp"
+#include "models/network/network_spec.hpp"
 #include "models/scenario/catalog.hpp"
 #include "models/workload/kernel_iteration_cost.hpp"
 #include "sim/quantity.hpp"
@@ -124,6 +125,64 @@ Location location_of(Reader& r, std::string_view key) {
   return n ? n->location() : r.location();
 }
 
+// `users:` (request_source.hpp, UserSpec): one distance, or regions with shares.
+//   users: {distance: 2000 km}
+//   users: {regions: [{name: eu, share: 60 %, distance: 1000 km}, ...], path_factor: 1.3,
+//           refractive_index: 1.468, handshake_round_trips: 0}
+UserSpec read_users(Reader& workload) {
+  UserSpec u;
+  if (!workload.has("users")) return u;
+  Reader r = workload.section("users", Need::optional);
+  Diagnostics& diags = r.diagnostics();
+  const std::size_t errors_before = diags.size();
+  const bool one = r.has("distance"), many = r.has("regions");
+  if (one == many) {
+    diags.add(r.location(), r.path(),
+              one ? "give distance or regions, not both"
+                  : "missing distance (one region) or regions (a list of {name, share, "
+                    "distance})");
+  }
+  if (one) {
+    if (auto d = network::read_length(r, "distance", Need::required))
+      u.regions.push_back(UserRegion{"users", 1.0, *d});
+  }
+  if (const Node* list = many ? r.node("regions", Need::required) : nullptr) {
+    if (!list->is_sequence() || list->items().empty()) {
+      diags.add(list->location(), r.path_of("regions"),
+                "must be a non-empty list of {name, share, distance}");
+    } else {
+      double total = 0;
+      for (std::size_t i = 0; i < list->items().size(); ++i) {
+        Reader g(&list->items()[i], r.path_of("regions") + "[" + std::to_string(i) + "]", diags);
+        UserRegion region;
+        region.name = g.string("name", Need::required).value_or("");
+        region.share =
+            g.quantity("share", sim::dims::none, Need::required, Bounds{0.0, false, 1.0, true})
+                .value_or(0);
+        region.distance =
+            network::read_length(g, "distance", Need::required).value_or(network::Length{});
+        g.finish();
+        total += region.share;
+        u.regions.push_back(region);
+      }
+      // The shares are the fractions of requests: they must add up (to rounding of the
+      // printed percentages).
+      if (std::abs(total - 1.0) > 1e-6 && diags.size() == errors_before) {
+        diags.add(list->location(), r.path_of("regions"),
+                  fmt::format("the shares sum to {:g}, not 1", total));
+      }
+    }
+  }
+  u.path_factor =
+      r.number("path_factor", Need::optional, Bounds::between(1, 10)).value_or(kFiberPathFactor);
+  u.refractive_index = r.number("refractive_index", Need::optional, Bounds::between(1, 3))
+                           .value_or(network::kFiberRefractiveIndex);
+  u.handshake_round_trips = static_cast<int>(
+      r.integer("handshake_round_trips", Need::optional, Bounds::between(0, 10)).value_or(0));
+  r.finish();
+  return u;
+}
+
 }  // namespace
 
 std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
@@ -204,6 +263,7 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
       w.choice("kv_admission", kKvAdmissions, Need::optional).value_or("reserve") == "paged"
           ? KvAdmission::paged
           : KvAdmission::reserve;
+  sp.users = read_users(w);
   sp.kv_block_tokens = static_cast<int>(
       w.integer("kv_block_tokens", Need::optional, Bounds::between(1, 4096)).value_or(16));
   if (w.has("kv_block_tokens") && sp.kv_admission != KvAdmission::paged) {
@@ -375,6 +435,7 @@ ServingWorkload::ServingWorkload(const ServingWorkloadSpec& spec, const Workload
                                  std::vector<GpuGroup*> groups)
     : spec_(spec),
       horizon_(context.horizon),
+      wall_threshold_(context.walls.options().threshold),
       model_(context.engine, context.walls, spec_.llm, spec_.serving, spec_.slo,
              make_cost(spec_, groups.at(0)->gpu()), groups),
       source_(spec_.arrivals, context.engine.rng("workload.arrivals"),
@@ -429,15 +490,23 @@ const char* status_name(RequestStatus s) {
 
 void ServingWorkload::add_metrics(Metrics& out) const {
   const auto& requests = model_.requests();
-  std::vector<double> ttft, tpot, e2e;
+  // Site: from the request's arrival at the serving site. User: plus the light of
+  // ServingSpec::users before the first token (0 for users at the site); TPOT is the same at
+  // both ends (every token reaches the user one way later).
+  std::vector<double> ttft, tpot, e2e, ttft_user, e2e_user, light;
   std::int64_t completed = 0, rejected = 0, unfinished = 0, lost = 0, output_tokens = 0;
   for (const RequestRecord& r : requests) {
     output_tokens += r.generated_tokens;
-    if (r.first_token) ttft.push_back((*r.first_token - r.arrival).seconds().value());
+    light.push_back(r.user_light.value());
+    if (r.first_token) {
+      ttft.push_back((*r.first_token - r.arrival).seconds().value());
+      ttft_user.push_back(ttft.back() + r.user_light.value());
+    }
     switch (r.status) {
       case RequestStatus::completed:
         ++completed;
         e2e.push_back((*r.completion - r.arrival).seconds().value());
+        e2e_user.push_back(e2e.back() + r.user_light.value());
         if (r.output_tokens > 1) {
           tpot.push_back((*r.completion - *r.first_token).seconds().value() /
                          static_cast<double>(r.output_tokens - 1));
@@ -484,10 +553,28 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   add("tpot_p50", percentile(tpot, 0.50), "s");
   add("tpot_p90", percentile(tpot, 0.90), "s");
   add("tpot_p99", percentile(tpot, 0.99), "s");
-  add("ttft_at_slo_percentile", percentile(ttft, spec_.slo.percentile), "s");
+  // What slo.ttft judges: TTFT at the user.
+  add("ttft_at_slo_percentile", percentile(ttft_user, spec_.slo.percentile), "s");
   add("tpot_at_slo_percentile", percentile(tpot, spec_.slo.percentile), "s");
   add("e2e_p50", percentile(e2e, 0.50), "s");
   add("e2e_p99", percentile(e2e, 0.99), "s");
+  const UserSpec& users = spec_.serving.users;
+  if (users.at_distance()) {
+    add("ttft_user_p50", percentile(ttft_user, 0.50), "s");
+    add("ttft_user_p90", percentile(ttft_user, 0.90), "s");
+    add("ttft_user_p99", percentile(ttft_user, 0.99), "s");
+    add("e2e_user_p50", percentile(e2e_user, 0.50), "s");
+    add("e2e_user_p99", percentile(e2e_user, 0.99), "s");
+    add("user_light_p50", percentile(light, 0.50), "s");
+    add("user_light_at_slo_percentile", percentile(light, spec_.slo.percentile), "s");
+    // The users.propagation wall's figure: light alone against the TTFT budget.
+    add("propagation_share_ttft_slo",
+        percentile(light, spec_.slo.percentile) / spec_.slo.ttft.value(), "");
+    // The great-circle distance at which light alone fills the walls' threshold of the
+    // budget (UserSpec::distance_at): where users.propagation is first hit.
+    add("propagation_wall_distance", users.distance_at(spec_.slo.ttft, wall_threshold_).meters(),
+        "m");
+  }
   add("iterations", static_cast<double>(st.iterations), "");
   add("mean_batch_tokens",
       st.iterations > 0 ? st.batch_tokens_sum / static_cast<double>(st.iterations) : 0, "tokens");
@@ -567,6 +654,15 @@ void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
       .add("preempted", "", preempted)
       .add("decode_replica", "", decode_replica)
       .add("status", status);
+  if (spec_.serving.users.at_distance()) {
+    std::vector<std::int64_t> region;
+    std::vector<double> light;
+    for (const RequestRecord& r : model_.requests()) {
+      region.push_back(r.region);
+      light.push_back(r.user_light.value());
+    }
+    req.add("region", "", region).add("user_light", "s", light);
+  }
   f.write_table("/requests", req);
 }
 
@@ -581,6 +677,15 @@ std::string ServingWorkload::headline() const {
                           sp.replicas - sp.prefill_replicas);
   if (sp.kv_admission == KvAdmission::paged)
     layout += fmt::format("; paged KV ({}-token blocks)", sp.kv_block_tokens);
+  if (sp.users.at_distance()) {
+    double nearest = sp.users.regions.front().distance.kilometers(), farthest = nearest;
+    for (const UserRegion& g : sp.users.regions) {
+      nearest = std::min(nearest, g.distance.kilometers());
+      farthest = std::max(farthest, g.distance.kilometers());
+    }
+    layout += nearest == farthest ? fmt::format("; users {:g} km away", nearest)
+                                  : fmt::format("; users {:g}-{:g} km away", nearest, farthest);
+  }
   return fmt::format("{} on {} replica(s) x {} {} ({})", spec_.llm.name, sp.replicas,
                      sp.gpus_per_replica(), model_.gpu().name, layout);
 }
@@ -588,10 +693,25 @@ std::string ServingWorkload::headline() const {
 std::optional<std::string> ServingWorkload::wall_effect(const sim::WallResult& w,
                                                         const Metrics& m) const {
   const double pct = spec_.slo.percentile * 100;
+  const UserSpec& users = spec_.serving.users;
   if (w.name == "slo.ttft") {
-    return fmt::format("p{:g} time to first token {:.1f} ms against a target of {:.1f} ms", pct,
-                       metric_value(m, "ttft_at_slo_percentile") * 1e3,
+    std::string at_user;
+    if (users.at_distance())
+      at_user = fmt::format(" at the user (p{:g} light {:.1f} ms of it)", pct,
+                            metric_value(m, "user_light_at_slo_percentile") * 1e3);
+    return fmt::format("p{:g} time to first token {:.1f} ms{} against a target of {:.1f} ms", pct,
+                       metric_value(m, "ttft_at_slo_percentile") * 1e3, at_user,
                        spec_.slo.ttft.value() * 1e3);
+  }
+  if (w.name == "users.propagation") {
+    return fmt::format(
+        "p{:g} light in fiber before the first token {:.1f} ms ({} round trip(s) over {:g}x the "
+        "great-circle distance, n = {:g}) = {:.1f} % of the {:.1f} ms TTFT target; light alone "
+        "fills {:g} % of it from {:.0f} km",
+        pct, metric_value(m, "user_light_at_slo_percentile") * 1e3, 1 + users.handshake_round_trips,
+        users.path_factor, users.refractive_index,
+        100 * metric_value(m, "propagation_share_ttft_slo"), spec_.slo.ttft.value() * 1e3,
+        100 * wall_threshold_, metric_value(m, "propagation_wall_distance") / 1e3);
   }
   if (w.name == "slo.tpot") {
     return fmt::format("p{:g} time per output token {:.1f} ms against a target of {:.1f} ms", pct,
@@ -632,12 +752,24 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
       (horizon_ - sim::SimTime::zero()).seconds().value(), metric_value(m, "arrival_rate"),
       metric_value(m, "throughput_output_tokens_whole_run"));
   const double pct = spec_.slo.percentile * 100;
-  out << fmt::format("TTFT        p50 {}  p90 {}  p99 {}   (SLO p{:g} <= {})\n",
+  // With users at a distance, the SLO is judged at the user (the "users" line below).
+  out << fmt::format("TTFT        p50 {}  p90 {}  p99 {}   ({} p{:g} <= {})\n",
                      ms(metric_value(m, "ttft_p50")), ms(metric_value(m, "ttft_p90")),
-                     ms(metric_value(m, "ttft_p99")), pct, ms(spec_.slo.ttft.value()));
+                     ms(metric_value(m, "ttft_p99")),
+                     spec_.serving.users.at_distance() ? "at the site; SLO at the user" : "SLO",
+                     pct, ms(spec_.slo.ttft.value()));
   out << fmt::format("TPOT        p50 {}  p90 {}  p99 {}   (SLO p{:g} <= {})\n",
                      ms(metric_value(m, "tpot_p50")), ms(metric_value(m, "tpot_p90")),
                      ms(metric_value(m, "tpot_p99")), pct, ms(spec_.slo.tpot.value()));
+  if (spec_.serving.users.at_distance()) {
+    out << fmt::format(
+        "users       TTFT at the user p50 {}  p99 {}; E2E p50 {}  p99 {}; light in fiber p50 {} "
+        "= {:.1f} % of the TTFT target at p{:g} (all of {:g} % from {:.0f} km)\n",
+        ms(metric_value(m, "ttft_user_p50")), ms(metric_value(m, "ttft_user_p99")),
+        ms(metric_value(m, "e2e_user_p50")), ms(metric_value(m, "e2e_user_p99")),
+        ms(metric_value(m, "user_light_p50")), 100 * metric_value(m, "propagation_share_ttft_slo"),
+        pct, 100 * wall_threshold_, metric_value(m, "propagation_wall_distance") / 1e3);
+  }
   out << fmt::format(
       "busy time   {:.0f} % compute-bound kernels, {:.0f} % HBM-bound, {:.0f} % communication, "
       "{:.0f} % host; achieved {:.0f} % of peak FLOP/s and {:.0f} % of HBM bandwidth while busy\n",

@@ -12,6 +12,8 @@
 //   weight_dtype / kv_cache_dtype / compute_dtype, memory_reserve, router,
 //   cost_model (calibrated | roofline), calibration, iteration_overhead, request_overhead,
 //   launch_overhead
+//   users: {distance: 2000 km}   # or regions: [{name, share, distance}]; path_factor,
+//                                # refractive_index, handshake_round_trips (request_source.hpp)
 #pragma once
 
 #include <memory>
@@ -63,6 +65,7 @@ class ServingWorkload final : public Workload {
  private:
   ServingWorkloadSpec spec_;
   sim::SimTime horizon_;
+  double wall_threshold_ = 1;  // walls.threshold, for the distance users.propagation is hit at
   ServingModel model_;
   RequestSource source_;
   // Counters when the arrival window closed.
