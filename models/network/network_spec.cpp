@@ -1,5 +1,6 @@
 #include "models/network/network_spec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -187,15 +188,52 @@ NetworkCatalog load_network_catalog(const std::string& path) {
   });
 }
 
-std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog) {
+RailOptimized default_rail_optimized(int servers, int gpus_per_server, const Nic& nic,
+                                     const SwitchEntry& sw) {
+  RailOptimized rail;
+  rail.gpus_per_server = gpus_per_server;
+  const int half = std::max(1, sw.ports / 2);
+  rail.servers_per_unit = std::max(1, std::min(servers, half));
+  const long units = (servers + rail.servers_per_unit - 1) / rail.servers_per_unit;
+  const long uplinks = units * gpus_per_server * rail.servers_per_unit;
+  rail.spines =
+      static_cast<int>(std::max<long>(1, (uplinks + sw.ports - 1) / std::max(1, sw.ports)));
+  rail.nic = nic;
+  rail.oversubscription = 1;
+  rail.switch_latency = sw.latency;
+  return rail;
+}
+
+std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog,
+                                        const NetworkDefaults* defaults) {
   NetworkSpec spec;
   spec.where = r.location();
+  spec.path = r.path();
+  spec.in_plant = defaults != nullptr;
   const std::size_t problems_before = r.diagnostics().size();
 
   const ServerNetworkEntry* server = lookup(r, "server", catalog.servers, "server", Need::optional);
-  spec.servers = read_count(r, "servers", Need::optional, 0, 0);
-  spec.gpus_per_server =
-      read_count(r, "gpus_per_server", spec.servers > 0 ? Need::required : Need::optional, 1, 1);
+  if (!server && defaults && !r.has("server")) {
+    if (auto it = catalog.servers.find(defaults->server); it != catalog.servers.end()) {
+      server = &it->second;
+    } else if (!r.has("scale_up")) {
+      r.diagnostics().add(defaults->server_where, defaults->server_path,
+                          "server \"" + defaults->server +
+                              "\" has no network in scenarios/catalog/networks.yaml (servers:); "
+                              "give " +
+                              r.path_of("scale_up") + ", nic and switch");
+    }
+  }
+  if (defaults) {
+    // The plant's servers and GPUs; given here, they must agree (checked once sites are
+    // known: `servers` is per site).
+    spec.servers = defaults->servers;
+    spec.gpus_per_server = defaults->gpus_per_server;
+  } else {
+    spec.servers = read_count(r, "servers", Need::optional, 0, 0);
+    spec.gpus_per_server =
+        read_count(r, "gpus_per_server", spec.servers > 0 ? Need::required : Need::optional, 1, 1);
+  }
 
   const bool has_server = server != nullptr;
   const ScaleUpFabric* scale_up =
@@ -211,7 +249,8 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
   if (!sw && has_server && !r.has("switch"))
     if (auto it = catalog.switches.find(server->switch_name); it != catalog.switches.end())
       sw = &it->second;
-  if (spec.servers > 0 && spec.gpus_per_server > 1 && !scale_up && !r.has("scale_up"))
+  if (spec.servers > 0 && spec.gpus_per_server > 1 && !scale_up && !r.has("scale_up") &&
+      (has_server || !defaults))
     r.diagnostics().add(r.location(), r.path_of("scale_up"),
                         "missing required key (or a `server` that names one)");
   if (scale_up) spec.scale_up = *scale_up;
@@ -237,8 +276,12 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
     }
     if (spec.scale_out == ScaleOutKind::rail_optimized) {
       spec.rail.gpus_per_server = spec.gpus_per_server;
-      spec.rail.spines = read_count(s, "spines", Need::required, 1, 1);
+      // Under a plant, spines default as default_rail_optimized() sizes them.
+      const RailOptimized sized = default_rail_optimized(spec.servers, spec.gpus_per_server,
+                                                         spec.nic, spec.scale_out_switch);
       spec.rail.servers_per_unit = read_count(s, "servers_per_unit", Need::optional, 1, 0);
+      spec.rail.spines =
+          read_count(s, "spines", defaults ? Need::optional : Need::required, 1, sized.spines);
       spec.rail.oversubscription =
           s.number("oversubscription", Need::optional, Bounds::positive()).value_or(1);
       spec.rail.nic = spec.nic;
@@ -277,6 +320,30 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
         s.number("refractive_index", Need::optional, Bounds{1.0, true, std::nullopt, true})
             .value_or(kFiberRefractiveIndex);
     s.finish();
+  }
+  if (defaults) {
+    if (spec.servers % spec.sites != 0)
+      r.diagnostics().add(r.location(), r.path_of("sites.count"),
+                          "the plant's " + std::to_string(spec.servers) +
+                              " servers do not split evenly over " + std::to_string(spec.sites) +
+                              " sites");
+    else
+      spec.servers /= spec.sites;
+    auto agree = [&](std::string_view key, int plant) {
+      if (!r.has(key)) return;
+      const int given = read_count(r, key, Need::optional, 1, plant);
+      if (given != plant)
+        r.diagnostics().add(r.node(key, Need::optional)->location(), r.path_of(key),
+                            "must be the plant's " + std::to_string(plant) + " (got " +
+                                std::to_string(given) + ")");
+    };
+    agree("servers", spec.servers);
+    agree("gpus_per_server", spec.gpus_per_server);
+    if (!r.has("scale_out") && spec.servers > 1 && nic && sw) {
+      spec.scale_out = ScaleOutKind::rail_optimized;
+      spec.rail = default_rail_optimized(spec.servers, spec.gpus_per_server, spec.nic,
+                                         spec.scale_out_switch);
+    }
   }
 
   if (const YamlNode* nodes = r.node("nodes", Need::optional)) {
@@ -347,7 +414,7 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
   std::map<NodeId, sim::config::Location> declared_at;
   for (const ExtraNode& n : spec.nodes) {
     if (by_name.contains(n.name)) {
-      diags.add(n.where, "network.nodes", "a node named \"" + n.name + "\" already exists");
+      diags.add(n.where, spec.path + ".nodes", "a node named \"" + n.name + "\" already exists");
       continue;
     }
     const NodeId id = topo.add_node(n.kind, n.name, n.latency);
@@ -380,9 +447,17 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
   if (!diags.empty()) return topo;
 
   // Every GPU must reach every other: to and from the first GPU, through switches and hosts
-  // only (routing.hpp), which is what a collective over all of them needs.
+  // only (routing.hpp), which is what a collective over all of them needs. The builders'
+  // fabrics with a scale-out are connected by construction (and a plant's may have 10^5
+  // GPUs): what is checked is a network with cables or nodes given by hand, or several
+  // servers or sites and no scale-out.
   const auto gpus = topo.gpus();
-  if (gpus.size() > 1) {
+  const bool by_hand = !spec.nodes.empty() || !spec.links.empty();
+  // A plant's servers may stand alone (`scale_out: {kind: none}`: inference servers with no
+  // back-end fabric); nothing then crosses a server.
+  const bool built_connected = spec.scale_out != ScaleOutKind::none ||
+                               (spec.servers <= 1 && spec.sites <= 1) || spec.in_plant;
+  if (gpus.size() > 1 && (by_hand || !built_connected)) {
     Router router(topo);
     std::vector<NodeId> cut_off;
     for (NodeId g : gpus.subspan(1))
@@ -393,7 +468,7 @@ Topology build_network(const NetworkSpec& spec, Diagnostics& diags) {
                             topo.node(gpus[0]).name + "\"";
       if (cut_off.size() > 1)
         message += " (" + std::to_string(cut_off.size()) + " GPUs are disconnected)";
-      diags.add(it != declared_at.end() ? it->second : spec.where, "network", message);
+      diags.add(it != declared_at.end() ? it->second : spec.where, spec.path, message);
     }
   }
   return topo;

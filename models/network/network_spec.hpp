@@ -106,6 +106,8 @@ struct NetworkSpec {
   std::vector<ExtraNode> nodes;
   std::vector<ExtraLink> links;
   sim::config::Location where;
+  std::string path = "network";  // the section's YAML path, for messages ("plant.network")
+  bool in_plant = false;         // read with a plant's NetworkDefaults
 
   PortPowerRates port_power() const {
     return {nic_optics, scale_out_switch.port_speed, scale_out_switch.optics};
@@ -117,9 +119,32 @@ struct NetworkSpec {
 std::optional<Length> read_length(sim::config::Reader& r, std::string_view key,
                                   sim::config::Need need);
 
-// Reads `network:`; nullopt when the section is too broken to build.
-std::optional<NetworkSpec> read_network(sim::config::Reader& network,
-                                        const NetworkCatalog& catalog);
+// What the plant says about its network (models/plant): the catalog server, its servers
+// and its GPUs per server. Under `plant.network:` these are the defaults: `server`,
+// `servers` and `gpus_per_server` may be left out (given, the last two must agree with
+// the plant), and without `scale_out` a plant of several servers gets the default fabric
+// of default_rail_optimized().
+struct NetworkDefaults {
+  std::string server;  // a servers.yaml key; its networks.yaml entry gives the fabric
+  int servers = 0;     // in the whole plant (split evenly over `sites`)
+  int gpus_per_server = 1;
+  sim::config::Location server_where;  // plant.server, for "no networks.yaml entry"
+  std::string server_path = "plant.server";
+};
+
+// Reads `network:` (or `plant.network:` with `defaults`); nullopt when the section is too
+// broken to build. The reader may be over an absent section: with defaults that is the
+// plant's default network.
+std::optional<NetworkSpec> read_network(sim::config::Reader& network, const NetworkCatalog& catalog,
+                                        const NetworkDefaults* defaults = nullptr);
+
+// The rail-optimized leaf-spine a plant gets when it says nothing (REFERENCE.md B.5 [S],
+// sized from the switch's port count [D]): one leaf per rail and unit, half of a leaf's
+// ports down (one per server of the unit: servers_per_unit = min(servers, ports / 2)) and
+// half up at full bisection; spines = ceil(units x rails x servers_per_unit / ports), so
+// that every spine's ports suffice for its share of the uplinks.
+RailOptimized default_rail_optimized(int servers, int gpus_per_server, const Nic& nic,
+                                     const SwitchEntry& sw);
 // Builds the topology; problems (a link to a missing node, disconnected GPUs) go to `diags`.
 Topology build_network(const NetworkSpec& spec, sim::config::Diagnostics& diags);
 

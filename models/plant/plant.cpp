@@ -35,6 +35,7 @@ struct Plant::Server {
   double gpu_power = 0;       // W, all its GPUs
   double power = 0;           // W, on its DC bus
   Integrator gpu_energy;      // for the capping controller
+  double network_power = 0;   // W, its share of the network's optics (in `power`)
   double gpu_energy_at_tick = 0;  // J, at the last control tick
 };
 
@@ -211,6 +212,11 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
   }
 }
 
+  // The network's optics, spread evenly over the servers: NIC ports sit in the servers, and
+  // the switches' ports are fed from the same racks' PDUs (a stated simplification:
+  // models/plant/README.md). They draw whether or not bytes flow (network_power.hpp).
+  if (coupled_ && !servers_.empty())
+    network_per_server_ = spec_.network_power.typical.value() / static_cast<double>(servers_.size());
 Plant::~Plant() = default;
 
 std::vector<GpuGroup*> Plant::place(const GpuRequest& request) {
@@ -411,7 +417,9 @@ void Plant::update_server(Server& s, sim::SimTime now) {
   const double other =
       spec_.server.other_idle.value() + (spec_.server.other_max - spec_.server.other_idle).value() * u;
   const double before = s.power;
-  s.power = s.fed ? gpus + other : 0.0;
+  const double net_before = s.network_power;
+  s.network_power = s.fed ? network_per_server_ : 0.0;
+  s.power = s.fed ? gpus + other + s.network_power : 0.0;
   if (!coupled_) return;
   const auto rack = static_cast<std::size_t>(spec_.layout.instance_of(s.index, Scope::rack));
   rack_power_[rack] += s.power - before;
@@ -423,12 +431,16 @@ void Plant::update_server(Server& s, sim::SimTime now) {
   }
   if (!rack_walls_.empty()) walls_.set_load(rack_walls_[rack], now, rack_power_[rack]);
   if (cooling_) {
-    const double other_now = s.power - gpus;
+    // Optics are air-cooled (transceivers in the cages' airflow): their heat goes to the air.
+    const double other_now = s.power - gpus - s.network_power;
     cooling_->set_server_heat(s.index, sim::Watts(other_now * other_liquid_share_),
-                              sim::Watts(other_now * (1 - other_liquid_share_)), now);
+                              sim::Watts(other_now * (1 - other_liquid_share_) + s.network_power),
+                              now);
     if (tree_) cooling_->set_room_heat(tree_->room_heat(), now);
     // The facility supply follows the heat with no lag (models/cooling): its peak is read at
     // every change, not only at window ends.
+  if (s.network_power != net_before)
+    network_power_.set(now, network_power_.value() + s.network_power - net_before);
     const double supply = sim::to_celsius(cooling_->facility_supply_temperature());
     if (std::isnan(peak_facility_supply_c_) || supply > peak_facility_supply_c_)
       peak_facility_supply_c_ = supply;
@@ -665,6 +677,9 @@ void Plant::add_metrics(Metrics& out) const {
     thermal_limited += g->thermal_limited_integral().integral(end_);
   }
   add("peak_junction_temperature", peak_tj, "degC");
+  add("network_power", spec_.network_power.typical.value(), "W");
+  add("network_nic_ports", static_cast<double>(spec_.network_power.nic_ports), "");
+  add("network_switch_ports", static_cast<double>(spec_.network_power.switch_ports), "");
   add("thermal_limited_share", busy > 0 ? thermal_limited / busy : kNaN, "");
   if (cooling_) {
     const cooling::CoolingEnergy ce = cooling_->energy(end_);
@@ -672,6 +687,7 @@ void Plant::add_metrics(Metrics& out) const {
     add("energy_cooling_fans", ce.fans.value(), "J");
     add("energy_cooling_chiller", ce.chiller.value(), "J");
     add("peak_facility_supply_temperature", peak_facility_supply_c_, "degC");
+  add("energy_network", network_power_.integral(end_), "J");
   }
   add("power_trips", trips_, "");
   add("power_capped_ticks", cap_ticks_, "");
@@ -680,7 +696,9 @@ void Plant::add_metrics(Metrics& out) const {
     // The design point: every server at its maximum on its DC bus, through the chain; the
     // cooling it needs is estimated at the run's own ratio of cooling to IT energy (the
     // plant's overhead at the loads and ambient it saw).
-    const power::DesignPoint d = tree_->design_point(spec_.server.max_dc_power(spec_.gpu));
+    const power::DesignPoint d = tree_->design_point(
+        spec_.server.max_dc_power(spec_.gpu) +
+        sim::Watts(spec_.network_power.max.value() / static_cast<double>(servers_.size())));
     const double cooling_ratio = it > 0 ? cooling / it : 0.0;
     const double design_facility = d.grid.value() + d.it.value() * cooling_ratio;
     add("design_it_power", d.it.value(), "W");
@@ -783,3 +801,13 @@ void Plant::print_summary(std::ostream& out, const Metrics& m) const {
 }
 
 }  // namespace models
+  if (spec_.network_power.typical.value() > 0) {
+    const double span = (end_ - sim::SimTime::zero()).seconds().value();
+    const double it_mean = span > 0 ? metric_value(m, "energy_it") / span : kNaN;
+    out << fmt::format(
+        "network     port power {} ({:.2f} % of mean IT power): {} NIC ports, {} switch ports "
+        "(optics)\n",
+        watts(spec_.network_power.typical.value()),
+        100 * spec_.network_power.typical.value() / it_mean, spec_.network_power.nic_ports,
+        spec_.network_power.switch_ports);
+  }

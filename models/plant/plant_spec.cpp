@@ -8,6 +8,7 @@
 #include "models/gpu/gpu_power_calibration.hpp"
 #include "models/power/power_reader.hpp"
 #include "models/scenario/catalog.hpp"
+#include "sim/data_dir.hpp"
 #include "sim/quantity.hpp"
 
 namespace models {
@@ -24,6 +25,43 @@ constexpr std::array<std::string_view, 2> kCoupling{"full", "none"};
 
 std::string watts(sim::Watts w) {
   return sim::format_quantity(w.value(), sim::dims::power, 4);
+}
+
+// The network of the plant (models/network): the catalog server's fabric from
+// scenarios/catalog/networks.yaml over the layout's servers, or `plant.network:` over the
+// same defaults. Built here so that a bad topology is an input error before anything runs.
+void read_plant_network(Reader& r, PlantSpec& p, const std::string& server_name,
+                        sim::config::Diagnostics& diags) {
+  const sim::config::Node* server_node = r.node("server", Need::optional);
+  Reader n = r.section("network", Need::optional);
+  const long gpus = static_cast<long>(p.layout.servers()) * p.server.gpus;
+  if (!r.has("network") && gpus > kMaxNetworkGpus) return;  // too large to build by default
+  network::NetworkCatalog catalog;
+  try {
+    catalog =
+        network::load_network_catalog(sim::data_path("scenarios/catalog/networks.yaml").string());
+  } catch (const sim::config::InputError& e) {
+    for (const auto& d : e.diagnostics()) diags.add(d.where, d.path, d.message);
+    return;
+  }
+  network::NetworkDefaults defaults{server_name, p.layout.servers(), p.server.gpus,
+                                    server_node ? server_node->location() : r.location(),
+                                    r.path_of("server")};
+  const std::size_t before = diags.size();
+  std::optional<network::NetworkSpec> spec = network::read_network(n, catalog, &defaults);
+  if (!spec || diags.size() != before) return;
+  if (static_cast<long>(spec->servers) * spec->sites * spec->gpus_per_server > kMaxNetworkGpus) {
+    diags.add(n.location(), n.path(),
+              fmt::format("more than {} GPUs: too large a network to build", kMaxNetworkGpus));
+    return;
+  }
+  network::Topology topology = network::build_network(*spec, diags);
+  if (diags.size() != before) return;
+  // Port power needs a switch port speed; a scale-up-only network has no ports to price.
+  if (spec->scale_out_switch.port_speed.value() > 0)
+    p.network_power = network::network_power(topology, spec->port_power());
+  p.network = std::make_shared<const network::NetworkSpec>(std::move(*spec));
+  p.topology = std::make_shared<const network::Topology>(std::move(topology));
 }
 
 }  // namespace
@@ -74,13 +112,19 @@ std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
                    ? Coupling::none
                    : Coupling::full;
 
+  if (server)
+    read_plant_network(r, p, server_name, diags);
+  else
+    (void)r.node("network", Need::optional);
+
   // The GPU power limit: a power, or a share of TDP.
   if (const Node* n = r.node("gpu_power_limit", Need::optional); n && n->is_scalar() && gpu) {
     auto as_power = sim::parse_quantity(n->scalar(), sim::dims::power);
     auto as_share = sim::parse_quantity(n->scalar(), sim::dims::none);
     if (std::holds_alternative<double>(as_power)) {
       p.gpu_power_limit = sim::Watts(std::get<double>(as_power));
-    } else if (std::holds_alternative<double>(as_share) && n->scalar().find('%') != std::string::npos) {
+    } else if (std::holds_alternative<double>(as_share) &&
+               n->scalar().find('%') != std::string::npos) {
       p.gpu_power_limit = gpu->tdp * std::get<double>(as_share);
     } else {
       diags.add(n->location(), r.path_of("gpu_power_limit"),
@@ -106,8 +150,8 @@ std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
   if (server && gpu) {
     const sim::Watts nameplate = server->nameplate(*gpu);
     if (const Node* n = r.node("rack_power_limit", Need::optional)) {
-      p.rack_power_limit = r.quantity<sim::dims::power>("rack_power_limit", Need::optional,
-                                                        Bounds::positive());
+      p.rack_power_limit =
+          r.quantity<sim::dims::power>("rack_power_limit", Need::optional, Bounds::positive());
       const sim::Watts rack = nameplate * static_cast<double>(p.layout.servers_per_rack);
       if (p.rack_power_limit && rack > *p.rack_power_limit) {
         diags.add(n->location(), r.path_of("rack_power_limit"),
@@ -127,15 +171,17 @@ std::optional<PlantSpec> read_plant(Reader& r, const Catalog& catalog) {
       }
       if (!gpu->thermal) {
         diags.add(c.location(), c.path(),
-                  "gpu " + gpu->name + " has no thermal block in the catalog, so its "
-                  "temperature cannot be modelled");
+                  "gpu " + gpu->name +
+                      " has no thermal block in the catalog, so its "
+                      "temperature cannot be modelled");
       } else if (p.server_cooling == ServerCooling::liquid && !gpu->thermal->cold_plate) {
         diags.add(c.location(), c.path(),
                   "gpu " + gpu->name + " has no cold plate in the catalog (thermal.cold_plate)");
       } else if (p.server_cooling == ServerCooling::air && !gpu->thermal->air) {
         diags.add(c.location(), c.path(),
-                  "gpu " + gpu->name + " has no air path in the catalog (thermal.air): it is "
-                  "liquid-cooled only; set plant.server_cooling: liquid");
+                  "gpu " + gpu->name +
+                      " has no air path in the catalog (thermal.air): it is "
+                      "liquid-cooled only; set plant.server_cooling: liquid");
       }
     } else {
       (void)r.node("cooling", Need::optional);

@@ -13,8 +13,11 @@
 //                                  # and heat out (the workload alone; for ablations and tests)
 //     power: {...}                 # optional: models/power (power_reader.hpp)
 //     cooling: {...}               # optional: models/cooling
+//     network: {...}               # optional: models/network's `network:` keys over the
+//                                  # plant's defaults (network_spec.hpp NetworkDefaults)
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -22,6 +25,7 @@
 #include "models/cooling/cooling_spec.hpp"
 #include "models/gpu/gpu_power.hpp"
 #include "models/gpu/gpu_spec.hpp"
+#include "models/network/network_spec.hpp"
 #include "models/plant/server_spec.hpp"
 #include "models/power/power_spec.hpp"
 #include "sim/config.hpp"
@@ -31,6 +35,12 @@ namespace models {
 struct Catalog;
 
 enum class Coupling { full, none };
+
+// A plant with more GPUs than this builds no network unless `plant.network:` asks for one
+// (and then may not exceed it): its topology, routes and walls would cost more memory than
+// the rest of the run. 131,072 GPUs: eight times the largest
+// example (Llama-3-405B on 16,384 H100s).
+inline constexpr long kMaxNetworkGpus = 131072;
 
 struct PlantSpec {
   ServerSpec server;
@@ -47,6 +57,12 @@ struct PlantSpec {
   std::optional<power::PowerSpec> power;
   std::vector<power::StageSpec> power_stages;
   std::optional<cooling::CoolingSpec> cooling;
+  // The network (models/network), built from the plant and `plant.network:`; null when the
+  // plant is larger than kMaxNetworkGpus and says nothing of it. GPU j of server i is
+  // topology->gpus()[i * server.gpus + j] (servers in layout order, sites in turn).
+  std::shared_ptr<const network::NetworkSpec> network;
+  std::shared_ptr<const network::Topology> topology;
+  network::NetworkPower network_power;  // its ports' optics (network_power.hpp)
   sim::config::Location where;
 
   int gpus() const { return layout.servers() * server.gpus; }

@@ -1,0 +1,137 @@
+// The plant's network (models/plant + models/network): built from the plant's servers, layout
+// and scenarios/catalog/networks.yaml, overridden by `plant.network:`, located errors for a
+// bad topology, and its ports' optics in the power chain.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "models/network/topology.hpp"
+#include "models/scenario/run.hpp"
+#include "models/scenario/scenario.hpp"
+#include "sim/config.hpp"
+
+namespace {
+
+const std::string kPlant = std::string(FIRSTWALL_FIXTURES_DIR) + "/plant/";
+
+models::ScenarioSpec load(const std::string& file, std::vector<std::string> overrides = {}) {
+  models::LoadOptions o;
+  o.overrides = std::move(overrides);
+  return models::load_scenario(kPlant + file, o);
+}
+
+std::vector<std::string> errors_of(const std::string& file, std::vector<std::string> overrides) {
+  try {
+    (void)load(file, std::move(overrides));
+  } catch (const sim::config::InputError& e) {
+    std::vector<std::string> out;
+    for (const auto& d : e.diagnostics()) out.push_back(d.str());
+    return out;
+  }
+  return {};
+}
+
+// NDR 400 Gb/s NIC optics 8 W, Quantum-2 port optics 7.5 W per 400G port
+// (scenarios/catalog/networks.yaml).
+constexpr double kNicPort = 8.0, kSwitchPort = 7.5;
+
+// Four DGX H100 (32 GPUs) get the default rail-optimized fabric: one unit (4 <= 64 / 2
+// servers), 8 rail leaves and ceil(8 x 4 / 64) = 1 spine; every GPU one NIC.
+TEST(PlantNetwork, TheDefaultIsARailOptimizedFabricOfTheServersNics) {
+  const models::ScenarioSpec s = load("network_rail.yaml");
+  ASSERT_TRUE(s.plant.topology);
+  const models::network::Topology& t = *s.plant.topology;
+  using models::network::LinkTier;
+  using models::network::NodeKind;
+  EXPECT_EQ(t.count(NodeKind::gpu), 32u);
+  EXPECT_EQ(t.count(NodeKind::nvswitch), 4u);
+  EXPECT_EQ(t.count(NodeKind::leaf), 8u);
+  EXPECT_EQ(t.count(NodeKind::spine), 1u);
+  EXPECT_EQ(t.count(LinkTier::access), 2u * 32u);      // both directions
+  EXPECT_EQ(t.count(LinkTier::leaf_uplink), 2u * 8u);  // each leaf to the spine
+  EXPECT_EQ(t.count(LinkTier::nvlink), 2u * 32u);
+  // GPU j of server i is gpus()[8 i + j].
+  EXPECT_EQ(t.node(t.gpus()[8 * 3 + 5]).name, "s3.gpu5");
+  // Full bisection: a leaf's uplink carries its 4 servers' NICs, 4 x 400 Gb/s.
+  for (const auto& l : t.links())
+    if (l.tier == LinkTier::leaf_uplink) EXPECT_DOUBLE_EQ(l.bandwidth.value(), 4 * 50e9);
+
+  // Optics: every NIC port, the leaf's port facing it, and at full bisection as many uplink
+  // ports at each end of the leaf-spine cables as there are NICs.
+  const double n = 32;
+  EXPECT_EQ(s.plant.network_power.nic_ports, 32u);
+  EXPECT_EQ(s.plant.network_power.switch_ports, 32u + 2u * 32u);
+  EXPECT_DOUBLE_EQ(s.plant.network_power.typical.value(),
+                   n * (kNicPort + kSwitchPort) + 2 * n * kSwitchPort);
+}
+
+// `plant.network:` overrides the default: the fabric's kind and sizing, per key.
+TEST(PlantNetwork, APlantNetworkSectionOverridesTheDefault) {
+  const models::ScenarioSpec s = load(
+      "network_rail.yaml",
+      {"plant.network.scale_out.kind=rail_optimized", "plant.network.scale_out.spines=2",
+       "plant.network.scale_out.servers_per_unit=2", "plant.network.scale_out.oversubscription=2"});
+  const models::network::Topology& t = *s.plant.topology;
+  using models::network::LinkTier;
+  using models::network::NodeKind;
+  EXPECT_EQ(t.count(NodeKind::leaf), 16u);  // 8 rails x 2 units
+  EXPECT_EQ(t.count(NodeKind::spine), 2u);
+  // Each leaf uplink: servers_per_unit x B_nic / (spines x oversubscription).
+  for (const auto& l : t.links())
+    if (l.tier == LinkTier::leaf_uplink) EXPECT_DOUBLE_EQ(l.bandwidth.value(), 2 * 50e9 / (2 * 2));
+
+  // Standalone servers: no scale-out fabric, no optics.
+  const models::ScenarioSpec none =
+      load("network_rail.yaml", {"plant.network.scale_out.kind=none"});
+  EXPECT_EQ(none.plant.topology->count(models::network::LinkTier::access), 0u);
+  EXPECT_EQ(none.plant.network_power.typical.value(), 0.0);
+}
+
+// Bad topologies are input errors at their place (file:line:col: path: message), every one
+// at once; the paths are the plant's.
+TEST(PlantNetwork, BadTopologiesAreLocatedErrors) {
+  const std::vector<std::string> e = errors_of(
+      "network_rail.yaml", {"plant.network.servers=3", "plant.network.scale_out.kind=ring",
+                            "plant.network.nic=ndr-800g"});
+  EXPECT_EQ(e, (std::vector<std::string>{
+                   "--set:1:1: plant.network.servers: must be the plant's 4 (got 3)",
+                   "--set:2:1: plant.network.scale_out.kind: must be one of: rail_optimized, "
+                   "fat_tree, none (got \"ring\")",
+                   "--set:3:1: plant.network.nic: unknown NIC \"ndr-800g\" (did you mean "
+                   "\"ndr-400g\"?)"}));
+
+  const std::vector<std::string> link =
+      errors_of("network_rail.yaml",
+                {"plant.network.links=[{from: s0.gpu0, to: leaf9, bandwidth: 400 Gb/s}]"});
+  EXPECT_EQ(
+      link,
+      (std::vector<std::string>{"--set:1:1: plant.network.links[0].to: no node named \"leaf9\""}));
+}
+
+// The optics draw from the power chain like any server load and become heat: IT energy
+// rises by exactly P_network x T over a run whose workload is otherwise identical (nothing
+// crosses a server, so the fabric changes no timing).
+TEST(PlantNetwork, ItPowerRisesByExactlyThePortPowerSum) {
+  const models::RunResult with = models::run_scenario(load("network_rail.yaml"));
+  const models::RunResult without =
+      models::run_scenario(load("network_rail.yaml", {"plant.network.scale_out.kind=none"}));
+  ASSERT_EQ(with.end, without.end);
+  ASSERT_EQ(with.metric("output_tokens"), without.metric("output_tokens"));
+  const double n = 32;
+  const double p_network = n * (kNicPort + kSwitchPort) + 2 * n * kSwitchPort;
+  const double t = with.end.seconds();
+  EXPECT_NEAR(with.metric("energy_it") - without.metric("energy_it"), p_network * t,
+              1e-9 * with.metric("energy_it"));
+  EXPECT_NEAR(with.metric("energy_network"), p_network * t, 1e-9 * p_network * t);
+  EXPECT_DOUBLE_EQ(with.metric("network_power"), p_network);
+  EXPECT_EQ(without.metric("energy_network"), 0.0);
+  // Conservation still holds with the network in the chain.
+  EXPECT_NEAR((with.metric("energy_it") + with.metric("energy_conversion_losses") +
+               with.metric("energy_cooling")) /
+                  with.metric("energy_facility"),
+              1.0, 1e-9);
+}
+
+}  // namespace
