@@ -142,6 +142,7 @@ FlowId FlowScheduler::start(Route route, sim::Bytes size, OnComplete on_complete
   if (on_complete_.size() <= id) on_complete_.resize(id + 1);
   on_complete_[id] = std::move(on_complete);
   reschedule();
+  if (on_rates_changed_) on_rates_changed_(engine_->now());
   return id;
 }
 
@@ -160,6 +161,7 @@ void FlowScheduler::on_event() {
   const sim::SimTime now = engine_->now();
   const std::vector<FlowId> completed = network_.advance(now);
   reschedule();
+  if (on_rates_changed_) on_rates_changed_(now);
   for (FlowId id : completed) {
     if (!on_complete_[id]) continue;
     OnComplete callback = std::move(on_complete_[id]);

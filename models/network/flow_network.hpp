@@ -65,6 +65,8 @@ class FlowNetwork {
   std::size_t unfinished_count() const { return sending_.size() + latency_.size(); }
 
   std::span<const LinkUsage> usage() const { return usage_; }
+  // The links some sending flow crosses now (each once), in no particular order.
+  std::span<const LinkId> loaded_links() const { return loaded_links_; }
   const LinkUsage& usage(LinkId id) const { return usage_.at(id); }
   const Topology& topology() const { return *topology_; }
 
@@ -126,6 +128,11 @@ class FlowScheduler {
   const FlowNetwork& network() const { return network_; }
   FlowNetwork& network() { return network_; }
   bool has_pending_event() const { return engine_->is_pending(pending_); }
+  // `callback(now)` runs whenever the rates may have changed: after a start and after every
+  // event of the network (before the completions' callbacks), e.g. to judge link walls.
+  void on_rates_changed(std::function<void(sim::SimTime)> callback) {
+    on_rates_changed_ = std::move(callback);
+  }
 
  private:
   void reschedule();
@@ -137,6 +144,7 @@ class FlowScheduler {
   sim::EventId pending_;
   sim::SimTime pending_at_ = sim::SimTime::max();
   std::vector<OnComplete> on_complete_;  // by flow id
+  std::function<void(sim::SimTime)> on_rates_changed_;
 };
 
 // Runs flows that start at given times to completion, alone on a fresh engine.

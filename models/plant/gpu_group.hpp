@@ -14,6 +14,8 @@
 
 namespace models {
 
+class Fabric;
+
 struct IterationRun {
   sim::Duration duration;  // the iteration's length at the clock it runs at
   double clock_ratio = 1;  // f / f_ref for this iteration
@@ -41,6 +43,10 @@ class GpuGroup {
   // `callback(time)` runs when the group stops, at that time; an iteration in progress is
   // lost. The workload decides what happens to its work (requeue elsewhere, or lose it).
   virtual void on_stop(std::function<void(sim::SimTime)> callback) = 0;
+
+  // The plant's network, shared by every group in the hall (fabric.hpp); null when the
+  // plant has none.
+  virtual Fabric* fabric() const { return nullptr; }
 };
 
 // How a workload asks for GPUs: `count` groups of `size` GPUs, each group inside one

@@ -1,13 +1,18 @@
 #include "models/plant/plant.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "models/cooling/cooling_plant.hpp"
+#include "models/network/flow_network.hpp"
+#include "models/network/routing.hpp"
+#include "models/plant/fabric.hpp"
 #include "models/power/power_tree.hpp"
 #include "sim/quantity.hpp"
 
@@ -34,15 +39,15 @@ struct Plant::Server {
   bool fed = true;            // false after a trip above it
   double gpu_power = 0;       // W, all its GPUs
   double power = 0;           // W, on its DC bus
-  Integrator gpu_energy;      // for the capping controller
   double network_power = 0;   // W, its share of the network's optics (in `power`)
+  Integrator gpu_energy;      // for the capping controller
   double gpu_energy_at_tick = 0;  // J, at the last control tick
 };
 
 class Plant::Group final : public GpuGroup {
  public:
-  Group(Plant& plant, std::string name, int server, int size)
-      : plant_(plant), name_(std::move(name)), server_(server), size_(size) {
+  Group(Plant& plant, std::string name, int server, int first_gpu, int size)
+      : plant_(plant), name_(std::move(name)), server_(server), first_gpu_(first_gpu), size_(size) {
     power_per_gpu_.set(sim::SimTime::zero(), plant.spec_.gpu.idle_power.value());
   }
 
@@ -50,6 +55,7 @@ class Plant::Group final : public GpuGroup {
   const GpuSpec& gpu() const override { return plant_.spec_.gpu; }
   int size() const override { return size_; }
   bool running() const override { return running_; }
+  Fabric* fabric() const override;
   void on_stop(std::function<void(sim::SimTime)> callback) override {
     on_stop_ = std::move(callback);
   }
@@ -135,6 +141,8 @@ class Plant::Group final : public GpuGroup {
   }
 
   int server() const { return server_; }
+  int first_gpu() const { return first_gpu_; }  // its first GPU's index in the server
+  const Plant& plant() const { return plant_; }
   double power_per_gpu() const { return power_per_gpu_.value(); }
   const Integrator& power_integral() const { return power_per_gpu_; }
   const Integrator& clock_integral() const { return clock_; }
@@ -175,6 +183,7 @@ class Plant::Group final : public GpuGroup {
   Plant& plant_;
   std::string name_;
   int server_;
+  int first_gpu_;
   int size_;
   bool running_ = true;
   bool busy_ = false;
@@ -191,6 +200,120 @@ class Plant::Group final : public GpuGroup {
 
 // ---------------------------------------------------------------------------------------
 
+// The plant's network (fabric.hpp): one FlowScheduler over the plant's topology shared by
+// every group, and a `network` wall per link tier whose load is the utilization of the
+// tier's busiest link at each instant (the monitor judges its window mean).
+class Plant::Network final : public Fabric {
+ public:
+  explicit Network(Plant& plant)
+      : plant_(plant),
+        topology_(*plant.spec_.topology),
+        router_(topology_),
+        flows_(plant.engine_, topology_, "plant.network") {
+    flows_.on_rates_changed([this](sim::SimTime now) { judge(now); });
+  }
+
+  void register_walls(sim::WallMonitor& walls) {
+    for (std::size_t t = 0; t < kTiers; ++t) {
+      const auto tier = static_cast<network::LinkTier>(t);
+      if (topology_.count(tier) == 0) continue;
+      walls_[t] = walls.add("network." + std::string(network::to_string(tier)), "network", 1.0,
+                            "", sim::Aggregation::rate);
+    }
+  }
+
+  void start(std::span<const FabricTransfer> transfers,
+             std::function<void(sim::SimTime)> done) override {
+    if (transfers.empty()) {
+      done(plant_.engine_.now());
+      return;
+    }
+    auto left = std::make_shared<std::size_t>(transfers.size());
+    auto callback = std::make_shared<std::function<void(sim::SimTime)>>(std::move(done));
+    for (const FabricTransfer& t : transfers) {
+      flows_.start(route(t), t.bytes, [left, callback](network::FlowId, sim::SimTime now) {
+        if (--*left == 0) (*callback)(now);
+      });
+      ++started_;
+    }
+  }
+
+  sim::Seconds uncontended(std::span<const FabricTransfer> transfers) const override {
+    sim::Seconds slowest(0);
+    for (const FabricTransfer& t : transfers) {
+      const network::Route r = route(t);
+      sim::Seconds time = topology_.latency(r);
+      if (!r.empty()) time += t.bytes / topology_.bottleneck(r);
+      slowest = std::max(slowest, time);
+    }
+    return slowest;
+  }
+
+  bool scale_out(const FabricTransfer& t) const override {
+    for (network::LinkId l : route(t))
+      if (topology_.link(l).tier == network::LinkTier::access) return true;
+    return false;
+  }
+
+  std::uint64_t flows_started() const { return started_; }
+  const network::FlowNetwork& flows() const { return flows_.network(); }
+
+ private:
+  static constexpr std::size_t kTiers = 6;  // network::LinkTier's values
+
+  network::NodeId node(const GpuGroup* g, int i) const {
+    const auto* group = dynamic_cast<const Group*>(g);
+    if (!group || &group->plant() != &plant_ || i < 0 || i >= group->size())
+      throw std::invalid_argument("Fabric: a transfer names a GPU of no group of this plant");
+    const auto index = static_cast<std::size_t>(group->server()) *
+                           static_cast<std::size_t>(plant_.spec_.server.gpus) +
+                       static_cast<std::size_t>(group->first_gpu() + i);
+    return topology_.gpus()[index];
+  }
+
+  // ECMP's flow key: the pair's GPUs, so that a pair keeps its route (as a NCCL channel's
+  // connection does) and the run is the same on every machine.
+  network::Route route(const FabricTransfer& t) const {
+    const network::NodeId a = node(t.from, t.from_gpu), b = node(t.to, t.to_gpu);
+    const std::optional<network::Route> r = router_.route(a, b, (std::uint64_t{a} << 32) | b);
+    if (!r) {
+      throw std::invalid_argument("Fabric: no route from " + topology_.node(a).name + " to " +
+                                  topology_.node(b).name +
+                                  " (the plant's network has no scale-out between them)");
+    }
+    return *r;
+  }
+
+  void judge(sim::SimTime now) {
+    std::array<double, kTiers> busiest{};
+    const network::FlowNetwork& net = flows_.network();
+    for (network::LinkId l : net.loaded_links()) {
+      const network::Link& link = topology_.link(l);
+      const auto t = static_cast<std::size_t>(link.tier);
+      busiest[t] = std::max(busiest[t], (net.usage(l).load / link.bandwidth).value());
+    }
+    for (std::size_t t = 0; t < kTiers; ++t) {
+      if (!walls_[t] || busiest[t] == last_[t]) continue;
+      last_[t] = busiest[t];
+      plant_.walls_.set_load(*walls_[t], now, busiest[t]);
+    }
+  }
+
+  Plant& plant_;
+  const network::Topology& topology_;
+  mutable network::Router router_;  // caches distance vectors
+  network::FlowScheduler flows_;
+  std::array<std::optional<sim::ResourceId>, kTiers> walls_{};
+  std::array<double, kTiers> last_{};
+  std::uint64_t started_ = 0;
+};
+
+Fabric* Plant::Group::fabric() const {
+  return plant_.network_.get();
+}
+
+// ---------------------------------------------------------------------------------------
+
 Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec)
     : engine_(engine),
       walls_(walls),
@@ -203,20 +326,21 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
     servers_[i].idle_gpus = spec_.server.gpus;
   }
   cap_limit_.assign(servers_.size(), spec_.gpu_power_limit.value());
+  // The network's optics, spread evenly over the servers: NIC ports sit in the servers, and
+  // the switches' ports are fed from the same racks' PDUs (a stated simplification:
+  // models/plant/README.md). They draw whether or not bytes flow (network_power.hpp).
+  if (coupled_ && !servers_.empty())
+    network_per_server_ = spec_.network_power.typical.value() / static_cast<double>(servers_.size());
   rack_power_.assign(static_cast<std::size_t>(spec_.layout.racks()), 0.0);
   rack_energy_.resize(rack_power_.size());
   rack_energy_at_tick_.assign(rack_power_.size(), 0.0);
+  if (spec_.topology) network_ = std::make_unique<Network>(*this);
   if (coupled_ && !spec_.power_stages.empty()) {
     tree_ = std::make_unique<power::PowerTree>(spec_.power_stages, spec_.layout);
     meter_ = std::make_unique<power::IntervalMeter>(*tree_, sim::SimTime::zero());
   }
 }
 
-  // The network's optics, spread evenly over the servers: NIC ports sit in the servers, and
-  // the switches' ports are fed from the same racks' PDUs (a stated simplification:
-  // models/plant/README.md). They draw whether or not bytes flow (network_power.hpp).
-  if (coupled_ && !servers_.empty())
-    network_per_server_ = spec_.network_power.typical.value() / static_cast<double>(servers_.size());
 Plant::~Plant() = default;
 
 std::vector<GpuGroup*> Plant::place(const GpuRequest& request) {
@@ -234,9 +358,10 @@ std::vector<GpuGroup*> Plant::place(const GpuRequest& request) {
                                               request.count, request.size, spec_.gpus()));
     }
     Server& s = servers_[server];
+    const int first_gpu = spec_.server.gpus - s.idle_gpus;
     s.idle_gpus -= request.size;
     auto g = std::make_unique<Group>(*this, fmt::format("{}[{}]", request.prefix, i),
-                                     static_cast<int>(server), request.size);
+                                     static_cast<int>(server), first_gpu, request.size);
     s.groups.push_back(g.get());
     out.push_back(g.get());
     groups_.push_back(std::move(g));
@@ -246,6 +371,7 @@ std::vector<GpuGroup*> Plant::place(const GpuRequest& request) {
 
 void Plant::start() {
   const sim::SimTime now = engine_.now();
+  if (network_) network_->register_walls(walls_);
   if (coupled_) {
     if (tree_) tree_->register_walls(walls_);
     if (spec_.power && spec_.power->grid_capacity) {
@@ -421,6 +547,8 @@ void Plant::update_server(Server& s, sim::SimTime now) {
   s.network_power = s.fed ? network_per_server_ : 0.0;
   s.power = s.fed ? gpus + other + s.network_power : 0.0;
   if (!coupled_) return;
+  if (s.network_power != net_before)
+    network_power_.set(now, network_power_.value() + s.network_power - net_before);
   const auto rack = static_cast<std::size_t>(spec_.layout.instance_of(s.index, Scope::rack));
   rack_power_[rack] += s.power - before;
   rack_energy_[rack].set(now, rack_power_[rack]);
@@ -439,8 +567,6 @@ void Plant::update_server(Server& s, sim::SimTime now) {
     if (tree_) cooling_->set_room_heat(tree_->room_heat(), now);
     // The facility supply follows the heat with no lag (models/cooling): its peak is read at
     // every change, not only at window ends.
-  if (s.network_power != net_before)
-    network_power_.set(now, network_power_.value() + s.network_power - net_before);
     const double supply = sim::to_celsius(cooling_->facility_supply_temperature());
     if (std::isnan(peak_facility_supply_c_) || supply > peak_facility_supply_c_)
       peak_facility_supply_c_ = supply;
@@ -658,6 +784,10 @@ void Plant::add_metrics(Metrics& out) const {
     throttled += g->throttled_integral().integral(end_);
   }
   add("throttled_share", busy > 0 ? throttled / busy : kNaN, "");
+  add("network_power", spec_.network_power.typical.value(), "W");
+  add("network_nic_ports", static_cast<double>(spec_.network_power.nic_ports), "");
+  add("network_switch_ports", static_cast<double>(spec_.network_power.switch_ports), "");
+  add("network_flows", network_ ? static_cast<double>(network_->flows_started()) : 0.0, "");
   if (!coupled_) return;
   const double it = it_energy(end_);
   const double facility = facility_energy(end_);
@@ -665,6 +795,7 @@ void Plant::add_metrics(Metrics& out) const {
   add("energy_it", it, "J");
   add("energy_conversion_losses", tree_ ? tree_->loss_energy(end_).value() : 0.0, "J");
   add("energy_cooling", cooling, "J");
+  add("energy_network", network_power_.integral(end_), "J");
   add("energy_facility", facility, "J");
   add("pue", it > 0 ? facility / it : kNaN, "");
   const double span = (end_ - sim::SimTime::zero()).seconds().value();
@@ -677,9 +808,6 @@ void Plant::add_metrics(Metrics& out) const {
     thermal_limited += g->thermal_limited_integral().integral(end_);
   }
   add("peak_junction_temperature", peak_tj, "degC");
-  add("network_power", spec_.network_power.typical.value(), "W");
-  add("network_nic_ports", static_cast<double>(spec_.network_power.nic_ports), "");
-  add("network_switch_ports", static_cast<double>(spec_.network_power.switch_ports), "");
   add("thermal_limited_share", busy > 0 ? thermal_limited / busy : kNaN, "");
   if (cooling_) {
     const cooling::CoolingEnergy ce = cooling_->energy(end_);
@@ -687,7 +815,6 @@ void Plant::add_metrics(Metrics& out) const {
     add("energy_cooling_fans", ce.fans.value(), "J");
     add("energy_cooling_chiller", ce.chiller.value(), "J");
     add("peak_facility_supply_temperature", peak_facility_supply_c_, "degC");
-  add("energy_network", network_power_.integral(end_), "J");
   }
   add("power_trips", trips_, "");
   add("power_capped_ticks", cap_ticks_, "");
@@ -761,6 +888,12 @@ std::optional<std::string> Plant::wall_effect(const sim::WallResult& w, const Me
     }
     return fmt::format("{} ran above its capacity: the water or air it supplies warmed", w.name);
   }
+  if (w.kind == "network" && w.name.starts_with("network.")) {
+    return fmt::format(
+        "the busiest {} link carried its full capacity over a window: the transfers on it "
+        "shared it max-min and took longer than alone",
+        w.name.substr(8));
+  }
   if (w.kind == "power") {
     if (spec_.power && spec_.power->overload == power::Overload::trip) {
       return fmt::format("{} breaker trip(s) ({}); the servers below lost power, requests went "
@@ -784,6 +917,16 @@ void Plant::print_summary(std::ostream& out, const Metrics& m) const {
       metric_value(m, "energy_conversion_losses") / 3.6e6,
       metric_value(m, "energy_cooling") / 3.6e6, metric_value(m, "pue"),
       watts(metric_value(m, "peak_facility_power")));
+  if (spec_.network_power.typical.value() > 0) {
+    const double span = (end_ - sim::SimTime::zero()).seconds().value();
+    const double it_mean = span > 0 ? metric_value(m, "energy_it") / span : kNaN;
+    out << fmt::format(
+        "network     port power {} ({:.2f} % of mean IT power): {} NIC ports, {} switch ports "
+        "(optics)\n",
+        watts(spec_.network_power.typical.value()),
+        100 * spec_.network_power.typical.value() / it_mean, spec_.network_power.nic_ports,
+        spec_.network_power.switch_ports);
+  }
   out << fmt::format(
       "clocks      GPUs ran below full clock {:.1f} % of their busy time ({:.1f} % under a thermal "
       "limit)\n",
@@ -801,13 +944,3 @@ void Plant::print_summary(std::ostream& out, const Metrics& m) const {
 }
 
 }  // namespace models
-  if (spec_.network_power.typical.value() > 0) {
-    const double span = (end_ - sim::SimTime::zero()).seconds().value();
-    const double it_mean = span > 0 ? metric_value(m, "energy_it") / span : kNaN;
-    out << fmt::format(
-        "network     port power {} ({:.2f} % of mean IT power): {} NIC ports, {} switch ports "
-        "(optics)\n",
-        watts(spec_.network_power.typical.value()),
-        100 * spec_.network_power.typical.value() / it_mean, spec_.network_power.nic_ports,
-        spec_.network_power.switch_ports);
-  }

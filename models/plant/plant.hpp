@@ -80,8 +80,10 @@ class Plant {
 
  private:
   class Group;
+  class Network;
   struct Server;
   friend class Group;
+  friend class Network;
 
   void update_server(Server& s, sim::SimTime now);
   void update_grid(sim::SimTime now);
@@ -110,6 +112,7 @@ class Plant {
   std::unique_ptr<power::PowerTree> tree_;
   std::unique_ptr<power::IntervalMeter> meter_;
   std::unique_ptr<cooling::CoolingPlant> cooling_;
+  std::unique_ptr<Network> network_;  // when the spec has a topology
   double other_liquid_share_ = 0;  // of the non-GPU power, to liquid
   // Per server: the GPU power limit the capping controller allows (W per GPU).
   std::vector<double> cap_limit_;

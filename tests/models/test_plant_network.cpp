@@ -8,9 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "models/network/topology.hpp"
+#include "models/plant/fabric.hpp"
+#include "models/plant/plant.hpp"
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "sim/config.hpp"
+#include "sim/engine.hpp"
+#include "sim/wall_monitor.hpp"
 
 namespace {
 
@@ -132,6 +136,83 @@ TEST(PlantNetwork, ItPowerRisesByExactlyThePortPowerSum) {
                with.metric("energy_cooling")) /
                   with.metric("energy_facility"),
               1.0, 1e-9);
+}
+
+// Two jobs on one oversubscribed unit (4 servers, 1 spine, 4:1): each leaf's uplink is
+// C = servers_per_unit x B_nic / (spines x 4) = B_nic. Job A sends from server 0 to server 1,
+// job B from server 2 to server 3, GPU k to GPU k+1 (another rail: up through the spine).
+// Rail k's uplink carries one flow of each job: max-min gives each C / 2, so each transfer
+// takes L + S / (C / 2), against L + S / min(B_nic, C) alone, which is the fabric's α–β form.
+struct TwoJobs {
+  static constexpr double kBytes = 100e9;
+  sim::Engine engine{1, "two_jobs"};
+  sim::WallMonitor walls;
+  models::ScenarioSpec spec;
+  std::unique_ptr<models::Plant> plant;
+  std::vector<models::GpuGroup*> groups;
+
+  TwoJobs()
+      : spec(load("network_rail.yaml",
+                  {"plant.network.scale_out.kind=rail_optimized",
+                   "plant.network.scale_out.spines=1", "plant.network.scale_out.servers_per_unit=4",
+                   "plant.network.scale_out.oversubscription=4"})) {
+    walls = sim::WallMonitor(spec.walls);
+    plant = std::make_unique<models::Plant>(engine, walls, spec.plant);
+    groups = plant->place(models::GpuRequest{"job", 4, 8});
+    plant->start();
+  }
+  // One job: its 8 GPUs on server `from` send to server `from + 1`, rail k to rail k + 1.
+  std::vector<models::FabricTransfer> job(int from) const {
+    std::vector<models::FabricTransfer> t;
+    for (int k = 0; k < 8; ++k)
+      t.push_back({groups[static_cast<std::size_t>(from)], k,
+                   groups[static_cast<std::size_t>(from + 1)], (k + 1) % 8, sim::Bytes(kBytes)});
+    return t;
+  }
+};
+
+TEST(PlantFabric, TwoJobsSharingAnOversubscribedSpineShareItMaxMin) {
+  TwoJobs run;
+  models::Fabric* fabric = run.groups[0]->fabric();
+  ASSERT_NE(fabric, nullptr);
+  const auto a = run.job(0), b = run.job(2);
+  ASSERT_TRUE(fabric->scale_out(a[0]));
+  const double b_nic = 50e9, c_uplink = 4 * b_nic / (1 * 4.0);
+  const double alone = fabric->uncontended(a).value();
+  // The route: NIC, leaf, spine, leaf, NIC: L = 4 cable latencies + 3 switch hops.
+  const double latency = alone - TwoJobs::kBytes / std::min(b_nic, c_uplink);
+  EXPECT_NEAR(latency, 3 * 150e-9, 1e-12);
+
+  std::optional<sim::SimTime> done_a, done_b;
+  fabric->start(a, [&](sim::SimTime t) { done_a = t; });
+  fabric->start(b, [&](sim::SimTime t) { done_b = t; });
+  run.engine.run_until(sim::SimTime::zero() + sim::Duration::s(10));
+  ASSERT_TRUE(done_a && done_b);
+  const double shared = latency + TwoJobs::kBytes / (c_uplink / 2);
+  EXPECT_NEAR(done_a->seconds(), shared, 2e-9);
+  EXPECT_NEAR(done_b->seconds(), shared, 2e-9);
+  // The stretch of the transfer: 2 on the bandwidth term, none on the latency.
+  EXPECT_NEAR((done_a->seconds() - latency) / (alone - latency), 2.0, 1e-9);
+
+  // Job B alone afterwards takes the α–β form to SimTime's grain.
+  std::optional<sim::SimTime> alone_b;
+  const sim::SimTime t0 = run.engine.now();
+  fabric->start(b, [&](sim::SimTime t) { alone_b = t; });
+  run.engine.run_until(t0 + sim::Duration::s(10));
+  ASSERT_TRUE(alone_b);
+  EXPECT_NEAR((*alone_b - t0).seconds().value(), alone, 2e-9);
+
+  run.plant->finish(run.engine.now());
+  run.walls.finish(run.engine.now());
+  // Walls: the uplinks ran full while both jobs sent, the NICs at half.
+  double uplink = -1, access = -1;
+  for (const sim::WallResult& w : run.walls.results()) {
+    if (w.name == "network.leaf_uplink") uplink = w.peak_utilization;
+    if (w.name == "network.access") access = w.peak_utilization;
+    if (w.name.starts_with("network.")) EXPECT_EQ(w.kind, "network");
+  }
+  EXPECT_DOUBLE_EQ(uplink, 1.0);
+  EXPECT_DOUBLE_EQ(access, 1.0);  // B alone: its NICs at line rate (C = B_nic)
 }
 
 }  // namespace
