@@ -72,9 +72,19 @@ std::size_t UserSpec::draw(sim::RngStream& rng) const {
   return regions.size() - 1;
 }
 
+double ArrivalSpec::trace_period_s() const {
+  if (trace.size() < 2) return 0;
+  const double span = trace.back().arrival_s - trace.front().arrival_s;
+  return trace.back().arrival_s + span / static_cast<double>(trace.size() - 1);
+}
+
 RequestSource::RequestSource(const ArrivalSpec& spec, sim::RngStream arrivals_rng,
                              sim::RngStream lengths_rng, sim::SimTime horizon)
-    : spec_(&spec), arrivals_rng_(arrivals_rng), lengths_rng_(lengths_rng), horizon_(horizon) {}
+    : spec_(&spec),
+      arrivals_rng_(arrivals_rng),
+      lengths_rng_(lengths_rng),
+      horizon_(horizon),
+      trace_period_s_(spec.trace_period_s()) {}
 
 std::optional<Arrival> RequestSource::next() {
   Arrival a;
@@ -84,10 +94,13 @@ std::optional<Arrival> RequestSource::next() {
     a.prompt_tokens = spec_->prompt.sample(lengths_rng_);
     a.output_tokens = spec_->output.sample(lengths_rng_);
   } else {
-    if (trace_pos_ >= spec_->trace.size()) return std::nullopt;
-    const TraceRow& r = spec_->trace[trace_pos_++];
-    a.at = sim::SimTime::zero() +
-           sim::Duration::from_seconds(sim::Seconds(r.arrival_s * spec_->time_scale));
+    const std::size_t n = spec_->trace.size();
+    if (n == 0 || (!spec_->repeat && trace_pos_ >= n)) return std::nullopt;
+    const std::size_t copy = trace_pos_ / n;
+    const TraceRow& r = spec_->trace[trace_pos_++ % n];
+    // Copy 0 is the trace's own times exactly (copy x period adds 0).
+    const double t_s = r.arrival_s + static_cast<double>(copy) * trace_period_s_;
+    a.at = sim::SimTime::zero() + sim::Duration::from_seconds(sim::Seconds(t_s * spec_->time_scale));
     a.prompt_tokens = r.prompt_tokens;
     a.output_tokens = r.output_tokens;
   }

@@ -41,6 +41,13 @@ struct ArrivalSpec {
   std::vector<TraceRow> trace;  // trace, sorted by arrival
   std::string trace_path;
   double time_scale = 1;  // trace arrival times are multiplied by this
+  // The trace replayed back to back until the horizon: copy k of row i arrives at
+  // (t_i + k period) x time_scale, the period being trace_period_s().
+  bool repeat = false;
+  // The last arrival plus one mean gap, t_last + (t_last - t_first) / (n - 1): the next copy
+  // starts one mean gap after the last arrival, so a repeated trace keeps its mean rate,
+  // (n - 1) / (t_last - t_first). 0 for fewer than two rows.
+  double trace_period_s() const;
 };
 
 struct Arrival {
@@ -109,6 +116,7 @@ class RequestSource {
   sim::SimTime horizon_;
   double t_s_ = 0;
   std::size_t trace_pos_ = 0;
+  double trace_period_s_ = 0;  // spec_->trace_period_s(), once
 };
 
 // Reads a trace CSV with a header naming the columns arrived_at, num_prefill_tokens,

@@ -99,11 +99,18 @@ ArrivalSpec read_arrivals(Reader& workload) {
     a.time_scale = r.number("time_scale", Need::optional, Bounds::positive()).value_or(1.0);
     const Node* path_node = r.node("path", Need::required);
     const auto path = r.string("path", Need::required);
+    bool trace_read = false;  // and without errors
     if (path && path_node) {
       a.trace_path = resolve_relative(path_node->location(), *path);
       TraceReadResult t = read_trace_csv(a.trace_path);
       add_file_errors(r.diagnostics(), path_node->location(), r.path_of("path"), t.errors);
+      trace_read = t.errors.empty();
       a.trace = std::move(t.rows);
+    }
+    a.repeat = r.boolean("repeat", Need::optional).value_or(false);
+    if (a.repeat && trace_read && !(a.trace_period_s() > 0)) {
+      r.diagnostics().add(r.node("repeat", Need::optional)->location(), r.path_of("repeat"),
+                          "a repeated trace needs at least two rows and a last arrival after 0 s");
     }
   }
   r.finish();
@@ -319,6 +326,21 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
       diags.add(location_of(a, "rate"), "workload.arrivals.rate",
                 fmt::format("would bring {:.3g} requests in simulation.duration; at most {:.0e} "
                             "are supported per run",
+                            expected, kMaxExpectedRequests));
+    }
+  }
+  // A repeated trace brings its rows once per period (scaled) in simulation.duration.
+  if (diags.size() == errors_before && spec->arrivals.process == ArrivalSpec::Process::trace &&
+      spec->arrivals.repeat) {
+    const ArrivalSpec& a = spec->arrivals;
+    const double expected = static_cast<double>(a.trace.size()) *
+                            context.duration.seconds().value() /
+                            (a.trace_period_s() * a.time_scale);
+    if (expected > kMaxExpectedRequests) {
+      Reader ar = w.section("arrivals", Need::optional);
+      diags.add(location_of(ar, "time_scale"), "workload.arrivals.time_scale",
+                fmt::format("the repeated trace would bring {:.3g} requests in "
+                            "simulation.duration; at most {:.0e} are supported per run",
                             expected, kMaxExpectedRequests));
     }
   }

@@ -19,6 +19,7 @@
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/workload/serving_workload.hpp"
+#include "sim/config.hpp"
 
 namespace {
 
@@ -242,6 +243,63 @@ TEST_F(ServingScheduling, TraceTimeScaleScalesArrivalsExactly) {
   for (std::size_t i = 0; i < at_2.size(); ++i)
     EXPECT_EQ(requests(slower)[i].arrival.ns(), at_2[i]) << "request " << i;
   EXPECT_EQ(slower.metric("requests_arrived"), 3.0);
+}
+
+// repeat replays the trace back to back: rows at 0, 1 and 3 s (n = 3, mean gap 1.5 s) repeat
+// every 3 + 1.5 = 4.5 s, so copy k arrives at 0, 1, 3 s + 4.5 k; with time_scale 0.5 every
+// time halves (period 2.25 s). Arrivals stop at simulation.duration (10 s, exclusive).
+TEST_F(ServingScheduling, TraceRepeatReplaysCopiesOnePeriodApart) {
+  const std::string path = trace({{0.0, 128, 2}, {1.0, 128, 2}, {3.0, 128, 2}});
+  const double period = 3.0 + (3.0 - 0.0) / (3 - 1);
+  auto expected_ns = [&](double scale) {
+    std::vector<std::int64_t> at;
+    for (int k = 0;; ++k) {
+      bool any = false;
+      for (double t : {0.0, 1.0, 3.0}) {
+        const double s = (t + k * period) * scale;
+        if (s < 10.0) {
+          at.push_back(std::llround(s * 1e9));
+          any = true;
+        }
+      }
+      if (!any) return at;
+    }
+  };
+  for (double scale : {1.0, 0.5}) {
+    const models::RunResult r = run({path, "workload.arrivals.repeat=true",
+                                     "workload.arrivals.time_scale=" + std::to_string(scale)});
+    const std::vector<std::int64_t> want = expected_ns(scale);
+    ASSERT_EQ(requests(r).size(), want.size()) << "time_scale " << scale;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(requests(r)[i].arrival.ns(), want[i]) << "request " << i << ", scale " << scale;
+  }
+  EXPECT_EQ(expected_ns(1.0).size(), 7u);   // 0 1 3 | 4.5 5.5 7.5 | 9
+  EXPECT_EQ(expected_ns(0.5).size(), 14u);  // copies 0..3 whole, then 9 and 9.5 of copy 4
+
+  // Without repeat the trace is played once.
+  EXPECT_EQ(requests(run({path})).size(), 3u);
+}
+
+// A trace that cannot be repeated (one row: no period) is refused at the key, as is a
+// repeated trace that would bring more requests than a run holds.
+TEST_F(ServingScheduling, TraceRepeatErrors) {
+  auto errors = [](std::vector<std::string> overrides) -> std::string {
+    try {
+      run(std::move(overrides));
+    } catch (const sim::config::InputError& e) {
+      return e.what();
+    }
+    return "(ran)";
+  };
+  const std::string one = trace({{2.0, 128, 2}});
+  EXPECT_EQ(errors({one, "workload.arrivals.repeat=true"}),
+            "--set:2:1: workload.arrivals.repeat: a repeated trace needs at least two rows and a "
+            "last arrival after 0 s");
+  const std::string two = trace({{0.0, 128, 2}, {1.0, 128, 2}});  // 2 rows every 2 s
+  // 2 rows per 2e-7 s x 10 s = 1e8 > 5e7.
+  EXPECT_EQ(errors({two, "workload.arrivals.repeat=true", "workload.arrivals.time_scale=1e-7"}),
+            "--set:3:1: workload.arrivals.time_scale: the repeated trace would bring 1e+08 "
+            "requests in simulation.duration; at most 5e+07 are supported per run");
 }
 
 // fp8 weights and KV cache (1 byte per element, against bf16's 2): the weights per GPU and
