@@ -35,8 +35,9 @@ class Fabric {
   // rate of the moment. `done(t)` runs (from the engine) when the last one has arrived.
   virtual void start(std::span<const FabricTransfer> transfers,
                      std::function<void(sim::SimTime)> done) = 0;
-  // What the same transfers take alone on an idle network: the slowest one's
-  // `L_route + S / B_bottleneck` (the α–β form the flows reach when nothing is shared).
+  // What the same transfers take alone on an idle network (sharing only among themselves):
+  // when no two of them share a link, the slowest one's `L_route + S / B_bottleneck`, the
+  // α–β form (flow_network.hpp: exact to SimTime's 1 ns).
   virtual sim::Seconds uncontended(std::span<const FabricTransfer> transfers) const = 0;
   // True when a transfer between these GPUs leaves the scale-up domain (crosses a NIC).
   virtual bool scale_out(const FabricTransfer& transfer) const = 0;

@@ -239,14 +239,12 @@ class Plant::Network final : public Fabric {
   }
 
   sim::Seconds uncontended(std::span<const FabricTransfer> transfers) const override {
-    sim::Seconds slowest(0);
-    for (const FabricTransfer& t : transfers) {
-      const network::Route r = route(t);
-      sim::Seconds time = topology_.latency(r);
-      if (!r.empty()) time += t.bytes / topology_.bottleneck(r);
-      slowest = std::max(slowest, time);
-    }
-    return slowest;
+    // The same flows on a fresh, idle copy of the network (their own sharing included).
+    std::vector<network::TimedFlow> flows;
+    for (const FabricTransfer& t : transfers)
+      flows.push_back({sim::SimTime::zero(), route(t), t.bytes});
+    const network::FlowRun run = network::run_flows(topology_, flows);
+    return (run.end - sim::SimTime::zero()).seconds();
   }
 
   bool scale_out(const FabricTransfer& t) const override {

@@ -215,4 +215,59 @@ TEST(PlantFabric, TwoJobsSharingAnOversubscribedSpineShareItMaxMin) {
   EXPECT_DOUBLE_EQ(access, 1.0);  // B alone: its NICs at line rate (C = B_nic)
 }
 
+// The `transfers` workload in a run (tests/fixtures/network/two_jobs_shared_spine.yaml):
+// two jobs of two servers, every GPU sending S = 1 GB to the next rail of the job's other
+// server, both ways, on one 4:1 spine: rail k's uplink, C = 4 B_nic / 4 = B_nic, carries two
+// flows of each job. Max-min: each flow C / 4 with both jobs, C / 2 alone, B_nic (its NIC)
+// when the uplink is not oversubscribed. Route latency: 3 switch hops of 150 ns.
+models::ScenarioSpec two_jobs(std::vector<std::string> overrides = {}) {
+  models::LoadOptions o;
+  o.overrides = std::move(overrides);
+  return models::load_scenario(
+      std::string(FIRSTWALL_FIXTURES_DIR) + "/network/two_jobs_shared_spine.yaml", o);
+}
+
+constexpr double kS = 1e9, kNic = 50e9, kLatency = 3 * 150e-9;
+
+TEST(TransfersWorkload, AJobSharingTheSpineWithAnotherIsStretchedByItsMaxMinShare) {
+  const models::RunResult both = models::run_scenario(two_jobs());
+  const double c = 4 * kNic / 4;
+  for (const char* job : {"job0", "job1"}) {
+    const std::string j(job);
+    EXPECT_NEAR(both.metric(j + "_round_time_mean"), kLatency + kS / (c / 4), 1e-9) << j;
+    EXPECT_NEAR(both.metric(j + "_round_time_alone"), kLatency + kS / (c / 2), 1e-9) << j;
+    // Stretch: the bandwidth term doubles (4 flows on the uplink instead of 2); L does not.
+    EXPECT_NEAR(both.metric(j + "_stretch"), (kLatency + kS / (c / 4)) / (kLatency + kS / (c / 2)),
+                1e-9);
+    EXPECT_GT(both.metric(j + "_rounds"), 100);
+  }
+  // Without the other job, the round takes the time it takes alone.
+  const models::RunResult one = models::run_scenario(two_jobs({"workload.jobs=1"}));
+  EXPECT_NEAR(one.metric("job0_round_time_mean"), kLatency + kS / (c / 2), 1e-9);
+  EXPECT_NEAR(one.metric("job0_stretch"), 1.0, 1e-9);
+
+  // The uplinks are the busiest tier: full while flows send, short of it only for the route
+  // latency of each round (3 x 150 ns of every 80 ms).
+  const sim::WallResult* uplink = nullptr;
+  for (const auto& w : both.walls)
+    if (w.name == "network.leaf_uplink") uplink = &w;
+  ASSERT_NE(uplink, nullptr);
+  EXPECT_EQ(uplink->kind, "network");
+  EXPECT_NEAR(uplink->peak_utilization, 1.0, 1e-5);
+  EXPECT_LT(uplink->peak_utilization, 1.0);
+  EXPECT_EQ(both.walls.front().name, "network.leaf_uplink");  // the nearest wall
+}
+
+// Where no link is shared (uplinks at full bisection: each flow is held by its own NIC), the
+// flows take exactly the α–β closed form L + S / B_nic, with or without the other job.
+TEST(TransfersWorkload, WithoutSharedLinksTheRoundIsTheAlphaBetaForm) {
+  const models::RunResult r =
+      models::run_scenario(two_jobs({"plant.network.scale_out.oversubscription=1"}));
+  for (const char* job : {"job0", "job1"}) {
+    const std::string j(job);
+    EXPECT_NEAR(r.metric(j + "_round_time_mean"), kLatency + kS / kNic, 1e-9) << j;
+    EXPECT_NEAR(r.metric(j + "_round_time_alone"), kLatency + kS / kNic, 1e-9) << j;
+  }
+}
+
 }  // namespace
