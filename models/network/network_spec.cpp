@@ -196,8 +196,9 @@ RailOptimized default_rail_optimized(int servers, int gpus_per_server, const Nic
   rail.servers_per_unit = std::max(1, std::min(servers, half));
   const long units = (servers + rail.servers_per_unit - 1) / rail.servers_per_unit;
   const long uplinks = units * gpus_per_server * rail.servers_per_unit;
-  rail.spines =
-      static_cast<int>(std::max<long>(1, (uplinks + sw.ports - 1) / std::max(1, sw.ports)));
+  const long needed = (uplinks + std::max(1, sw.ports) - 1) / std::max(1, sw.ports);
+  // A leaf has servers_per_unit uplink ports: it reaches at most that many spines.
+  rail.spines = static_cast<int>(std::clamp<long>(needed, 1, rail.servers_per_unit));
   rail.nic = nic;
   rail.oversubscription = 1;
   rail.switch_latency = sw.latency;

@@ -141,8 +141,11 @@ std::optional<NetworkSpec> read_network(sim::config::Reader& network, const Netw
 // The rail-optimized leaf-spine a plant gets when it says nothing (REFERENCE.md B.5 [S],
 // sized from the switch's port count [D]): one leaf per rail and unit, half of a leaf's
 // ports down (one per server of the unit: servers_per_unit = min(servers, ports / 2)) and
-// half up at full bisection; spines = ceil(units x rails x servers_per_unit / ports), so
-// that every spine's ports suffice for its share of the uplinks.
+// half up at full bisection; spines = ceil(units x rails x servers_per_unit / ports), the
+// switches the uplinks need, but at most servers_per_unit (a leaf's uplink ports), so that
+// every leaf-spine cable is at least one port. Past one tier of switches (more leaves than a
+// spine has ports) a spine stands for a plane of switches that acts as one (its ports, and
+// so the optics, are counted right; its inner tier is not modelled).
 RailOptimized default_rail_optimized(int servers, int gpus_per_server, const Nic& nic,
                                      const SwitchEntry& sw);
 // Builds the topology; problems (a link to a missing node, disconnected GPUs) go to `diags`.
