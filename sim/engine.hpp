@@ -23,6 +23,7 @@
 namespace sim {
 
 using Callback = std::function<void()>;
+class Tracer;
 
 // Identifies a scheduled event for cancel(); stays valid (and harmless) after the event ran.
 struct EventId {
@@ -73,6 +74,11 @@ class Engine {
   std::uint64_t master_seed() const { return master_seed_; }
   const std::string& scenario_id() const { return scenario_id_; }
 
+  // Where models send trace events (sim/trace.hpp); null, the default, when nobody asked for
+  // a trace. Set before the models are built: they take their tracks when they are.
+  Tracer* tracer() const { return tracer_; }
+  void set_tracer(Tracer* tracer) { tracer_ = tracer; }
+
  private:
   // 16 bytes, so that a node's four children take one cache line's worth: the heap is
   // memory-bound at 1e5..1e6 pending events. seq can be 32 bits because compact() renumbers
@@ -114,6 +120,7 @@ class Engine {
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t master_seed_;
   std::string scenario_id_;
+  Tracer* tracer_ = nullptr;
 };
 
 }  // namespace sim

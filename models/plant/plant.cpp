@@ -13,6 +13,7 @@
 #include "models/network/flow_network.hpp"
 #include "models/network/routing.hpp"
 #include "models/plant/fabric.hpp"
+#include "models/plant/plant_trace.hpp"
 #include "models/power/power_tree.hpp"
 #include "sim/quantity.hpp"
 
@@ -63,6 +64,7 @@ class Plant::Group final : public GpuGroup {
   IterationRun begin_iteration(sim::SimTime now, const GpuActivity& a) override {
     if (!running_) throw std::logic_error("GpuGroup " + name_ + ": iteration on a stopped group");
     IterationRun run;
+    const char* why = nullptr;  // what set a clock below full (named in a trace)
     if (!plant_.coupled_) {
       run.clock_ratio = 1;
       run.duration = sim::Duration::from_seconds(a.duration(1.0));
@@ -71,6 +73,7 @@ class Plant::Group final : public GpuGroup {
       const Server& s = plant_.servers_[static_cast<std::size_t>(server_)];
       double limit = std::min(plant_.spec_.gpu_power_limit.value(),
                               plant_.cap_limit_[static_cast<std::size_t>(s.index)]);
+      why = limit < plant_.spec_.gpu_power_limit.value() ? "power cap" : "power limit";
       double max_clock = 1;
       if (thermal) {
         // Thermal management at the iteration's start: at the software slowdown temperature
@@ -85,6 +88,7 @@ class Plant::Group final : public GpuGroup {
           const double hold = ((t.slowdown - c.coolant_temperature(*thermal, now)) /
                                c.junction_to_coolant(*thermal))
                                   .value();
+          if (hold < limit) why = "thermal slowdown";
           limit = std::min(limit, std::max(0.0, hold));
           thermal_limited_.set(now, 1.0);
         } else {
@@ -94,6 +98,7 @@ class Plant::Group final : public GpuGroup {
       }
       run.clock_ratio =
           std::min(max_clock, plant_.gpu_power_.clock_for_limit(a, sim::Watts(limit)));
+      if (run.clock_ratio == max_clock && max_clock < 1) why = "hardware slowdown";
       run.duration = sim::Duration::from_seconds(a.duration(run.clock_ratio));
       run.power_per_gpu = plant_.gpu_power_.power(a, run.clock_ratio);
     }
@@ -103,6 +108,7 @@ class Plant::Group final : public GpuGroup {
     busy_time_.set(now, 1.0);
     if (run.clock_ratio < 1) throttled_.set(now, 1.0);
     else throttled_.set(now, 0.0);
+    if (plant_.trace_) plant_.trace_->iteration(trace_id, now, run.clock_ratio, why);
     // A lower heat input can only lower every future temperature (the thermal network is a
     // passive RC network: its step response is monotone in its inputs), so a crossing planned
     // under a higher power is at worst early, and is checked when it fires; a higher power
@@ -122,6 +128,7 @@ class Plant::Group final : public GpuGroup {
     busy_time_.set(now, 0.0);
     throttled_.set(now, 0.0);
     thermal_limited_.set(now, 0.0);
+    if (plant_.trace_) plant_.trace_->idle(trace_id, now);
     set_power(now, plant_.spec_.gpu.idle_power.value());
     if (thermal) plant_.plan_crossing(*this, now, plant_.walls_.options().window);
   }
@@ -135,6 +142,7 @@ class Plant::Group final : public GpuGroup {
     busy_time_.set(now, 0.0);
     throttled_.set(now, 0.0);
     thermal_limited_.set(now, 0.0);
+    if (plant_.trace_) plant_.trace_->idle(trace_id, now);
     set_power(now, 0.0);
     if (thermal) plant_.engine_.cancel(crossing);
     if (on_stop_) on_stop_(now);
@@ -167,6 +175,7 @@ class Plant::Group final : public GpuGroup {
   sim::EventId crossing;
   double peak_junction_c = std::numeric_limits<double>::quiet_NaN();
   sim::SimTime first_slowdown = sim::SimTime::max();
+  std::size_t trace_id = 0;  // its id in the plant's trace, when there is one
 
   // Series bookkeeping.
   std::size_t series_clock = 0, series_power = 0, series_junction = 0;
@@ -324,6 +333,10 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
     servers_[i].idle_gpus = spec_.server.gpus;
   }
   cap_limit_.assign(servers_.size(), spec_.gpu_power_limit.value());
+  if (sim::Tracer* tracer = engine_.tracer()) {
+    trace_ = std::make_unique<PlantTrace>(*tracer);
+    series_.trace_to(tracer);
+  }
   // The network's optics, spread evenly over the servers: NIC ports sit in the servers, and
   // the switches' ports are fed from the same racks' PDUs (a stated simplification:
   // models/plant/README.md). They draw whether or not bytes flow (network_power.hpp).
@@ -361,6 +374,7 @@ std::vector<GpuGroup*> Plant::place(const GpuRequest& request) {
     auto g = std::make_unique<Group>(*this, fmt::format("{}[{}]", request.prefix, i),
                                      static_cast<int>(server), first_gpu, request.size);
     s.groups.push_back(g.get());
+    if (trace_) g->trace_id = trace_->add_group(g->name());
     out.push_back(g.get());
     groups_.push_back(std::move(g));
   }
@@ -518,6 +532,12 @@ void Plant::on_crossing(Group& g, double threshold_k) {
   // is told the threshold itself rather than a re-read that rounding can put just below.
   g.note_junction(now, sim::to_celsius(sim::Kelvin(threshold_k)));
   if (threshold_k >= t.slowdown.value() && now < g.first_slowdown) g.first_slowdown = now;
+  if (trace_) {
+    trace_->thermal_event(g.trace_id, now,
+                          threshold_k >= t.shutdown.value()      ? "shutdown temperature"
+                          : threshold_k >= t.hw_slowdown.value() ? "hardware slowdown temperature"
+                                                                 : "slowdown temperature");
+  }
   if (threshold_k >= t.shutdown.value()) {
     ++shutdowns_;
     Server& s = servers_[static_cast<std::size_t>(g.server())];
@@ -714,6 +734,7 @@ void Plant::on_control_tick() {
       if (!over(p)) continue;
       ++trips_;
       tripped_nodes_.push_back(p.name);
+      if (trace_) trace_->trip(now, p.name);
       if (p.node >= 0) tree_->set_tripped(p.node, true, now);
       for (int k = p.first; k < p.last; ++k) stop_server(servers_[static_cast<std::size_t>(k)], now);
     }
@@ -747,6 +768,7 @@ void Plant::on_control_tick() {
       }
     }
     if (any) ++cap_ticks_;
+    if (trace_) trace_->control_tick(now, cap_limit_, full);
   }
   if (!finished_)
     engine_.schedule_in(spec_.power->control_interval, [this] { on_control_tick(); },
@@ -757,6 +779,7 @@ void Plant::finish(sim::SimTime end) {
   end_ = end;
   finished_ = true;
   if (end > last_window_) sample_window(end);  // the last, partial window
+  if (trace_) trace_->finish(end);
 }
 
 GpuGroupStats Plant::group_stats(std::size_t i) const {

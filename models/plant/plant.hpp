@@ -42,6 +42,7 @@ class IntervalMeter;
 namespace cooling {
 class CoolingPlant;
 }  // namespace cooling
+class PlantTrace;
 
 // What one GPU group drew over the run (per GPU).
 struct GpuGroupStats {
@@ -113,6 +114,7 @@ class Plant {
   std::unique_ptr<power::IntervalMeter> meter_;
   std::unique_ptr<cooling::CoolingPlant> cooling_;
   std::unique_ptr<Network> network_;  // when the spec has a topology
+  std::unique_ptr<PlantTrace> trace_;  // only when the engine has a tracer
   double other_liquid_share_ = 0;  // of the non-GPU power, to liquid
   // Per server: the GPU power limit the capping controller allows (W per GPU).
   std::vector<double> cap_limit_;

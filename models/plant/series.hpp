@@ -8,6 +8,7 @@
 
 #include "sim/h5_writer.hpp"
 #include "sim/time.hpp"
+#include "sim/trace.hpp"
 
 namespace models {
 
@@ -18,6 +19,9 @@ class SeriesSet {
   void add(std::size_t series, sim::SimTime t, double value);
   void write(sim::h5::ResultFile& file) const;
   std::size_t size() const { return series_.size(); }
+  // Also sends every sample to `tracer` (null: none) as a counter: "<group>.<name>" is
+  // counter <name> of trace group <group> ("replica[0].power_per_gpu", "facility.power").
+  void trace_to(sim::Tracer* tracer);
 
  private:
   struct Series {
@@ -25,8 +29,11 @@ class SeriesSet {
     std::string unit;
     std::vector<double> time_s;
     std::vector<double> value;
+    sim::Tracer::Counter counter = 0;
   };
+  void define_counter(Series& s);
   std::vector<Series> series_;
+  sim::Tracer* tracer_ = nullptr;
 };
 
 // The integral of a piecewise-constant signal (watts, a clock ratio), for window means.

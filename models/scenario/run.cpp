@@ -25,9 +25,11 @@ double RunResult::metric(const std::string& name) const {
   return metric_value(summary, name);
 }
 
-RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress) {
+RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress,
+                       sim::Tracer* tracer) {
   auto state = std::make_shared<RunState>(spec.seed, spec.name, spec.walls);
   sim::Engine& engine = state->engine;
+  engine.set_tracer(tracer);  // before the models are built: they take their tracks then
   const sim::SimTime horizon = sim::SimTime::zero() + spec.duration;
 
   state->plant = std::make_unique<Plant>(engine, state->walls, spec.plant);
@@ -64,6 +66,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double
   workload.finish(end);
   state->plant->finish(end);
   state->walls.finish(end);
+  engine.set_tracer(nullptr);  // the finished run outlives the caller's tracer
 
   RunResult out;
   out.end = end;

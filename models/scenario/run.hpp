@@ -13,6 +13,7 @@
 
 #include "models/common/metric.hpp"
 #include "models/scenario/scenario.hpp"
+#include "sim/trace.hpp"
 #include "sim/wall_monitor.hpp"
 
 namespace models {
@@ -38,8 +39,10 @@ struct RunResult {
 };
 
 // `progress`, if set, is called with the fraction of simulated time done (0..1), about a
-// hundred times per run: for progress display, never for results.
-RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress = {});
+// hundred times per run: for progress display, never for results. `tracer`, if set, receives
+// the run's timeline (sim/trace.hpp) while it runs; it changes no result.
+RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double)>& progress = {},
+                       sim::Tracer* tracer = nullptr);
 
 // Writes results.h5 atomically (see DESIGN.md, "Output contract"); results_file.cpp.
 void write_results(const std::string& path, const ScenarioSpec& spec, const RunResult& result);

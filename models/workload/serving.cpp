@@ -110,6 +110,18 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     update_capacity_load(r);
     for (GpuGroup* g : r.groups) g->on_stop([this, &r](sim::SimTime at) { on_stop(r, at); });
   }
+  tracer_ = engine_.tracer();
+  if (tracer_) {
+    for (Replica& r : replicas_) r.trace_track = tracer_->track(r.name, "iterations");
+    // The communication an iteration runs (kernel_iteration_cost.hpp): tensor-parallel
+    // all-reduces, expert-parallel all-to-alls, pipeline sends.
+    std::vector<std::string> kinds;
+    if (spec_.tensor_parallel > 1) kinds.emplace_back("all-reduce");
+    if (spec_.expert_parallel > spec_.tensor_parallel) kinds.emplace_back("all-to-all");
+    if (spec_.pipeline_parallel > 1) kinds.emplace_back("send/recv");
+    for (const std::string& k : kinds)
+      collective_kinds_ += (collective_kinds_.empty() ? "" : " + ") + k;
+  }
   slo_ttft_ = walls_.add("slo.ttft", "latency_slo", slo_.ttft.value(), "s",
                          sim::Aggregation::sample, slo_.percentile);
   slo_tpot_ = walls_.add("slo.tpot", "latency_slo", slo_.tpot.value(), "s",
@@ -396,6 +408,21 @@ void ServingModel::try_start(Replica& r) {
     walls_.set_load(r.saturation, now, saturated ? 1.0 : 0.0);
   }
   r.busy_split_now = split_at(c, run.clock_ratio);
+  if (tracer_) {
+    IterationTrace& t = r.trace_now;
+    t.start = now;
+    t.prefills = static_cast<std::int64_t>(batch.prefills.size());
+    t.prefill_tokens = 0;
+    for (const PrefillChunk& p : batch.prefills) t.prefill_tokens += p.tokens;
+    t.decodes = batch.decodes;
+    t.decode_context_mean =
+        batch.decodes > 0 ? batch.decode_context_sum / static_cast<double>(batch.decodes) : 0.0;
+    t.kv_tokens = r.kv_tokens_reserved;
+    t.waiting = static_cast<std::int64_t>(r.waiting.size());
+    t.clock_ratio = run.clock_ratio;
+    t.host_wait = sim::Duration::from_seconds(c.host - c.launch_wait);
+    t.comm = sim::Duration::from_seconds(c.comm_time);
+  }
 
   ++stats_.iterations;
   stats_.batch_tokens_sum += static_cast<double>(batch.tokens());
@@ -449,6 +476,17 @@ void ServingModel::hand_off(Replica& from, const Running& run) {
       static_cast<double>(rec.prompt_tokens) * kv_bytes_per_token(llm_, spec_.precision.kv_cache);
   stats_.kv_transfer_seconds.push_back(t.value());
   stats_.kv_handoff_seconds.push_back((end - now).seconds().value());
+  if (tracer_) {
+    // One prefill replica's transfers go one after another (its links are a FIFO), so they
+    // never overlap on its lane.
+    if (!from.kv_track) from.kv_track = tracer_->track(from.name, "kv transfers");
+    tracer_->slice(*from.kv_track, "kv transfer (send/recv)", start, end,
+                   {{"request", id},
+                    {"to", dst.name},
+                    {"prompt_tokens", rec.prompt_tokens},
+                    {"bytes", static_cast<double>(rec.prompt_tokens) *
+                                  kv_bytes_per_token(llm_, spec_.precision.kv_cache)}});
+  }
   const int dst_epoch = dst.epoch;
   engine_.schedule_at(
       end,
@@ -475,8 +513,35 @@ void ServingModel::hand_off(Replica& from, const Running& run) {
       "serving.kv_transfer");
 }
 
+void ServingModel::trace_iteration(Replica& r, sim::SimTime end, const char* cut) {
+  const IterationTrace& t = r.trace_now;
+  const char* name = t.decodes == 0 ? "prefill" : t.prefills == 0 ? "decode" : "prefill + decode";
+  const std::int64_t block = spec_.kv_admission == KvAdmission::paged ? spec_.kv_block_tokens : 0;
+  const sim::Tracer::Args shape = {{"prefill_tokens", t.prefill_tokens},
+                                   {"prefill_requests", t.prefills},
+                                   {"decode_requests", t.decodes},
+                                   {"decode_context_mean", t.decode_context_mean},
+                                   {"kv_tokens_held", t.kv_tokens},
+                                   {"kv_blocks_held", block > 0 ? t.kv_tokens / block : 0},
+                                   {"waiting_requests", t.waiting},
+                                   {"clock_ratio", t.clock_ratio},
+                                   {"ended", cut ? cut : "completed"}};
+  tracer_->slice(r.trace_track, name, t.start, end, shape);
+  // Inside it (children after their parent): the host's part, during which the GPUs wait,
+  // first; the collectives, summed, last. The model costs them as one sum, not overlapped
+  // with the kernels (kernel_iteration_cost.hpp); where they fall among the kernels is not
+  // modelled, so they are drawn as one block at the iteration's end.
+  const sim::SimTime host_end = std::min(end, t.start + t.host_wait);
+  if (host_end > t.start) tracer_->slice(r.trace_track, "host", t.start, host_end);
+  if (!cut && t.comm > sim::Duration::ns(0) && end - t.comm >= host_end) {
+    tracer_->slice(r.trace_track, "collectives", end - t.comm, end,
+                   {{"kinds", collective_kinds_}});
+  }
+}
+
 void ServingModel::on_iteration_end(Replica& r) {
   const sim::SimTime now = engine_.now();
+  if (tracer_) trace_iteration(r, now, nullptr);
   r.busy = false;
   add(r.busy_total, r.busy_split_now);
   add(stats_.busy, r.busy_split_now);
@@ -557,6 +622,7 @@ void ServingModel::on_stop(Replica& r, sim::SimTime at) {
     if (g->running()) g->go_idle(at);
   }
   engine_.cancel(r.iteration_end);
+  if (tracer_ && r.busy) trace_iteration(r, at, "lost: a GPU group of the replica stopped");
   r.busy = false;
   r.chunk_of.clear();
   if (r.saturated) {
@@ -585,12 +651,12 @@ void ServingModel::on_stop(Replica& r, sim::SimTime at) {
 }
 
 void ServingModel::finish(sim::SimTime end) {
-  (void)end;
   for (RequestRecord& rec : records_) {
     if (rec.status == RequestStatus::unfinished && rec.completion)
       rec.status = RequestStatus::completed;
   }
   for (Replica& r : replicas_) {
+    if (tracer_ && r.busy) trace_iteration(r, end, "unfinished at the end of the run");
     const BusySplit& basis = r.saturated_busy.total() > 0 ? r.saturated_busy : r.busy_total;
     walls_.set_kind(r.saturation, basis.total() > 0 ? basis.bound_kind() : "compute");
   }

@@ -74,6 +74,7 @@
 #include "models/workload/request_source.hpp"
 #include "models/workload/training/alpha_beta_collectives.hpp"
 #include "sim/engine.hpp"
+#include "sim/trace.hpp"
 #include "sim/wall_monitor.hpp"
 
 namespace models {
@@ -215,6 +216,14 @@ class ServingModel {
     std::int64_t kv_tokens = 0;  // cache capacity held (reserve: tokens; paged: blocks x size)
   };
   enum class Role { both, prefill, decode };
+  // What a traced iteration shows (sim/trace.hpp), taken at its start; only when tracing.
+  struct IterationTrace {
+    sim::SimTime start;
+    std::int64_t prefill_tokens = 0, prefills = 0, decodes = 0, kv_tokens = 0, waiting = 0;
+    double decode_context_mean = 0;
+    double clock_ratio = 1;
+    sim::Duration host_wait, comm;  // the GPUs waiting for the host; collectives
+  };
   struct Replica {
     int index = 0;
     std::string name;
@@ -237,6 +246,9 @@ class ServingModel {
     BusySplit busy_split_now;  // the running iteration's split
     BusySplit busy_total, saturated_busy;
     sim::ResourceId saturation, hbm_capacity;
+    sim::Tracer::Track trace_track = 0;  // its "iterations" lane, when tracing
+    std::optional<sim::Tracer::Track> kv_track;
+    IterationTrace trace_now;  // the running iteration, when tracing
   };
 
   void schedule_next_arrival();
@@ -256,6 +268,9 @@ class ServingModel {
   void preempt_last(Replica& r);
   void hand_off(Replica& from, const Running& run);
   void release(Replica& r, std::int64_t kv_tokens);
+  // The iteration that started at r.trace_now.start, as a slice ending at `end`; `cut` says
+  // why it ended early (null: it completed).
+  void trace_iteration(Replica& r, sim::SimTime end, const char* cut);
 
   sim::Engine& engine_;
   sim::WallMonitor& walls_;
@@ -278,6 +293,8 @@ class ServingModel {
   int next_round_robin_ = 0;
   std::shared_ptr<const training::CollectiveTimes> network_;
   sim::ResourceId slo_ttft_, slo_tpot_;
+  sim::Tracer* tracer_ = nullptr;  // the engine's, if any
+  std::string collective_kinds_;   // what an iteration's communication is, for the trace
   std::optional<sim::ResourceId> propagation_;  // users at a distance
   std::optional<sim::RngStream> users_rng_;     // their regions, drawn by share
 };

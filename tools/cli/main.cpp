@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "models/registry.hpp"
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
+#include "models/scenario/trace_writer.hpp"
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 #include "tools/cli/commands.hpp"
@@ -43,17 +45,17 @@ std::string default_output(const std::string& scenario) {
 
 // The results path must name a file in a folder that exists or can be made; otherwise it is
 // bad input (exit 2), reported before anything runs.
-void prepare_output(const std::string& out) {
+void prepare_output(const std::string& out, const std::string& option = "-o") {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(out, ec)) {
-    throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
+    throw sim::config::InputError({option, 1, 1}, "", "\"" + out + "\" is a folder, not a file");
   }
   const fs::path parent = fs::path(out).parent_path();
   if (!parent.empty()) {
     fs::create_directories(parent, ec);
     if (ec || !fs::is_directory(parent)) {
-      throw sim::config::InputError({"-o", 1, 1}, "",
+      throw sim::config::InputError({option, 1, 1}, "",
                                     "cannot create the folder \"" + parent.string() + "\"" +
                                         (ec ? ": " + ec.message() : std::string()));
     }
@@ -90,6 +92,10 @@ int main(int argc, char** argv) {
   run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")
       ->allow_extra_args(false);
 
+  std::string trace;
+  run->add_option("--trace", trace,
+                  "also write the run's timeline as a Chrome/Perfetto JSON trace (open it in "
+                  "ui.perfetto.dev)");
   auto* check =
       app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
   check->add_option("scenario", scenario, "scenario YAML file")->required();
@@ -145,13 +151,23 @@ int main(int argc, char** argv) {
         std::cerr << fmt::format("\rsimulating: {:3.0f} %", f * 100) << std::flush;
       };
     }
-    const models::RunResult result = models::run_scenario(spec, progress);
+    std::unique_ptr<models::JsonTraceWriter> tracer;
+    if (!trace.empty()) {
+      prepare_output(trace, "--trace");
+      tracer = std::make_unique<models::JsonTraceWriter>(trace);
+    }
+    const models::RunResult result = models::run_scenario(spec, progress, tracer.get());
     if (progress) std::cerr << "\r                    \r";
     models::write_results(out, spec, result);
     models::print_report(std::cout, spec, result);
+    if (tracer) tracer->commit();
     std::cout << "\nresults: " << out << "\n";
   });
   check->callback([&] {
+    if (tracer) {
+      std::cout << fmt::format("trace: {} ({} events, {:.1f} MiB)\n", trace, tracer->events(),
+                               static_cast<double>(tracer->bytes()) / (1 << 20));
+    }
     (void)load(false);
     std::cout << scenario << ": OK\n";
   });

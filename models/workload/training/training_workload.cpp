@@ -342,6 +342,27 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
     g.group->on_stop([this](sim::SimTime now) { on_stop(now); });
     groups_.push_back(g);
   }
+  tracer_ = engine_.tracer();
+  if (tracer_) {
+    for (GroupState& g : groups_) {
+      g.steps_track = tracer_->track(g.group->name(), "steps");
+      g.phases_track = tracer_->track(g.group->name(), "phases");
+    }
+    // What the exposed communication of a microbatch is (step_model.hpp): tensor-parallel
+    // all-reduces (reduce-scatter + all-gather with sequence parallelism), context-parallel
+    // K/V exchange, expert-parallel all-to-alls, pipeline sends.
+    std::vector<std::string> kinds;
+    if (p.tp > 1)
+      kinds.emplace_back(p.sequence_parallel ? "reduce-scatter + all-gather (TP)"
+                                                          : "all-reduce (TP)");
+    if (p.cp > 1) kinds.emplace_back("send/recv (CP)");
+    if (p.ep > 1) kinds.emplace_back("all-to-all (EP)");
+    if (p.pp > 1) kinds.emplace_back("send/recv (PP)");
+    for (const std::string& k : kinds)
+      microbatch_comm_kinds_ += (microbatch_comm_kinds_.empty() ? "" : " + ") + k;
+    dp_comm_kinds_ = p.distributed_optimizer ? "reduce-scatter + all-gather (DP)"
+                                                          : "all-reduce (DP)";
+  }
 
   // Walls. Each part of the step is judged against the step's compute time at full clock:
   // a part that takes as long as the work itself is a wall (the step is then bound by it
@@ -398,9 +419,55 @@ void TrainingWorkload::begin_step(sim::SimTime now) {
   }
 }
 
+void TrainingWorkload::trace_phase(GroupState& g, sim::SimTime end, const char* cut) {
+  if (!g.phase_start) return;
+  const sim::SimTime start = *g.phase_start;
+  g.phase_start.reset();
+  const Phase& ph = plans_[static_cast<std::size_t>(g.stage)][g.phase - 1];
+  const char* ended = cut ? cut : "completed";
+  const auto index = static_cast<std::int64_t>(g.phase - 1);
+  switch (ph.kind) {
+    case PhaseKind::fill:
+      tracer_->slice(g.phases_track, "pipeline fill (bubble)", start, end, {{"ended", ended}});
+      break;
+    case PhaseKind::drain:
+      tracer_->slice(g.phases_track, "pipeline drain (bubble)", start, end, {{"ended", ended}});
+      break;
+    case PhaseKind::microbatch: {
+      tracer_->slice(g.phases_track, "microbatch", start, end,
+                     {{"phase", index}, {"stage", g.stage}, {"ended", ended}});
+      if (cut) break;
+      // Inside it: the exposed communication, then the wait for the slowest stage (the
+      // bubble spread over the microbatches); where the communication falls among the
+      // kernels is not modelled, so it is one block before the wait.
+      const sim::Duration wait = sim::Duration::from_seconds(ph.activity.idle);
+      const sim::Duration comm = sim::Duration::from_seconds(ph.comm);
+      const sim::SimTime wait_start = end - wait;
+      if (comm > sim::Duration::ns(0) && wait_start - comm >= start)
+        tracer_->slice(g.phases_track, "collectives", wait_start - comm, wait_start,
+                       {{"kinds", microbatch_comm_kinds_}});
+      if (wait > sim::Duration::ns(0) && wait_start >= start)
+        tracer_->slice(g.phases_track, "pipeline wait (bubble)", wait_start, end);
+      break;
+    }
+    case PhaseKind::dp_comm:
+      tracer_->slice(g.phases_track, "data-parallel collectives", start, end,
+                     {{"kinds", dp_comm_kinds_}, {"ended", ended}});
+      break;
+    case PhaseKind::optimizer:
+      tracer_->slice(g.phases_track, "optimizer", start, end, {{"ended", ended}});
+      break;
+  }
+  if (cut) {
+    tracer_->slice(g.steps_track, "step", step_start_, end,
+                   {{"step", steps_started_}, {"ended", cut}});
+  }
+}
+
 void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
   if (stopped_) return;
   GroupState& g = groups_[i];
+  if (tracer_) trace_phase(g, now, nullptr);
   const std::vector<Phase>& plan = plans_[static_cast<std::size_t>(g.stage)];
   if (g.phase >= plan.size()) {
     on_group_done(i, now);
@@ -408,6 +475,7 @@ void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
   }
   const Phase& ph = plan[g.phase++];
   const IterationRun run = g.group->begin_iteration(now, ph.activity);
+  if (tracer_) g.phase_start = now;
   const double dur = run.duration.seconds().value();
   const double waiting = ph.activity.idle.value();
   StepRecord& r = g.record;
@@ -444,6 +512,10 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   GroupState& g = groups_[i];
   g.record.end = now;
   g.group->go_idle(now);  // waits for the others at the step's end
+  if (tracer_) {
+    tracer_->slice(g.steps_track, "step", step_start_, now,
+                   {{"step", steps_started_}, {"stage", g.stage}, {"ended", "completed"}});
+  }
   if (--running_ > 0) return;
   // The last group to finish set the step's length: its split is the step's. Groups that
   // finish together (every stage at full clock) are told apart by their compute: the
@@ -486,6 +558,8 @@ void TrainingWorkload::on_stop(sim::SimTime now) {
   // Synchronous training cannot go on without every rank: the job stops (a real one would
   // restart from its last checkpoint, which is not modelled).
   if (stopped_) return;
+  if (tracer_)
+    for (GroupState& g : groups_) trace_phase(g, now, "lost: a GPU group of the job stopped");
   stopped_ = true;
   in_step_ = false;
   for (GroupState& g : groups_)
@@ -503,6 +577,8 @@ bool TrainingWorkload::done() const {
 
 void TrainingWorkload::finish(sim::SimTime end) {
   end_ = end;
+  if (tracer_)
+    for (GroupState& g : groups_) trace_phase(g, end, "unfinished at the end of the run");
 }
 
 namespace {

@@ -49,6 +49,7 @@
 #include "models/workload/training/step_model.hpp"
 #include "models/workload/training/training_spec.hpp"
 #include "models/workload/workload.hpp"
+#include "sim/trace.hpp"
 
 namespace models::training {
 
@@ -132,12 +133,18 @@ class TrainingWorkload final : public Workload {
     double clock_weighted = 0, busy = 0;
     double compute_energy = 0, compute_time = 0;
     double comm_energy = 0, comm_time = 0;
+    // Tracing (sim/trace.hpp): its "steps" and "phases" lanes, and the phase in flight.
+    sim::Tracer::Track steps_track = 0, phases_track = 0;
+    std::optional<sim::SimTime> phase_start;
   };
 
   void begin_step(sim::SimTime now);
   void run_phase(std::size_t g, sim::SimTime now);
   void on_group_done(std::size_t g, sim::SimTime now);
   void on_stop(sim::SimTime now);
+  // The phase in flight of `g` (plan[g.phase - 1]) as a slice ending at `end`; `cut` says
+  // why it ended early (null: it completed). A cut phase also ends the group's step slice.
+  void trace_phase(GroupState& g, sim::SimTime end, const char* cut);
 
   TrainingWorkloadSpec spec_;
   sim::Engine& engine_;
@@ -158,6 +165,8 @@ class TrainingWorkload final : public Workload {
   std::int64_t steps_started_ = 0;
   std::int64_t steps_at_horizon_ = 0;
   sim::SimTime end_;
+  sim::Tracer* tracer_ = nullptr;  // the engine's, if any
+  std::string microbatch_comm_kinds_, dp_comm_kinds_;  // for the trace
   struct Walls {
     std::optional<sim::ResourceId> hbm, tp, pp, dp, cp, ep, bubble, optimizer, site_link,
         propagation;
