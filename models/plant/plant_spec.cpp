@@ -44,6 +44,9 @@ void read_plant_network(Reader& r, PlantSpec& p, const std::string& server_name,
     for (const auto& d : e.diagnostics()) diags.add(d.where, d.path, d.message);
     return;
   }
+  // A server the network catalog does not know (e.g. a test's own) gets no network unless
+  // the scenario describes one.
+  if (!r.has("network") && !catalog.servers.contains(server_name)) return;
   network::NetworkDefaults defaults{server_name, p.layout.servers(), p.server.gpus,
                                     server_node ? server_node->location() : r.location(),
                                     r.path_of("server")};

@@ -59,7 +59,7 @@ class TransfersWorkload final : public Workload {
     double worst = kNaN, bytes = 0;
     for (std::size_t j = 0; j < jobs_.size(); ++j) {
       const Job& job = jobs_[j];
-      const double mean = job.rounds > 0 ? job.time / job.rounds : kNaN;
+      const double mean = job.rounds > 0 ? job.time / static_cast<double>(job.rounds) : kNaN;
       const double stretch = mean / job.alone.value();
       out.push_back({fmt::format("job{}_rounds", j), static_cast<double>(job.rounds), ""});
       out.push_back({fmt::format("job{}_round_time_mean", j), mean, "s"});

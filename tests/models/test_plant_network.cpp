@@ -2,11 +2,14 @@
 // and scenarios/catalog/networks.yaml, overridden by `plant.network:`, located errors for a
 // bad topology, and its ports' optics in the power chain.
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "models/network/ring_allreduce.hpp"
 #include "models/network/topology.hpp"
 #include "models/plant/fabric.hpp"
 #include "models/plant/plant.hpp"
@@ -60,7 +63,9 @@ TEST(PlantNetwork, TheDefaultIsARailOptimizedFabricOfTheServersNics) {
   EXPECT_EQ(t.node(t.gpus()[8 * 3 + 5]).name, "s3.gpu5");
   // Full bisection: a leaf's uplink carries its 4 servers' NICs, 4 x 400 Gb/s.
   for (const auto& l : t.links())
-    if (l.tier == LinkTier::leaf_uplink) EXPECT_DOUBLE_EQ(l.bandwidth.value(), 4 * 50e9);
+    if (l.tier == LinkTier::leaf_uplink) {
+      EXPECT_DOUBLE_EQ(l.bandwidth.value(), 4 * 50e9);
+    }
 
   // Optics: every NIC port, the leaf's port facing it, and at full bisection as many uplink
   // ports at each end of the leaf-spine cables as there are NICs.
@@ -84,7 +89,9 @@ TEST(PlantNetwork, APlantNetworkSectionOverridesTheDefault) {
   EXPECT_EQ(t.count(NodeKind::spine), 2u);
   // Each leaf uplink: servers_per_unit x B_nic / (spines x oversubscription).
   for (const auto& l : t.links())
-    if (l.tier == LinkTier::leaf_uplink) EXPECT_DOUBLE_EQ(l.bandwidth.value(), 2 * 50e9 / (2 * 2));
+    if (l.tier == LinkTier::leaf_uplink) {
+      EXPECT_DOUBLE_EQ(l.bandwidth.value(), 2 * 50e9 / (2 * 2));
+    }
 
   // Standalone servers: no scale-out fabric, no optics.
   const models::ScenarioSpec none =
@@ -209,7 +216,9 @@ TEST(PlantFabric, TwoJobsSharingAnOversubscribedSpineShareItMaxMin) {
   for (const sim::WallResult& w : run.walls.results()) {
     if (w.name == "network.leaf_uplink") uplink = w.peak_utilization;
     if (w.name == "network.access") access = w.peak_utilization;
-    if (w.name.starts_with("network.")) EXPECT_EQ(w.kind, "network");
+    if (w.name.starts_with("network.")) {
+      EXPECT_EQ(w.kind, "network");
+    }
   }
   EXPECT_DOUBLE_EQ(uplink, 1.0);
   EXPECT_DOUBLE_EQ(access, 1.0);  // B alone: its NICs at line rate (C = B_nic)
@@ -267,6 +276,46 @@ TEST(TransfersWorkload, WithoutSharedLinksTheRoundIsTheAlphaBetaForm) {
     const std::string j(job);
     EXPECT_NEAR(r.metric(j + "_round_time_mean"), kLatency + kS / kNic, 1e-9) << j;
     EXPECT_NEAR(r.metric(j + "_round_time_alone"), kLatency + kS / kNic, 1e-9) << j;
+  }
+}
+
+// A tensor-parallel ring all-reduce is 2(p-1) steps in which GPU i sends S/p to GPU i+1 of
+// its group. Run as flows on the plant's fabric, two TP4 groups of one DGX H100 at once, each
+// takes exactly the closed form serving uses (ring_allreduce.hpp) with the route's latency
+// (one NVSwitch hop, 150 ns) as its step latency and line rate (efficiency 1): an NVSwitch
+// domain shares no link between groups, so the closed form stays where nothing is shared.
+TEST(PlantFabric, TensorParallelRingsInAServerShareNoLinkAndTakeTheClosedForm) {
+  const models::ScenarioSpec spec = load("network_rail.yaml");
+  sim::Engine engine(1, "rings");
+  sim::WallMonitor walls(spec.walls);
+  models::Plant plant(engine, walls, spec.plant);
+  const std::vector<models::GpuGroup*> groups = plant.place(models::GpuRequest{"tp", 2, 4});
+  plant.start();
+  const int p = 4;
+  const sim::Bytes size(64e6);
+  struct Ring {
+    models::GpuGroup* group;
+    int steps_left;
+    std::optional<sim::SimTime> done;
+  };
+  std::vector<Ring> rings{{groups[0], 2 * (p - 1), {}}, {groups[1], 2 * (p - 1), {}}};
+  std::function<void(Ring&, sim::SimTime)> step = [&](Ring& r, sim::SimTime now) {
+    if (r.steps_left-- == 0) {
+      r.done = now;
+      return;
+    }
+    std::vector<models::FabricTransfer> t;
+    for (int i = 0; i < p; ++i) t.push_back({r.group, i, r.group, (i + 1) % p, size / p});
+    ASSERT_FALSE(r.group->fabric()->scale_out(t[0]));
+    r.group->fabric()->start(t, [&r, &step](sim::SimTime at) { step(r, at); });
+  };
+  for (Ring& r : rings) step(r, engine.now());
+  engine.run_until(sim::SimTime::zero() + sim::Duration::s(1));
+  const models::RingAllReduce closed{sim::BytesPerSecond(450e9), sim::Seconds(150e-9), 1.0};
+  for (const Ring& r : rings) {
+    ASSERT_TRUE(r.done);
+    // SimTime's 1 ns grain, once per step.
+    EXPECT_NEAR(r.done->seconds(), closed.time(size, p).value(), 2 * (p - 1) * 1e-9);
   }
 }
 
