@@ -42,6 +42,18 @@ std::string_view to_string(CollectiveAlgorithm algorithm) {
   return "?";
 }
 
+std::string_view to_string(NcclProtocol p) {
+  switch (p) {
+    case NcclProtocol::ll:
+      return "LL";
+    case NcclProtocol::ll128:
+      return "LL128";
+    case NcclProtocol::simple:
+      return "Simple";
+  }
+  return "?";
+}
+
 std::vector<TreeNode> binary_tree(int ranks) {
   std::vector<TreeNode> tree(static_cast<std::size_t>(std::max(ranks, 0)));
   // Parent by NCCL's bit rule: clear the rank's lowest set bit and set the next one up
@@ -389,6 +401,23 @@ sim::Seconds simulate_collective(const Topology& topology, Router& router, const
   const CollectivePlan plan = plan_collective(topology, router, c, protocol, in_switch_capable);
   const sim::SimTime start = sim::SimTime::zero();
   return run_collectives(topology, std::span(&plan, 1), std::span(&start, 1)).duration(0);
+}
+
+ProtocolChoice choose_protocol(const Topology& topology, Router& router, const Collective& c,
+                               const ProtocolSet& set, std::span<const NodeId> in_switch_capable) {
+  if (set.protocols.empty()) throw std::invalid_argument("choose_protocol: no protocol");
+  ProtocolChoice best;
+  for (const auto& [name, parameters] : set.protocols) {
+    const sim::Seconds t = simulate_collective(topology, router, c, parameters, in_switch_capable);
+    if (!best.parameters || t.value() < best.time.value()) best = {name, &parameters, t};
+  }
+  return best;
+}
+
+sim::Seconds simulate_collective(const Topology& topology, Router& router, const Collective& c,
+                                 const ProtocolSet& set,
+                                 std::span<const NodeId> in_switch_capable) {
+  return choose_protocol(topology, router, c, set, in_switch_capable).time;
 }
 
 FabricFigures fabric_figures(const Topology& topology, Router& router, const Collective& c) {

@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/network/flow_network.hpp"
@@ -67,6 +68,27 @@ struct CollectiveProtocol {
   TierProtocol scale_up;
   TierProtocol scale_out;
   double reduction_efficiency = 1;  // ρ: a reduce step's pace relative to a copy step
+};
+
+// NCCL's three protocols (NVIDIA/nccl src/include/device.h, src/graph/tuning.cc). Each moves
+// the same data with different hand-shakes: LL (low latency) stores 8 bytes of which 4 are a
+// flag, so a receiver polls without a separate fence; LL128 stores 128-byte lines of which
+// 120 bytes are data (needs NVLink's ordering); Simple moves large chunks with a fence and a
+// flag per chunk. LL and LL128 start fast and reach a fraction of the line rate; Simple pays
+// more per step and reaches the most. NCCL's tuner picks one per collective by the least
+// modelled time (tuning.cc ncclTopoTuneModel; enqueue.cc getAlgoInfo); so do we, with our
+// own model of the time (simulate_collective below).
+enum class NcclProtocol { ll, ll128, simple };
+std::string_view to_string(NcclProtocol p);
+
+// The protocols a collective may use, each with its own launch, step latencies and
+// efficiencies (ρ is the same in all: the reduction runs on the same SMs).
+struct ProtocolSet {
+  std::vector<std::pair<NcclProtocol, CollectiveProtocol>> protocols;
+  // Simple only: the single-protocol model (the calibration's format 1).
+  static ProtocolSet only(const CollectiveProtocol& simple) {
+    return ProtocolSet{{{NcclProtocol::simple, simple}}};
+  }
 };
 
 struct Collective {
@@ -118,6 +140,22 @@ CollectiveRun run_collectives(const Topology& topology, std::span<const Collecti
 // One collective alone from t = 0: its time.
 sim::Seconds simulate_collective(const Topology& topology, Router& router, const Collective& c,
                                  const CollectiveProtocol& protocol,
+                                 std::span<const NodeId> in_switch_capable = {});
+
+// The protocol NCCL's tuner would pick for `c` (the least time, each protocol simulated
+// alone on the topology; the first listed wins a tie) and that time. Throws
+// std::invalid_argument on an empty set, and as plan_collective does.
+struct ProtocolChoice {
+  NcclProtocol protocol = NcclProtocol::simple;
+  const CollectiveProtocol* parameters = nullptr;  // into the set
+  sim::Seconds time{0};
+};
+ProtocolChoice choose_protocol(const Topology& topology, Router& router, const Collective& c,
+                               const ProtocolSet& set,
+                               std::span<const NodeId> in_switch_capable = {});
+// One collective alone from t = 0 under the protocol choose_protocol picks: its time.
+sim::Seconds simulate_collective(const Topology& topology, Router& router, const Collective& c,
+                                 const ProtocolSet& set,
                                  std::span<const NodeId> in_switch_capable = {});
 
 // What the closed forms need of the fabric: per-direction bandwidth of a GPU's scale-up port

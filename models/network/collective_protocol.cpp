@@ -15,7 +15,10 @@ using sim::config::Bounds;
 using sim::config::Need;
 using sim::config::Reader;
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
+constexpr std::array<std::pair<std::string_view, NcclProtocol>, 3> kProtocols = {
+    std::pair{"ll", NcclProtocol::ll}, std::pair{"ll128", NcclProtocol::ll128},
+    std::pair{"simple", NcclProtocol::simple}};
 constexpr std::array<std::string_view, 2> kMultiServer = {"ring", "hierarchical"};
 
 TierProtocol read_tier(Reader& top, std::string_view key) {
@@ -30,23 +33,51 @@ TierProtocol read_tier(Reader& top, std::string_view key) {
   return t;
 }
 
+// launch_latency, scale_up and scale_out of one protocol (format 2: under protocols.<name>;
+// format 1: at the top).
+CollectiveProtocol read_protocol(Reader& r) {
+  CollectiveProtocol p;
+  p.launch_latency =
+      r.quantity<sim::dims::time>("launch_latency", Need::required, Bounds::non_negative())
+          .value_or(sim::Seconds(0));
+  p.scale_up = read_tier(r, "scale_up");
+  p.scale_out = read_tier(r, "scale_out");
+  return p;
+}
+
 CollectiveCalibration read_root(const sim::config::Node& root, sim::config::Diagnostics& diags) {
   CollectiveCalibration c;
   Reader top(&root, "", diags);
-  (void)top.integer("format", Need::required, Bounds::between(1, kFormatVersion));
-  c.protocol.launch_latency =
-      top.quantity<sim::dims::time>("launch_latency", Need::required, Bounds::non_negative())
-          .value_or(sim::Seconds(0));
-  c.protocol.scale_up = read_tier(top, "scale_up");
-  c.protocol.scale_out = read_tier(top, "scale_out");
-  c.protocol.reduction_efficiency =
+  const int format = static_cast<int>(
+      top.integer("format", Need::required, Bounds::between(1, kFormatVersion)).value_or(1));
+  const double rho =
       top.number("reduction_efficiency", Need::required, {0.0, false, 1.0, true}).value_or(1);
+  if (format == 1) {
+    c.protocol = read_protocol(top);
+    c.protocol.reduction_efficiency = rho;
+    c.protocols = ProtocolSet::only(c.protocol);
+  } else {
+    Reader all = top.section("protocols", Need::required);
+    for (const auto& [key, name] : kProtocols) {
+      // Simple is required (the bandwidth protocol NCCL always has); LL and LL128 optional.
+      const Need need = name == NcclProtocol::simple ? Need::required : Need::optional;
+      if (need == Need::optional && !all.has(key)) continue;
+      Reader r = all.section(key, need);
+      CollectiveProtocol p = read_protocol(r);
+      r.finish();
+      p.reduction_efficiency = rho;
+      c.protocols.protocols.emplace_back(name, p);
+      if (name == NcclProtocol::simple) c.protocol = p;
+    }
+    all.finish();
+  }
   const std::string multi =
       top.choice("multi_server_all_reduce", kMultiServer, Need::required).value_or("ring");
   c.multi_server_all_reduce =
       multi == "hierarchical" ? CollectiveAlgorithm::hierarchical : CollectiveAlgorithm::ring;
-  const Provenance p = read_provenance(top, {"date", "firstwall_version", "inputs", "method",
-                                             "in_sample", "held_out", "errors", "candidates"});
+  const Provenance p =
+      read_provenance(top, {"date", "firstwall_version", "inputs", "method", "in_sample",
+                            "held_out", "errors", "held_out_errors", "candidates"});
   c.command = p.command;
   c.input_file = p.input_file;
   top.finish();

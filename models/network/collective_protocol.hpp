@@ -18,8 +18,13 @@
 
 namespace models::network {
 
+// Format 2 holds NCCL's three protocols (LL, LL128, Simple; collective.hpp NcclProtocol), each
+// with its launch latency, step latencies and efficiencies, and the reduction pace they share;
+// a collective runs under the one with the least time (choose_protocol). Format 1 held one
+// protocol, read as Simple alone.
 struct CollectiveCalibration {
-  CollectiveProtocol protocol;
+  CollectiveProtocol protocol;  // Simple's
+  ProtocolSet protocols;        // every protocol of the file, LL first
   // The all-reduce algorithm across servers (ring or hierarchical), the one the fit chose.
   CollectiveAlgorithm multi_server_all_reduce = CollectiveAlgorithm::ring;
   std::string command;     // provenance.command

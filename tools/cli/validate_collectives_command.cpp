@@ -201,6 +201,7 @@ void validate_collectives(const Options& o) {
   std::map<std::pair<double, std::string>, std::vector<double>> per_band;         // by lower bound
   std::map<std::pair<int, int>, std::vector<double>> per_workers;
   std::map<std::pair<int, int>, std::vector<double>> signed_per_workers;
+  std::map<std::pair<double, std::string>, std::map<std::string, int>> protocols_per_band;
   std::vector<double> all;
   for (const Row& r : rows) {
     const models::training::CommGroup group{r.workers, r.per_node};
@@ -213,11 +214,12 @@ void validate_collectives(const Options& o) {
     }
     const net::Cluster& cluster = it->second.first;
     const net::Collective c = collectives.collective(op, sim::Bytes(r.size), group, cluster);
-    const double predicted =
-        net::simulate_collective(cluster.topology, *it->second.second, c, calibration.protocol,
-                                 cluster.reducing_switches)
-            .value();
+    // NCCL's tuner picks a protocol per call; so does the model, by the least simulated time.
+    const net::ProtocolChoice choice = net::choose_protocol(
+        cluster.topology, *it->second.second, c, calibration.protocols, cluster.reducing_switches);
+    const double predicted = choice.time.value();
     const double err = (predicted / r.measured_s - 1) * 100;
+    ++protocols_per_band[size_band(r.size)][std::string(net::to_string(choice.protocol))];
     per_band[size_band(r.size)].push_back(std::fabs(err));
     per_workers[{r.workers, r.per_node}].push_back(std::fabs(err));
     signed_per_workers[{r.workers, r.per_node}].push_back(err);
@@ -230,9 +232,13 @@ void validate_collectives(const Options& o) {
       fmt::format("{:.0f} GB/s", server.scale_up.gpu_bandwidth.value() / 1e9),
       server.nic.bandwidth.value() * 8 / 1e9);
   std::cout << "per size band:\n";
-  for (const auto& [band, errs] : per_band)
-    std::cout << fmt::format("  size={:<14} rows={:<5} median_abs_pct_error={:.2f}\n", band.second,
-                             errs.size(), median(errs));
+  for (const auto& [band, errs] : per_band) {
+    std::string picked;
+    for (const auto& [name, count] : protocols_per_band[band])
+      picked += fmt::format("{}{} {}", picked.empty() ? "" : ", ", name, count);
+    std::cout << fmt::format("  size={:<14} rows={:<5} median_abs_pct_error={:.2f}  protocol: {}\n",
+                             band.second, errs.size(), median(errs), picked);
+  }
   std::cout << "per worker count (num_workers/devices_per_node):\n";
   for (const auto& [key, errs] : per_workers)
     std::cout << fmt::format(
