@@ -21,6 +21,7 @@
 #include "sim/data_dir.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/describe.hpp"
+#include "tools/cli/report_command.hpp"
 #include "tools/cli/sweep_command.hpp"
 #include "tools/cli/validate_collectives_command.hpp"
 #include "tools/cli/validate_training_command.hpp"
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
   int command_exit = kOk;  // a command that finished but reports failures (sweep) sets 1
   cli::add_sweep_command(app, command_exit);
   cli::add_walls_command(app, command_exit);
+  cli::add_report_command(app, command_exit);
 
   // Every command runs from its callback, inside app.parse(), so that one place maps
   // failures to exit codes.

@@ -86,12 +86,12 @@ def html_table(df: pd.DataFrame, columns=None, max_rows: int | None = None) -> s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
-def metric_table(run: Run) -> str:
-    """The /summary row as metric / value / unit."""
+def metric_table(run: Run, columns=None) -> str:
+    """The /summary row (or its `columns`) as metric / value / unit."""
     s = run.summary
     units = s.attrs.get("units", {})
     rows = []
-    for c in s.columns:
+    for c in columns or s.columns:
         text, is_text = _cell(s[c].iloc[0])
         rows.append(f'<tr><td class="text">{html.escape(c)}</td>'
                     f'<td class="{"text" if is_text else ""}">{text}</td>'
@@ -124,7 +124,7 @@ def _run_body(run: Run) -> str:
     parts = [_first_wall_run(run)]
     key = [c for c in KEY_METRICS if c in run.summary.columns]
     if key:
-        parts.append("<h2>Key metrics</h2>" + html_table(run.summary, key))
+        parts.append("<h2>Key metrics</h2>" + metric_table(run, key))
     if run.walls is not None:
         walls = run.walls.sort_values("rank").copy()
         walls["headroom"] = [figs.headroom_text(w) for w in walls.itertuples()]
