@@ -1,12 +1,14 @@
 # Thin wrapper over CMake. `make run` and `make test` do all set-up from a fresh clone.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
 JOBS       ?= $(shell nproc)
 SCENARIO   ?= scenarios/default.yaml
 CMAKE_GEN  := -G Ninja
 FIRSTWALL  := $(BUILD)/tools/firstwall
 
-.PHONY: all deps configure build run test test-all figures bench asan-test clean format
+.PHONY: all deps configure build run test test-all figures bench asan-test fuzz clean format
 
 all: build
 
@@ -47,8 +49,17 @@ asan-test: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE slow
 
+# libFuzzer over the quantity parser, the scenario loader and the study reader (tools/fuzz/),
+# built with clang-14 and ASan+UBSan; runs FUZZ_TIME seconds in all, non-zero on a crash.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DFIRSTWALL_FUZZ=ON \
+	  -DFIRSTWALL_BENCH=OFF -DFIRSTWALL_MPI=OFF -DFIRSTWALL_NATIVE=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_quantity fuzz_scenario fuzz_study
+	bash tools/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

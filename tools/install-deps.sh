@@ -9,6 +9,8 @@ packages=(
   libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib
   chromium  # headless, for the test that opens `firstwall report` pages (tests/tools/test_report.cpp)
+  openmpi-bin libopenmpi-dev  # optional: `mpirun -n N firstwall sweep` (FIRSTWALL_MPI)
+  clang-14 libfuzzer-14-dev   # `make fuzz` (tools/fuzz/)
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "models/study/sweep.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -8,12 +10,16 @@
 #include <ctime>
 #include <deque>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -39,6 +45,8 @@ struct Finished {
   // used from one thread only).
   std::shared_ptr<const ScenarioSpec> spec;
   std::optional<RunResult> run;
+  // keep_runs over MPI: the bytes of the results file another rank wrote.
+  std::optional<std::string> run_bytes;
 };
 
 std::string join_diagnostics(const InputError& e) {
@@ -260,6 +268,148 @@ void write_sweep_file(const Study& study, const SweepOptions& options,
   f.commit();
 }
 
+// Over MPI: rank 0 and the ranks that serve points talk in two kinds of messages.
+constexpr int kTagResult = 1;  // to rank 0: "" (a slot is free) or a finished point, see below
+constexpr int kTagWork = 2;    // from rank 0: a point id, or -1: no more work for that slot
+// Rank 0's word, broadcast once the journal is open: "go\t<fingerprint>" or "stop".
+constexpr std::string_view kGo = "go\t";
+constexpr std::string_view kStop = "stop";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read \"" + path + "\"");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Written beside `path` and renamed over it: a kill leaves the whole file or a ".tmp-" file
+// (removed on --resume), as the HDF5 writer does.
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  const std::string temp = path + ".tmp-" + std::to_string(static_cast<long long>(::getpid()));
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write \"" + temp + "\"");
+  }
+  fs::rename(temp, path);
+}
+
+// A finished point as a message: its journal line (which ends in its only '\n'), then, with
+// keep_runs and a point that ran, the bytes of its results file.
+std::string encode_result(const Finished& f, int rank) {
+  std::string bytes = journal_line(f.record);
+  if (f.run) {
+    const std::string temp =
+        (fs::temp_directory_path() / fmt::format("firstwall-sweep-rank{}-{}-point{}.h5", rank,
+                                                 static_cast<long long>(::getpid()), f.record.id))
+            .string();
+    write_results(temp, *f.spec, *f.run);
+    bytes += read_file(temp);
+    std::error_code ec;
+    fs::remove(temp, ec);
+  }
+  return bytes;
+}
+
+Finished decode_result(const std::string& bytes, int from, bool keep_runs) {
+  Finished f;
+  const std::size_t eol = bytes.find('\n');
+  if (eol == std::string::npos ||
+      !parse_journal_line(std::string_view(bytes).substr(0, eol + 1), f.record))
+    throw std::runtime_error(fmt::format("MPI rank {} sent a damaged point record", from));
+  if (keep_runs && f.record.ok) f.run_bytes = bytes.substr(eol + 1);
+  return f;
+}
+
+// A rank other than 0: runs the points rank 0 hands out on `jobs` threads and sends each
+// outcome back. Rank 0 answers every message with one point id or with -1 ("no more" for
+// that slot), so a rank with J slots is done when it has received J of them.
+SweepOutcome serve_points(const Study& study, const SweepOptions& options, const MpiJob& mpi) {
+  SweepOutcome out;
+  out.coordinator = false;
+  out.points = study.points.size();
+  const std::string word = mpi.broadcast("");
+  if (word.rfind(kGo, 0) != 0) return out;  // rank 0 refused the sweep and says why
+  if (word.substr(kGo.size()) != fingerprint(study, options.keep_runs)) {
+    std::cerr << fmt::format(
+        "MPI rank {}: the study read here differs from rank 0's (are the study, the base "
+        "scenario and the catalogs the same files on every node?)\n",
+        mpi.rank());
+    mpi.abort(2);
+  }
+  const int slots = std::max(1, options.jobs);
+  mpi.sum(slots);
+
+  std::mutex mutex;
+  std::condition_variable work_ready, done_ready;
+  std::deque<std::int64_t> work;
+  std::deque<Finished> finished;
+  bool no_more = false;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < slots; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        std::int64_t id = 0;
+        {
+          std::unique_lock lock(mutex);
+          work_ready.wait(lock, [&] { return !work.empty() || no_more; });
+          if (work.empty()) return;
+          id = work.front();
+          work.pop_front();
+        }
+        Finished f =
+            run_point(study, study.points.at(static_cast<std::size_t>(id)), options.keep_runs);
+        {
+          const std::lock_guard lock(mutex);
+          finished.push_back(std::move(f));
+        }
+        done_ready.notify_one();
+      }
+    });
+  }
+  try {
+    for (int t = 0; t < slots; ++t) mpi.send(0, kTagResult, "");
+    int closed = 0;
+    while (closed < slots) {
+      std::deque<Finished> batch;
+      {
+        std::unique_lock lock(mutex);
+        done_ready.wait_for(lock, std::chrono::milliseconds(1), [&] { return !finished.empty(); });
+        batch.swap(finished);
+      }
+      for (const Finished& f : batch) {
+        mpi.send(0, kTagResult, encode_result(f, mpi.rank()));
+        ++out.ran;
+      }
+      while (auto m = mpi.try_receive()) {
+        if (m->tag != kTagWork) continue;
+        const std::int64_t id = std::stoll(m->bytes);
+        if (id < 0) {
+          ++closed;
+          continue;
+        }
+        {
+          const std::lock_guard lock(mutex);
+          work.push_back(id);
+        }
+        work_ready.notify_one();
+      }
+    }
+  } catch (const std::exception& e) {
+    // Rank 0 would wait for this rank's points for ever: end the job (its journal keeps
+    // what is done; --resume continues).
+    std::cerr << fmt::format("MPI rank {}: {}\n", mpi.rank(), e.what());
+    mpi.abort(1);
+  }
+  {
+    const std::lock_guard lock(mutex);
+    no_more = true;
+  }
+  work_ready.notify_all();
+  for (std::thread& t : threads) t.join();
+  return out;
+}
+
 }  // namespace
 
 std::vector<Objective> parse_objectives(const std::string& text) {
@@ -293,35 +443,59 @@ std::string runs_path(const std::string& output) {
 }
 
 SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
+  const bool distributed = options.mpi != nullptr && options.mpi->distributed();
+  if (distributed && options.mpi->rank() != 0) return serve_points(study, options, *options.mpi);
+
   using clock = std::chrono::steady_clock;
   const auto started = clock::now();
   const std::string jpath = journal_path(options.output);
   std::error_code ec;
-  if (!options.resume && fs::exists(jpath, ec)) {
-    throw InputError({jpath, 0, 0}, "",
-                     "an interrupted sweep left this journal: pass --resume to continue it, or "
-                     "remove it to start over");
-  }
-  Journal journal(jpath, fingerprint(study, options.keep_runs), options.resume);
-
-  // What is done: journal records (with keep_runs, only those whose run file was committed).
-  // Temporary files of runs cut short by a kill are removed.
+  std::optional<Journal> journal;
   std::set<std::int64_t> done;
-  if (options.keep_runs) {
-    // A fresh journal owns no run files: any left (a kill after the last sweep's file was
-    // in place, before its folder was removed) belong to no point of this sweep.
-    if (journal.records().empty()) fs::remove_all(runs_path(options.output), ec);
-    fs::create_directories(runs_path(options.output));
-    for (const auto& entry : fs::directory_iterator(runs_path(options.output))) {
-      if (entry.path().filename().string().find(".tmp-") != std::string::npos)
-        fs::remove(entry.path(), ec);
+  bool objectives_checked = options.pareto.empty();
+  try {
+    if (!options.resume && fs::exists(jpath, ec)) {
+      throw InputError({jpath, 0, 0}, "",
+                       "an interrupted sweep left this journal: pass --resume to continue it, or "
+                       "remove it to start over");
     }
+    journal.emplace(jpath, fingerprint(study, options.keep_runs), options.resume);
+
+    // What is done: journal records (with keep_runs, only those whose run file was
+    // committed). Temporary files of runs cut short by a kill are removed.
+    if (options.keep_runs) {
+      // A fresh journal owns no run files: any left (a kill after the last sweep's file was
+      // in place, before its folder was removed) belong to no point of this sweep.
+      if (journal->records().empty()) fs::remove_all(runs_path(options.output), ec);
+      fs::create_directories(runs_path(options.output));
+      for (const auto& entry : fs::directory_iterator(runs_path(options.output))) {
+        if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+          fs::remove(entry.path(), ec);
+      }
+    }
+    for (const auto& [id, r] : journal->records()) {
+      if (id < 0 || id >= static_cast<std::int64_t>(study.points.size())) continue;
+      if (options.keep_runs && r.ok && !fs::exists(run_file(options.output, id))) continue;
+      done.insert(id);
+    }
+    for (std::int64_t id : done) {
+      if (!objectives_checked && journal->records().at(id).ok) {
+        check_objectives(options.pareto, journal->records().at(id));
+        objectives_checked = true;
+      }
+    }
+  } catch (...) {
+    // The other ranks wait for rank 0's word: no sweep.
+    if (distributed) options.mpi->broadcast(std::string(kStop));
+    throw;
   }
-  for (const auto& [id, r] : journal.records()) {
-    if (id < 0 || id >= static_cast<std::int64_t>(study.points.size())) continue;
-    if (options.keep_runs && r.ok && !fs::exists(run_file(options.output, id))) continue;
-    done.insert(id);
+  // The ranks that serve points, and how many points each runs at once (its -j).
+  int remote_slots = 0;
+  if (distributed) {
+    options.mpi->broadcast(std::string(kGo) + fingerprint(study, options.keep_runs));
+    remote_slots = options.mpi->sum(0);
   }
+
   std::vector<std::size_t> pending;
   for (const Point& p : study.points) {
     if (done.count(p.id) == 0) pending.push_back(static_cast<std::size_t>(p.id));
@@ -331,15 +505,8 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   out.points = study.points.size();
   out.resumed = done.size();
   std::size_t failed = 0;
-  for (std::int64_t id : done) failed += journal.records().at(id).ok ? 0 : 1;
+  for (std::int64_t id : done) failed += journal->records().at(id).ok ? 0 : 1;
 
-  bool objectives_checked = options.pareto.empty();
-  for (std::int64_t id : done) {
-    if (!objectives_checked && journal.records().at(id).ok) {
-      check_objectives(options.pareto, journal.records().at(id));
-      objectives_checked = true;
-    }
-  }
   SweepProgress progress{done.size(), study.points.size(), failed, 0, -1};
   if (options.progress) options.progress(progress);
 
@@ -368,31 +535,81 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   }
   // The calling thread commits the points as they finish: the run file first, then the
   // journal record that says the point is done.
+  out.ran_by_rank.assign(distributed ? static_cast<std::size_t>(options.mpi->size()) : 1, 0);
+  auto commit = [&](Finished& f, int rank) {
+    if (f.run) write_results(run_file(options.output, f.record.id), *f.spec, *f.run);
+    if (f.run_bytes) write_file_atomically(run_file(options.output, f.record.id), *f.run_bytes);
+    f.run.reset();
+    f.spec.reset();
+    f.run_bytes.reset();
+    journal->append(f.record);
+    if (!objectives_checked && f.record.ok) {
+      check_objectives(options.pareto, f.record);
+      objectives_checked = true;
+    }
+    ++out.ran;
+    ++out.ran_by_rank.at(static_cast<std::size_t>(rank));
+    if (!f.record.ok) ++failed;
+    progress.done += 1;
+    progress.failed = failed;
+    progress.elapsed_s = std::chrono::duration<double>(clock::now() - started).count();
+    progress.eta_s = progress.elapsed_s / static_cast<double>(out.ran) *
+                     static_cast<double>(pending.size() - out.ran);
+    if (options.progress) options.progress(progress);
+  };
+  // A commit that fails (a --pareto metric that does not exist, a full disk) stops the
+  // sweep; over MPI the other ranks are first told that there is no more work, and the
+  // points they finish meanwhile are dropped (they are not in the journal: --resume runs
+  // them).
+  std::exception_ptr error;
+  auto guarded_commit = [&](Finished& f, int rank) {
+    if (error) return;
+    try {
+      commit(f, rank);
+    } catch (...) {
+      error = std::current_exception();
+      stop = true;
+    }
+  };
   try {
-    for (std::size_t received = 0; received < pending.size(); ++received) {
-      Finished f;
+    std::size_t received = 0;
+    int closed = 0;  // remote slots told "no more work"
+    while ((!error && received < pending.size()) || closed < remote_slots) {
+      std::optional<Finished> local;
       {
         std::unique_lock lock(mutex);
-        ready.wait(lock, [&] { return !finished.empty(); });
-        f = std::move(finished.front());
-        finished.pop_front();
+        if (distributed) {
+          // Poll: messages from the other ranks arrive without a notification.
+          ready.wait_for(lock, std::chrono::milliseconds(1), [&] { return !finished.empty(); });
+        } else {
+          ready.wait(lock, [&] { return !finished.empty(); });
+        }
+        if (!finished.empty()) {
+          local = std::move(finished.front());
+          finished.pop_front();
+        }
       }
-      if (f.run) write_results(run_file(options.output, f.record.id), *f.spec, *f.run);
-      f.run.reset();
-      f.spec.reset();
-      journal.append(f.record);
-      if (!objectives_checked && f.record.ok) {
-        check_objectives(options.pareto, f.record);
-        objectives_checked = true;
+      if (local) {
+        ++received;
+        guarded_commit(*local, 0);
       }
-      ++out.ran;
-      if (!f.record.ok) ++failed;
-      progress.done += 1;
-      progress.failed = failed;
-      progress.elapsed_s = std::chrono::duration<double>(clock::now() - started).count();
-      progress.eta_s = progress.elapsed_s / static_cast<double>(out.ran) *
-                       static_cast<double>(pending.size() - out.ran);
-      if (options.progress) options.progress(progress);
+      if (!distributed) continue;
+      while (auto m = options.mpi->try_receive()) {
+        if (m->tag != kTagResult) continue;
+        if (!m->bytes.empty()) {
+          ++received;
+          Finished f = decode_result(m->bytes, m->from, options.keep_runs);
+          guarded_commit(f, m->from);
+        }
+        // The rank asks for its next point.
+        std::int64_t id = -1;
+        if (!error) {
+          const std::size_t i = next.fetch_add(1);
+          if (i < pending.size()) id = static_cast<std::int64_t>(pending[i]);
+        }
+        options.mpi->send(m->from, kTagWork, std::to_string(id));
+        if (id < 0) ++closed;
+      }
     }
   } catch (...) {
     stop = true;
@@ -400,15 +617,17 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
     throw;
   }
   for (std::thread& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
 
   out.failed = failed;
-  for (const auto& [id, r] : journal.records()) {
+  for (const auto& [id, r] : journal->records()) {
     if (!r.ok && id < static_cast<std::int64_t>(study.points.size()))
       out.failures.emplace_back(id, r.error);
   }
-  write_sweep_file(study, options, journal.records(), failed);
+  write_sweep_file(study, options, journal->records(), failed);
   // The sweep file is in place: the journal and the per-point files are no longer needed (a
   // kill before this leaves them, and --resume then only writes the file again).
+  journal.reset();
   fs::remove(jpath, ec);
   if (options.keep_runs) fs::remove_all(runs_path(options.output), ec);
   return out;

@@ -9,6 +9,12 @@
 // - When every point is done, sweep.h5 is written from the journal in point order (so
 //   1 thread, N threads and a resumed sweep give the same bytes), renamed into place, and
 //   the journal and the runs folder are removed.
+// - Over MPI (options.mpi with more than one rank): rank 0 owns the journal and the file and
+//   hands point ids out one at a time as ranks ask (a work queue: uneven points balance);
+//   every rank runs points on its own `jobs` threads (rank 0 too) and sends each outcome
+//   back as its journal line (with keep_runs, followed by the bytes of its results file).
+//   The file is the same as a local sweep's, and --resume works after the whole job is
+//   killed, because only rank 0's journal says what is done.
 //
 // sweep.h5:
 //   root attributes: firstwall_version, study_yaml, base_scenario_yaml, base_scenario_file,
@@ -28,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/study/mpi_job.hpp"
 #include "models/study/study.hpp"
 
 namespace models::study {
@@ -59,6 +66,9 @@ struct SweepOptions {
   std::vector<Objective> pareto;
   // Called on the calling thread at the start and after each point (for a progress line).
   std::function<void(const SweepProgress&)> progress;
+  // The MPI job whose ranks share the points (every rank calls run_sweep with the same
+  // study and options); nullptr or a job of one: a local sweep.
+  const MpiJob* mpi = nullptr;
 };
 
 struct SweepOutcome {
@@ -67,13 +77,19 @@ struct SweepOutcome {
   std::size_t resumed = 0;  // found in the journal
   std::size_t failed = 0;
   std::vector<std::pair<std::int64_t, std::string>> failures;  // id, message
+  // False on the ranks other than 0 of an MPI sweep: they ran points for rank 0, which
+  // holds the outcome (the counts above are then this rank's: `ran` points run here).
+  bool coordinator = true;
+  // Points run by this invocation on each MPI rank (one entry for a local sweep).
+  std::vector<std::size_t> ran_by_rank;
 };
 
 std::string journal_path(const std::string& output);
 std::string runs_path(const std::string& output);
 
 // Throws sim::config::InputError before anything is written when a journal exists and
-// `resume` is false, or when the journal is another study's.
+// `resume` is false, or when the journal is another study's (over MPI, rank 0 throws it and
+// the other ranks return with coordinator = false and nothing run).
 SweepOutcome run_sweep(const Study& study, const SweepOptions& options);
 
 }  // namespace models::study

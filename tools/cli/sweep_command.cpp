@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "models/study/mpi_job.hpp"
 #include "models/study/study.hpp"
 #include "models/study/sweep.hpp"
 #include "sim/config.hpp"
@@ -56,6 +57,63 @@ std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
 
+// The command's work on one rank (on every rank under mpirun).
+void sweep(const SweepArgs* args, bool has_mode, bool has_n, bool has_seed,
+           const models::study::MpiJob& mpi, int& exit_code) {
+  models::study::StudyArgs study_args;
+  study_args.file = args->file;
+  study_args.axes = args->axes;
+  if (has_mode) study_args.mode = args->mode;
+  if (has_n) study_args.n = args->n;
+  if (has_seed) study_args.seed = args->seed;
+  study_args.jobs = args->jobs;
+  const models::study::Study study = models::study::read_study(study_args);
+
+  models::study::SweepOptions options;
+  options.output = args->output.empty()
+                       ? (std::filesystem::path("results") /
+                          (std::filesystem::path(args->file).stem().string() + ".sweep.h5"))
+                             .string()
+                       : args->output;
+  check_output(options.output);
+  options.jobs = args->jobs;
+  options.resume = args->resume;
+  options.keep_runs = args->keep_runs;
+  if (!args->pareto.empty()) options.pareto = models::study::parse_objectives(args->pareto);
+  options.mpi = &mpi;
+  const bool tty = mpi.rank() == 0 && ::isatty(STDERR_FILENO) != 0;
+  if (tty) {
+    options.progress = [](const models::study::SweepProgress& p) {
+      std::string line = fmt::format("\rsweep: {}/{} points, {} failed", p.done, p.total, p.failed);
+      if (p.eta_s >= 0) line += ", ETA " + clock_text(p.eta_s);
+      std::cerr << line << "    " << std::flush;
+    };
+  }
+  const models::study::SweepOutcome outcome = models::study::run_sweep(study, options);
+  if (!outcome.coordinator) return;  // rank 0 reports
+  if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
+  // The first few failures by name; all of them are in /points (status, error).
+  constexpr std::size_t kListed = 10;
+  for (std::size_t i = 0; i < std::min(kListed, outcome.failures.size()); ++i) {
+    const auto& [id, message] = outcome.failures[i];
+    std::cerr << fmt::format("point {} failed: {}\n", id, first_line(message));
+  }
+  if (outcome.failures.size() > kListed)
+    std::cerr << fmt::format("... and {} more failed points (status and error in /points)\n",
+                             outcome.failures.size() - kListed);
+  std::cout << fmt::format("sweep: {} points ({} run, {} resumed), {} failed\n", outcome.points,
+                           outcome.ran, outcome.resumed, outcome.failed);
+  if (outcome.ran_by_rank.size() > 1) {
+    std::string counts;
+    for (std::size_t n : outcome.ran_by_rank)
+      counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+    std::cout << fmt::format("points run on each of {} MPI ranks: {}\n", outcome.ran_by_rank.size(),
+                             counts);
+  }
+  std::cout << "results: " << options.output << "\n";
+  if (outcome.failed > 0) exit_code = 1;
+}
+
 }  // namespace
 
 void add_sweep_command(CLI::App& app, int& exit_code) {
@@ -75,7 +133,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   auto* seed = cmd->add_option("--seed", args->seed,
                                "master seed (default: the study's, else the base scenario's)");
   cmd->add_option("-o,--output", args->output, "sweep file (default: results/<study>.sweep.h5)");
-  cmd->add_option("-j,--jobs", args->jobs, "points run at once, one engine per thread")
+  cmd->add_option("-j,--jobs", args->jobs,
+                  "points run at once, one engine per thread (on each rank under mpirun)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   cmd->add_flag("--resume", args->resume,
@@ -88,50 +147,15 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
                 "also store each point's full results in /runs/<id>");
 
   cmd->callback([args, mode, n, seed, &exit_code] {
-    models::study::StudyArgs study_args;
-    study_args.file = args->file;
-    study_args.axes = args->axes;
-    if (mode->count() > 0) study_args.mode = args->mode;
-    if (n->count() > 0) study_args.n = args->n;
-    if (seed->count() > 0) study_args.seed = args->seed;
-    study_args.jobs = args->jobs;
-    const models::study::Study study = models::study::read_study(study_args);
-
-    models::study::SweepOptions options;
-    options.output = args->output.empty()
-                         ? (std::filesystem::path("results") /
-                            (std::filesystem::path(args->file).stem().string() + ".sweep.h5"))
-                               .string()
-                         : args->output;
-    check_output(options.output);
-    options.jobs = args->jobs;
-    options.resume = args->resume;
-    options.keep_runs = args->keep_runs;
-    if (!args->pareto.empty()) options.pareto = models::study::parse_objectives(args->pareto);
-    const bool tty = ::isatty(STDERR_FILENO) != 0;
-    if (tty) {
-      options.progress = [](const models::study::SweepProgress& p) {
-        std::string line =
-            fmt::format("\rsweep: {}/{} points, {} failed", p.done, p.total, p.failed);
-        if (p.eta_s >= 0) line += ", ETA " + clock_text(p.eta_s);
-        std::cerr << line << "    " << std::flush;
-      };
+    // Under mpirun every rank runs this; rank 0 reports (models/study/mpi_job.hpp).
+    const models::study::MpiJob mpi;
+    try {
+      sweep(args.get(), mode->count() > 0, n->count() > 0, seed->count() > 0, mpi, exit_code);
+    } catch (const sim::config::InputError&) {
+      // A bad study is bad on every rank (each reads the same files): rank 0 says why.
+      if (mpi.rank() == 0) throw;
+      exit_code = 2;
     }
-    const models::study::SweepOutcome outcome = models::study::run_sweep(study, options);
-    if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
-    // The first few failures by name; all of them are in /points (status, error).
-    constexpr std::size_t kListed = 10;
-    for (std::size_t i = 0; i < std::min(kListed, outcome.failures.size()); ++i) {
-      const auto& [id, message] = outcome.failures[i];
-      std::cerr << fmt::format("point {} failed: {}\n", id, first_line(message));
-    }
-    if (outcome.failures.size() > kListed)
-      std::cerr << fmt::format("... and {} more failed points (status and error in /points)\n",
-                               outcome.failures.size() - kListed);
-    std::cout << fmt::format("sweep: {} points ({} run, {} resumed), {} failed\n", outcome.points,
-                             outcome.ran, outcome.resumed, outcome.failed);
-    std::cout << "results: " << options.output << "\n";
-    if (outcome.failed > 0) exit_code = 1;
   });
 }
 
