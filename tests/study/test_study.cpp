@@ -281,4 +281,20 @@ TEST(Study, KeyOfAnotherKindIsFineWhenAnotherAxisSelectsIt) {
   EXPECT_EQ(s.points.size(), 2u);
 }
 
+// Inputs the fuzzer found (tools/fuzz/; each fixture says what it did): now rejected
+// quickly, with these messages.
+TEST(Study, FuzzFindingsAreRejectedWithTheirMessages) {
+  const std::string dir = std::string(FIRSTWALL_FIXTURES_DIR) + "/fuzz/";
+  StudyArgs count;
+  count.file = dir + "range_count_too_large.yaml";
+  EXPECT_EQ(rejection(count), count.file +
+                                  ":5:27: workload.arrivals.rate: count of a range must be <= "
+                                  "1000000 (got \"9999999\")\n");
+  StudyArgs unit;
+  unit.file = dir + "long_unknown_unit.yaml";
+  const std::string junk(181, 'b');
+  EXPECT_EQ(rejection(unit), unit.file + ":6:27: workload.arrivals.rate: unknown unit \"" + junk +
+                                 "\" in \"2 " + junk + "\"\n");
+}
+
 }  // namespace
