@@ -87,7 +87,7 @@ void JsonTraceWriter::flush(bool all) {
 
 int JsonTraceWriter::process(std::string_view group) {
   if (const auto it = processes_.find(group); it != processes_.end()) return it->second;
-  const int pid = static_cast<int>(processes_.size()) + 1;
+  const int pid = next_id_++;
   processes_.emplace(std::string(group), pid);
   begin_event();
   fmt::format_to(std::back_inserter(buffer_),
@@ -105,8 +105,10 @@ sim::Tracer::Track JsonTraceWriter::track(std::string_view group, std::string_vi
   const int pid = process(group);
   std::pair<int, std::string> key{pid, std::string(lane)};
   if (const auto it = lanes_.find(key); it != lanes_.end()) return it->second;
-  // Thread ids unique over the whole trace: importers key threads by tid.
-  const int tid = static_cast<int>(tracks_.size()) + 1;
+  // Thread ids unique over the whole trace, and never a process's id: importers key threads
+  // by tid alone (Perfetto names a thread by tid), and read an event without a tid (a
+  // counter) as the thread tid = pid of its process.
+  const int tid = next_id_++;
   const auto id = static_cast<Track>(tracks_.size());
   tracks_.emplace_back(pid, tid);
   lanes_.emplace(std::move(key), id);

@@ -5,7 +5,8 @@
 //   {"traceEvents":[ {event}, ... ],"displayTimeUnit":"ms"}
 //
 //   group  -> a process: "M" process_name (and process_sort_index: creation order)
-//   lane   -> a thread of it: "M" thread_name (and thread_sort_index); tids are unique
+//   lane   -> a thread of it: "M" thread_name (and thread_sort_index); pids and tids are
+//             drawn from one sequence, so every tid is unique and none is a pid
 //   slice  -> "X" complete event, ts and dur in microseconds
 //   instant-> "i" with "s":"t" (thread scope)
 //   counter-> "C" on the group's process, one argument named by the unit (Perfetto names
@@ -78,6 +79,7 @@ class JsonTraceWriter final : public sim::Tracer {
     std::string name, unit;
   };
   std::vector<CounterDef> counters_;
+  int next_id_ = 1;  // pids and tids come from one sequence: no tid is any process's pid
   bool committed_ = false;
 };
 

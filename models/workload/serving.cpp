@@ -1,6 +1,7 @@
 #include "models/workload/serving.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
@@ -516,17 +517,19 @@ void ServingModel::hand_off(Replica& from, const Running& run) {
 void ServingModel::trace_iteration(Replica& r, sim::SimTime end, const char* cut) {
   const IterationTrace& t = r.trace_now;
   const char* name = t.decodes == 0 ? "prefill" : t.prefills == 0 ? "decode" : "prefill + decode";
-  const std::int64_t block = spec_.kv_admission == KvAdmission::paged ? spec_.kv_block_tokens : 0;
-  const sim::Tracer::Args shape = {{"prefill_tokens", t.prefill_tokens},
-                                   {"prefill_requests", t.prefills},
-                                   {"decode_requests", t.decodes},
-                                   {"decode_context_mean", t.decode_context_mean},
-                                   {"kv_tokens_held", t.kv_tokens},
-                                   {"kv_blocks_held", block > 0 ? t.kv_tokens / block : 0},
-                                   {"waiting_requests", t.waiting},
-                                   {"clock_ratio", t.clock_ratio},
-                                   {"ended", cut ? cut : "completed"}};
-  tracer_->slice(r.trace_track, name, t.start, end, shape);
+  const bool paged = spec_.kv_admission == KvAdmission::paged;
+  const std::array<sim::TraceArg, 9> shape = {
+      sim::TraceArg{"prefill_tokens", t.prefill_tokens},
+      {"prefill_requests", t.prefills},
+      {"decode_requests", t.decodes},
+      {"decode_context_mean", t.decode_context_mean},
+      {"kv_tokens_held", t.kv_tokens},
+      {"waiting_requests", t.waiting},
+      {"clock_ratio", t.clock_ratio},
+      {"ended", cut ? cut : "completed"},
+      {"kv_blocks_held", paged ? t.kv_tokens / spec_.kv_block_tokens : 0}};  // paged only
+  tracer_->slice(r.trace_track, name, t.start, end,
+                 std::span<const sim::TraceArg>(shape.data(), paged ? 9 : 8));
   // Inside it (children after their parent): the host's part, during which the GPUs wait,
   // first; the collectives, summed, last. The model costs them as one sum, not overlapped
   // with the kernels (kernel_iteration_cost.hpp); where they fall among the kernels is not
@@ -534,8 +537,7 @@ void ServingModel::trace_iteration(Replica& r, sim::SimTime end, const char* cut
   const sim::SimTime host_end = std::min(end, t.start + t.host_wait);
   if (host_end > t.start) tracer_->slice(r.trace_track, "host", t.start, host_end);
   if (!cut && t.comm > sim::Duration::ns(0) && end - t.comm >= host_end) {
-    tracer_->slice(r.trace_track, "collectives", end - t.comm, end,
-                   {{"kinds", collective_kinds_}});
+    tracer_->slice(r.trace_track, "collectives", end - t.comm, end, {{"kinds", collective_kinds_}});
   }
 }
 
