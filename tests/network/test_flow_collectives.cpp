@@ -50,8 +50,11 @@ TEST(FlowCollectives, MatchesTheAlphaBetaItReplacesWithinTheCalibrationsDifferen
       const double lo = std::min(a2 / a1, b2 / b1), hi = std::max(a2 / a1, b2 / b1);
       EXPECT_GE(t_old / t_flow, lo - 1e-9) << n << " " << S;
       EXPECT_LE(t_old / t_flow, hi + 1e-9) << n << " " << S;
-      // Both are fits to the same Vidur DGX-A100 rows: large messages agree within 20 %.
-      if (S >= 1.6e7) EXPECT_NEAR(t_flow / t_old, 1.0, 0.2) << n << " " << S;
+      // Both are fits to the same Vidur DGX-A100 rows: large messages agree within 40 %. They
+      // miss those rows in opposite directions at 2 GPUs (64 MB measured 418 us: Simple 314,
+      // the gpus.yaml ring 455) and at 8 (650 us: 697 against 831), so up to 1 GB they
+      // differ by up to 36 % (t_flow / t_old 0.64 at 2 GPUs, 1 GB).
+      if (S >= 1.6e7) EXPECT_NEAR(t_flow / t_old, 1.0, 0.4) << n << " " << S;
     }
   // send/recv inside the server and across two on one rail.
   EXPECT_GT(flows.send_recv(sim::Bytes(1e6), {2, 1}).value(),
