@@ -159,6 +159,7 @@ void JsonTraceWriter::write_args(std::span<const sim::TraceArg> args) {
 
 void JsonTraceWriter::slice(Track track, std::string_view name, sim::SimTime start,
                             sim::SimTime end, std::span<const sim::TraceArg> args) {
+  if (end < from_ || start > to_) return;
   const auto [pid, tid] = tracks_.at(track);
   const std::int64_t ts = micros(start);
   const std::int64_t dur = std::max<std::int64_t>(0, micros(end) - ts);
@@ -173,6 +174,7 @@ void JsonTraceWriter::slice(Track track, std::string_view name, sim::SimTime sta
 
 void JsonTraceWriter::instant(Track track, std::string_view name, sim::SimTime at,
                               std::span<const sim::TraceArg> args) {
+  if (at < from_ || at > to_) return;
   const auto [pid, tid] = tracks_.at(track);
   begin_event();
   fmt::format_to(std::back_inserter(buffer_),
@@ -184,7 +186,7 @@ void JsonTraceWriter::instant(Track track, std::string_view name, sim::SimTime a
 }
 
 void JsonTraceWriter::sample(Counter counter, sim::SimTime at, double value) {
-  if (!std::isfinite(value)) return;
+  if (!std::isfinite(value) || at < from_ || at > to_) return;
   const CounterDef& c = counters_.at(counter);
   begin_event();
   fmt::format_to(std::back_inserter(buffer_), R"({{"ph":"C","pid":{},"ts":{},"name":)", c.pid,

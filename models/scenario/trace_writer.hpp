@@ -53,6 +53,14 @@ class JsonTraceWriter final : public sim::Tracer {
                std::span<const sim::TraceArg> args) override;
   void sample(Counter counter, sim::SimTime at, double value) override;
 
+  // Keeps only what touches [from, to] of simulated time: slices that overlap it (whole, so
+  // that what nests still nests), instants and counter samples inside it. A trace of an hour
+  // of a hall is gigabytes; a window of it opens in a viewer.
+  void set_window(sim::SimTime from, sim::SimTime to) {
+    from_ = from;
+    to_ = to;
+  }
+
   // Ends the JSON, flushes, and renames the file onto its path (atomic on one file system).
   void commit();
 
@@ -79,6 +87,7 @@ class JsonTraceWriter final : public sim::Tracer {
     std::string name, unit;
   };
   std::vector<CounterDef> counters_;
+  sim::SimTime from_ = sim::SimTime::zero(), to_ = sim::SimTime::max();
   int next_id_ = 1;  // pids and tids come from one sequence: no tid is any process's pid
   bool committed_ = false;
 };

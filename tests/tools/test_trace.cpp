@@ -451,6 +451,35 @@ TEST(TraceWriter, EscapesTextSkipsNonNumbersAndRenamesOnCommit) {
     EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
 }
 
+// --trace-window: the slices that overlap the window, whole (so nesting survives), and the
+// instants and counter samples inside it.
+TEST(TraceWriter, AWindowKeepsWhatTouchesIt) {
+  const fs::path file = temp_dir() / "window.json";
+  {
+    models::JsonTraceWriter w(file.string());
+    w.set_window(sim::SimTime::from_ns(10'000), sim::SimTime::from_ns(20'000));
+    const auto lane = w.track("g", "l");
+    const auto c = w.counter("g", "c", "");
+    auto at = [](long long us) { return sim::SimTime::from_ns(us * 1000); };
+    w.slice(lane, "before", at(0), at(9));
+    w.slice(lane, "parent across the start", at(5), at(15));
+    w.slice(lane, "child outside", at(5), at(8));
+    w.slice(lane, "inside", at(16), at(18));
+    w.slice(lane, "after", at(21), at(30));
+    w.instant(lane, "early", at(9));
+    w.instant(lane, "in", at(12));
+    for (long long us : {5, 10, 20, 25}) w.sample(c, at(us), static_cast<double>(us));
+    w.commit();
+  }
+  const Trace t = read_trace(file);
+  std::vector<std::string> names;
+  for (const Slice& s : t.slices) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"parent across the start", "inside"}));
+  ASSERT_EQ(t.instants.size(), 1u);
+  EXPECT_EQ(t.instants.front().name, "in");
+  EXPECT_EQ(t.counter_times.at({t.pid("g"), "c"}), (std::vector<long long>{10, 20}));
+}
+
 TEST(TraceWriter, ARunThatFailsLeavesNoFile) {
   const fs::path file = temp_dir() / "failed.json";
   fs::remove(file);
@@ -475,6 +504,13 @@ TEST(Trace, CommandLineWritesTheTraceAndRejectsAFolder) {
                     "' --trace '" + dir.string() + "'");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "--trace:1:1: \"" + dir.string() + "\" is a folder, not a file\n");
+  EXPECT_FALSE(fs::exists(dir / "bad.h5"));
+
+  const test::CliResult window =
+      test::run_cli("run tests/fixtures/plant/rack_capped.yaml -o '" + (dir / "bad.h5").string() +
+                    "' --trace '" + file.string() + "' --trace-window '2 s:1 s'");
+  EXPECT_EQ(window.exit_code, 2);
+  EXPECT_EQ(window.err, "--trace-window:1:1: FROM must be before TO, got \"2 s:1 s\"\n");
   EXPECT_FALSE(fs::exists(dir / "bad.h5"));
 }
 

@@ -8,6 +8,8 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,6 +21,7 @@
 #include "models/scenario/trace_writer.hpp"
 #include "sim/config.hpp"
 #include "sim/data_dir.hpp"
+#include "sim/quantity.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/describe.hpp"
 #include "tools/cli/report_command.hpp"
@@ -63,6 +66,25 @@ void prepare_output(const std::string& out, const std::string& option = "-o") {
   }
 }
 
+// `--trace-window FROM:TO`: two durations of simulated time, FROM before TO.
+std::pair<sim::SimTime, sim::SimTime> parse_window(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return sim::config::InputError({"--trace-window", 1, 1}, "", why);
+  };
+  const std::size_t colon = text.find(':');
+  if (colon == std::string::npos)
+    throw bad("expected FROM:TO (e.g. \"10 min:11 min\"), got \"" + text + "\"");
+  sim::SimTime ends[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string part = i == 0 ? text.substr(0, colon) : text.substr(colon + 1);
+    const auto q = sim::parse_quantity(part, sim::dims::time);
+    if (const auto* e = std::get_if<sim::QuantityError>(&q)) throw bad(e->message);
+    ends[i] = sim::SimTime::zero() + sim::Duration::from_seconds(sim::Seconds(std::get<double>(q)));
+  }
+  if (!(ends[0] < ends[1])) throw bad("FROM must be before TO, got \"" + text + "\"");
+  return {ends[0], ends[1]};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,11 +114,15 @@ int main(int argc, char** argv) {
   auto* run_seed = run->add_option("--seed", seed, "master seed (overrides the file's seed)");
   run->add_option("--set", overrides, "override a scalar: path.to.key=value (repeatable)")
       ->allow_extra_args(false);
+  std::string trace, trace_window;
+  auto* trace_option =
+      run->add_option("--trace", trace,
+                      "also write the run's timeline as a Chrome/Perfetto JSON trace (open it in "
+                      "ui.perfetto.dev)");
+  run->add_option("--trace-window", trace_window,
+                  "only this part of simulated time in the trace, FROM:TO (e.g. '10 min:11 min')")
+      ->needs(trace_option);
 
-  std::string trace;
-  run->add_option("--trace", trace,
-                  "also write the run's timeline as a Chrome/Perfetto JSON trace (open it in "
-                  "ui.perfetto.dev)");
   auto* check =
       app.add_subcommand("check", "Validate a scenario and report every problem; writes nothing");
   check->add_option("scenario", scenario, "scenario YAML file")->required();
@@ -156,20 +182,24 @@ int main(int argc, char** argv) {
     std::unique_ptr<models::JsonTraceWriter> tracer;
     if (!trace.empty()) {
       prepare_output(trace, "--trace");
+      const auto [from, to] = trace_window.empty()
+                                  ? std::pair(sim::SimTime::zero(), sim::SimTime::max())
+                                  : parse_window(trace_window);
       tracer = std::make_unique<models::JsonTraceWriter>(trace);
+      tracer->set_window(from, to);
     }
     const models::RunResult result = models::run_scenario(spec, progress, tracer.get());
     if (progress) std::cerr << "\r                    \r";
+    if (tracer) tracer->commit();
     models::write_results(out, spec, result);
     models::print_report(std::cout, spec, result);
-    if (tracer) tracer->commit();
     std::cout << "\nresults: " << out << "\n";
-  });
-  check->callback([&] {
     if (tracer) {
       std::cout << fmt::format("trace: {} ({} events, {:.1f} MiB)\n", trace, tracer->events(),
                                static_cast<double>(tracer->bytes()) / (1 << 20));
     }
+  });
+  check->callback([&] {
     (void)load(false);
     std::cout << scenario << ": OK\n";
   });
