@@ -99,7 +99,7 @@ WORLD_SPARE_POWER_W = 425e9
 HALF_CIRCUMFERENCE_KM = math.pi * EARTH_RADIUS_KM   # 20,015 km: the antipode
 
 POLICIES = ("one-site", "spill")
-SEED = 7   # timeline_base.yaml's seed, given to every point
+SEED = 7   # timeline_base.yaml's seed, given to every point (the default would derive one per point)
 
 # ---------------------------------------------------------------------------------------
 # Catalog figures (read from the YAML, not copied)
@@ -187,7 +187,6 @@ def fmt(x: float) -> str:
 def study_text(points: list, comment: str) -> str:
     lines = [comment.rstrip(), "base: timeline_base.yaml", "mode: zip", "axes:"]
     cols = [
-        ("name", lambda p: f"timeline-{p['year']}-{p['policy']}-x{fmt(p['growth'])}"),
         ("plant.server", lambda p: p["server"]),
         ("workload.arrivals.rate", lambda p: f"{fmt(p['rate'])} /s"),
         ("plant.power.grid_capacity", lambda p: f"{fmt(p['slice_grid_w'])} W"),
@@ -229,11 +228,11 @@ def generate(args) -> None:
         f"# (firstwall walls timeline_base.yaml --axis workload.arrivals.rate, 1-100 /s, log, 1 %);\n"
         f"# the operator runs it at {PLANNING_LOAD:.0%} of that: {rate_2022:.4g} /s per slice.\n"
         "# Values per point: README.md beside this file.\n")
-    brief = [derive(y, BRIEF_COMPUTE_PER_2Y, pol, rate_2022, hw) for pol in POLICIES for y in YEARS]
+    brief = [derive(y, k, pol, rate_2022, hw) for y, pol, k in _order([BRIEF_COMPUTE_PER_2Y])]
     with open(os.path.join(STUDIES, "timeline.yaml"), "w") as f:
         f.write(study_text(brief, header + "# The brief's rates (demand 750x per two years), "
                            "2022-2030: one site, then spilling to far sites.\n"))
-    grid = [derive(y, k, pol, rate_2022, hw) for pol in POLICIES for k in MAP_GROWTH for y in YEARS]
+    grid = [derive(y, k, pol, rate_2022, hw) for y, pol, k in _order(MAP_GROWTH)]
     with open(os.path.join(STUDIES, "timeline_map.yaml"), "w") as f:
         f.write(study_text(grid, header + "# The wall map: year x demand growth per two years "
                            f"({', '.join(fmt(k) for k in MAP_GROWTH)}), both policies.\n"))
@@ -251,6 +250,21 @@ CATEGORY = {"hbm_bandwidth": "memory", "hbm_capacity": "memory", "power": "power
 COLOURS = {"memory": "#1f77b4", "power": "#d62728", "light": "#9467bd", "SLO": "#ff7f0e",
            "compute": "#2ca02c", "cooling": "#17becf", "network": "#8c564b", "host": "#7f7f7f",
            "none": "#dddddd", "failed": "#000000"}
+
+
+def _order(growths) -> list:
+    """(year, policy, growth) of each point, in the order generate() writes them."""
+    return [(y, pol, k) for pol in POLICIES for k in growths for y in YEARS]
+
+
+def _labels(n: int) -> list:
+    brief, grid = _order([BRIEF_COMPUTE_PER_2Y]), _order(MAP_GROWTH)
+    if n == len(grid):
+        return grid
+    if n <= len(brief):
+        return brief[:n]
+    raise SystemExit(f"{n} points: neither the timeline (<= {len(brief)}) nor the map "
+                     f"({len(grid)})")
 
 
 def point_table(path: str):
@@ -276,10 +290,13 @@ def point_table(path: str):
                         c = CATEGORY.get(row["kind"], row["kind"])
                         hits[c] = min(hits.get(c, np.inf), float(t))
             earliest.append(hits)
-    parts = pts["name"].str.extract(r"timeline-(\d+)-(one-site|spill)-x([0-9.e+]+)")
-    pts["year"] = parts[0].astype(int)
-    pts["policy"] = parts[1]
-    pts["growth"] = parts[2].astype(float)
+    # The points' labels by generation order (no label axis: a scenario's `name` keys its
+    # random streams, and a name per point would break the common random numbers). The
+    # timeline (or its first points, as the test runs) and the map are told by their size.
+    labels = _labels(len(pts))
+    pts["year"] = [l[0] for l in labels]
+    pts["policy"] = [l[1] for l in labels]
+    pts["growth"] = [l[2] for l in labels]
     pts["hits"] = earliest
     pts["category"] = [
         "failed" if s != "ok" else (CATEGORY.get(k, k) if isinstance(k, str) and k else "none")
