@@ -354,14 +354,14 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
     std::vector<std::string> kinds;
     if (p.tp > 1)
       kinds.emplace_back(p.sequence_parallel ? "reduce-scatter + all-gather (TP)"
-                                                          : "all-reduce (TP)");
+                                             : "all-reduce (TP)");
     if (p.cp > 1) kinds.emplace_back("send/recv (CP)");
     if (p.ep > 1) kinds.emplace_back("all-to-all (EP)");
     if (p.pp > 1) kinds.emplace_back("send/recv (PP)");
     for (const std::string& k : kinds)
       microbatch_comm_kinds_ += (microbatch_comm_kinds_.empty() ? "" : " + ") + k;
-    dp_comm_kinds_ = p.distributed_optimizer ? "reduce-scatter + all-gather (DP)"
-                                                          : "all-reduce (DP)";
+    dp_comm_kinds_ =
+        p.distributed_optimizer ? "reduce-scatter + all-gather (DP)" : "all-reduce (DP)";
   }
 
   // Walls. Each part of the step is judged against the step's compute time at full clock:

@@ -165,7 +165,7 @@ class TrainingWorkload final : public Workload {
   std::int64_t steps_started_ = 0;
   std::int64_t steps_at_horizon_ = 0;
   sim::SimTime end_;
-  sim::Tracer* tracer_ = nullptr;  // the engine's, if any
+  sim::Tracer* tracer_ = nullptr;                      // the engine's, if any
   std::string microbatch_comm_kinds_, dp_comm_kinds_;  // for the trace
   struct Walls {
     std::optional<sim::ResourceId> hbm, tp, pp, dp, cp, ep, bubble, optimizer, site_link,
