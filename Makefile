@@ -49,13 +49,13 @@ asan-test: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE slow
 
-# libFuzzer over the quantity parser, the scenario loader and the study reader (tools/fuzz/),
+# libFuzzer over the quantity parser, the scenario loader (YAML tree; whole) and the study reader (tools/fuzz/),
 # built with clang-14 and ASan+UBSan; runs FUZZ_TIME seconds in all, non-zero on a crash.
 fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DFIRSTWALL_FUZZ=ON \
 	  -DFIRSTWALL_BENCH=OFF -DFIRSTWALL_MPI=OFF -DFIRSTWALL_NATIVE=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_quantity fuzz_scenario fuzz_study
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_quantity fuzz_config fuzz_scenario fuzz_study
 	bash tools/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
 
 format:
