@@ -4,6 +4,7 @@
     /usr/bin/python3 tools/studies/timeline.py generate [--firstwall BIN] [-j 2]
     /usr/bin/python3 tools/studies/timeline.py run      [--firstwall BIN] [-j 2] [--out DIR]
     /usr/bin/python3 tools/studies/timeline.py report   TIMELINE.h5 [MAP.h5] [--png FILE] [--md FILE]
+    /usr/bin/python3 tools/studies/timeline.py bounds   [--firstwall BIN]
 
 `generate` derives every point's values (the year's server, the request rate of one slice of
 the hall, the slice's share of the grid, the users' distance) from the rates and assumptions
@@ -431,6 +432,45 @@ def run(args) -> None:
     report(args)
 
 
+def bounds(args) -> None:
+    """What bounds each year's replicas with the grid out of the way (1 GW), with the serving
+    stack's calibrated host costs and with none (a host stack that keeps up): busy-time
+    shares and the rank-1 wall of each one-site point of timeline.yaml."""
+    import h5py
+    from firstwall.load import table_frame
+
+    with open(os.path.join(STUDIES, "timeline.yaml")) as f:
+        axes = yaml.safe_load(f)["axes"]
+    out = os.path.join("/tmp", f"timeline_bounds_{os.getpid()}.h5")
+    print("| host costs | year | HBM-bound | host | communication | compute | TPOT p99 | rank-1 wall |")
+    print("|---|---|---|---|---|---|---|---|")
+    for host in (True, False):
+        for i, year in enumerate(YEARS):
+            sets = [f"plant.server={axes['plant.server'][i]}",
+                    f"workload.arrivals.rate={axes['workload.arrivals.rate'][i]}",
+                    "plant.power.grid_capacity=1 GW"]
+            if not host:
+                sets += ["workload.iteration_overhead=0 s", "workload.request_overhead=0 s",
+                         "workload.launch_overhead=0 s"]
+            cmd = [args.firstwall, "run", BASE, "-o", out]
+            for v in sets:
+                cmd += ["--set", v]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode not in (0, 1):
+                sys.exit(r.stderr)
+            with h5py.File(out, "r") as f:
+                sm = table_frame(f["summary"]).iloc[0]
+                w = table_frame(f["walls"])
+            top = w[w["rank"] == 1].iloc[0]
+            col = [c for c in w.columns if c.startswith("first_hit")][0]
+            state = "hit" if top[col] == top[col] else "nearest"   # NaN: not hit
+            print(f"| {'calibrated' if host else 'none'} | {year} | {sm.busy_share_hbm:.1%} | "
+                  f"{sm.busy_share_host:.1%} | {sm.busy_share_comm:.1%} | "
+                  f"{sm.busy_share_compute:.1%} | {sm.tpot_p99 * 1e3:.1f} ms | "
+                  f"`{top['name']}` ({top['kind']}, {state}) |")
+    os.remove(out)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -444,13 +484,15 @@ def main(argv=None) -> int:
     r.add_argument("--out", default=os.path.join(ROOT, "results"))
     r.add_argument("--png", default=os.path.join(ROOT, "docs", "figures", "timeline_wall_map.png"))
     r.add_argument("--md", default=None)
+    b = sub.add_parser("bounds", help="busy-time shares per year, with and without host costs")
+    b.add_argument("--firstwall", default=default_fw)
     s = sub.add_parser("report", help="table and wall map from sweep files")
     s.add_argument("timeline")
     s.add_argument("map", nargs="?")
     s.add_argument("--png", default=None)
     s.add_argument("--md", default=None)
     args = p.parse_args(argv)
-    {"generate": generate, "run": run, "report": report}[args.cmd](args)
+    {"generate": generate, "run": run, "report": report, "bounds": bounds}[args.cmd](args)
     return 0
 
 
