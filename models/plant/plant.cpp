@@ -36,12 +36,12 @@ struct Plant::Server {
   int index = 0;
   std::vector<Group*> groups;
   std::optional<cooling::GpuHandle> idle_thermal;  // its GPUs no group uses
-  int idle_gpus = 0;          // GPUs no group uses
-  bool fed = true;            // false after a trip above it
-  double gpu_power = 0;       // W, all its GPUs
-  double power = 0;           // W, on its DC bus
-  double network_power = 0;   // W, its share of the network's optics (in `power`)
-  Integrator gpu_energy;      // for the capping controller
+  int idle_gpus = 0;                               // GPUs no group uses
+  bool fed = true;                                 // false after a trip above it
+  double gpu_power = 0;                            // W, all its GPUs
+  double power = 0;                                // W, on its DC bus
+  double network_power = 0;       // W, its share of the network's optics (in `power`)
+  Integrator gpu_energy;          // for the capping controller
   double gpu_energy_at_tick = 0;  // J, at the last control tick
 };
 
@@ -106,8 +106,10 @@ class Plant::Group final : public GpuGroup {
     busy_ = true;
     clock_.set(now, run.clock_ratio);
     busy_time_.set(now, 1.0);
-    if (run.clock_ratio < 1) throttled_.set(now, 1.0);
-    else throttled_.set(now, 0.0);
+    if (run.clock_ratio < 1)
+      throttled_.set(now, 1.0);
+    else
+      throttled_.set(now, 0.0);
     if (plant_.trace_) plant_.trace_->iteration(trace_id, now, run.clock_ratio, why);
     // A lower heat input can only lower every future temperature (the thermal network is a
     // passive RC network: its step response is monotone in its inputs), so a crossing planned
@@ -197,10 +199,10 @@ class Plant::Group final : public GpuGroup {
   bool running_ = true;
   bool busy_ = false;
   std::function<void(sim::SimTime)> on_stop_;
-  Integrator power_per_gpu_;  // W per GPU
-  Integrator clock_;          // clock ratio while busy, 0 idle
-  Integrator busy_time_;      // 1 while busy
-  Integrator throttled_;      // 1 while busy below full clock
+  Integrator power_per_gpu_;    // W per GPU
+  Integrator clock_;            // clock ratio while busy, 0 idle
+  Integrator busy_time_;        // 1 while busy
+  Integrator throttled_;        // 1 while busy below full clock
   Integrator thermal_limited_;  // 1 while busy under a thermal power limit
   double peak_power_ = 0;
   double first_clock_ = 1;
@@ -222,12 +224,19 @@ class Plant::Network final : public Fabric {
     flows_.on_rates_changed([this](sim::SimTime now) { judge(now); });
   }
 
+  // A workload asked for the fabric (before Plant::start()).
+  void note_use() const { used_ = true; }
+
+  // The tier walls, when a workload uses the fabric: serving's and training's closed-form
+  // collectives do not load it, and a 0 % NVLink wall beside their all-reduces would say
+  // the opposite of the truth.
   void register_walls(sim::WallMonitor& walls) {
+    if (!used_) return;
     for (std::size_t t = 0; t < kTiers; ++t) {
       const auto tier = static_cast<network::LinkTier>(t);
       if (topology_.count(tier) == 0) continue;
-      walls_[t] = walls.add("network." + std::string(network::to_string(tier)), "network", 1.0,
-                            "", sim::Aggregation::rate);
+      walls_[t] = walls.add("network." + std::string(network::to_string(tier)), "network", 1.0, "",
+                            sim::Aggregation::rate);
     }
   }
 
@@ -313,9 +322,11 @@ class Plant::Network final : public Fabric {
   std::array<std::optional<sim::ResourceId>, kTiers> walls_{};
   std::array<double, kTiers> last_{};
   std::uint64_t started_ = 0;
+  mutable bool used_ = false;
 };
 
 Fabric* Plant::Group::fabric() const {
+  if (plant_.network_) plant_.network_->note_use();
   return plant_.network_.get();
 }
 
@@ -341,7 +352,8 @@ Plant::Plant(sim::Engine& engine, sim::WallMonitor& walls, const PlantSpec& spec
   // the switches' ports are fed from the same racks' PDUs (a stated simplification:
   // models/plant/README.md). They draw whether or not bytes flow (network_power.hpp).
   if (coupled_ && !servers_.empty())
-    network_per_server_ = spec_.network_power.typical.value() / static_cast<double>(servers_.size());
+    network_per_server_ =
+        spec_.network_power.typical.value() / static_cast<double>(servers_.size());
   rack_power_.assign(static_cast<std::size_t>(spec_.layout.racks()), 0.0);
   rack_energy_.resize(rack_power_.size());
   rack_energy_at_tick_.assign(rack_power_.size(), 0.0);
@@ -428,7 +440,8 @@ void Plant::start() {
   for (auto& g : groups_) {
     g->series_clock = series_.define(g->name() + ".clock_ratio", "");
     g->series_power = series_.define(g->name() + ".power_per_gpu", "W");
-    if (g->thermal) g->series_junction = series_.define(g->name() + ".junction_temperature", "degC");
+    if (g->thermal)
+      g->series_junction = series_.define(g->name() + ".junction_temperature", "degC");
   }
   if (cooling_) {
     series_cooling_ = series_.define("facility.cooling_power", "W");
@@ -443,10 +456,11 @@ void Plant::start() {
     }
   }
   last_window_ = now;
-  engine_.schedule_in(walls_.options().window, [this] { on_window(); }, "plant.window");
+  engine_.schedule_in(
+      walls_.options().window, [this] { on_window(); }, "plant.window");
   if (tree_ && spec_.power) {
-    engine_.schedule_in(spec_.power->control_interval, [this] { on_control_tick(); },
-                        "plant.power_control");
+    engine_.schedule_in(
+        spec_.power->control_interval, [this] { on_control_tick(); }, "plant.power_control");
   }
 }
 
@@ -470,9 +484,9 @@ void Plant::build_cooling(sim::SimTime now) {
     const double other_max = spec_.server.other_max.value();
     const double total = gpu_max + other_max;
     other_liquid_share_ =
-        other_max > 0 ? std::clamp((spec_.server.liquid_fraction * total - gpu_max) / other_max,
-                                   0.0, 1.0)
-                      : 0.0;
+        other_max > 0
+            ? std::clamp((spec_.server.liquid_fraction * total - gpu_max) / other_max, 0.0, 1.0)
+            : 0.0;
   }
   cooling_->finalize();
   cooling_->register_walls(walls_);
@@ -483,7 +497,8 @@ void Plant::build_cooling(sim::SimTime now) {
 
 void Plant::schedule_cooling_event(sim::SimTime now) {
   if (const auto next = cooling_->next_event(now))
-    engine_.schedule_at(*next, [this] { on_cooling_event(); }, "plant.cooling");
+    engine_.schedule_at(
+        *next, [this] { on_cooling_event(); }, "plant.cooling");
 }
 
 void Plant::on_cooling_event() {
@@ -508,13 +523,13 @@ void Plant::plan_crossing(Group& g, sim::SimTime now, sim::Duration horizon) {
     }
   }
   if (!next) {  // at or above shutdown already
-    engine_.schedule_at(now, [this, &g, k = t.shutdown.value()] { on_crossing(g, k); },
-                        "plant.thermal");
+    engine_.schedule_at(
+        now, [this, &g, k = t.shutdown.value()] { on_crossing(g, k); }, "plant.thermal");
     return;
   }
   if (const auto at = cooling_->next_crossing(*g.thermal, *next, now, horizon)) {
-    g.crossing = engine_.schedule_at(*at, [this, &g, k = next->value()] { on_crossing(g, k); },
-                                     "plant.thermal");
+    g.crossing = engine_.schedule_at(
+        *at, [this, &g, k = next->value()] { on_crossing(g, k); }, "plant.thermal");
   }
 }
 
@@ -558,8 +573,8 @@ void Plant::update_server(Server& s, sim::SimTime now) {
   const double n = spec_.server.gpus;
   const double span = n * (spec_.gpu.tdp.value() - idle);
   const double u = span > 0 ? std::clamp((gpus - n * idle) / span, 0.0, 1.0) : 0.0;
-  const double other =
-      spec_.server.other_idle.value() + (spec_.server.other_max - spec_.server.other_idle).value() * u;
+  const double other = spec_.server.other_idle.value() +
+                       (spec_.server.other_max - spec_.server.other_idle).value() * u;
   const double before = s.power;
   const double net_before = s.network_power;
   s.network_power = s.fed ? network_per_server_ : 0.0;
@@ -617,7 +632,8 @@ double Plant::facility_energy(sim::SimTime now) const {
 void Plant::on_window() {
   sample_window(engine_.now());
   if (!finished_)
-    engine_.schedule_in(walls_.options().window, [this] { on_window(); }, "plant.window");
+    engine_.schedule_in(
+        walls_.options().window, [this] { on_window(); }, "plant.window");
 }
 
 void Plant::sample_window(sim::SimTime now) {
@@ -668,7 +684,8 @@ void Plant::sample_window(sim::SimTime now) {
       const double cs = g->clock_integral().integral(now);
       const double bs = g->busy_integral().integral(now);
       series_.add(g->series_power, now, (pj - g->last_power_j) / dt);
-      series_.add(g->series_clock, now, bs > g->last_busy_s ? (cs - g->last_clock_s) / (bs - g->last_busy_s) : kNaN);
+      series_.add(g->series_clock, now,
+                  bs > g->last_busy_s ? (cs - g->last_clock_s) / (bs - g->last_busy_s) : kNaN);
       g->last_power_j = pj;
       g->last_clock_s = cs;
       g->last_busy_s = bs;
@@ -723,8 +740,8 @@ void Plant::on_control_tick() {
     const double e = facility_energy(now);
     const double m = (e - facility_energy_at_tick_) / dt;
     facility_energy_at_tick_ = e;
-    points.push_back({0, static_cast<int>(servers_.size()), m, spec_.power->grid_capacity->value(),
-                      "grid", -1});
+    points.push_back(
+        {0, static_cast<int>(servers_.size()), m, spec_.power->grid_capacity->value(), "grid", -1});
   }
   auto over = [](const Point& p) { return p.mean > p.limit * (1 + 1e-9); };
 
@@ -736,7 +753,8 @@ void Plant::on_control_tick() {
       tripped_nodes_.push_back(p.name);
       if (trace_) trace_->trip(now, p.name);
       if (p.node >= 0) tree_->set_tripped(p.node, true, now);
-      for (int k = p.first; k < p.last; ++k) stop_server(servers_[static_cast<std::size_t>(k)], now);
+      for (int k = p.first; k < p.last; ++k)
+        stop_server(servers_[static_cast<std::size_t>(k)], now);
     }
   } else {
     // Capping, per server, from the tightest point above it (limit / mean load):
@@ -771,8 +789,8 @@ void Plant::on_control_tick() {
     if (trace_) trace_->control_tick(now, cap_limit_, full);
   }
   if (!finished_)
-    engine_.schedule_in(spec_.power->control_interval, [this] { on_control_tick(); },
-                        "plant.power_control");
+    engine_.schedule_in(
+        spec_.power->control_interval, [this] { on_control_tick(); }, "plant.power_control");
 }
 
 void Plant::finish(sim::SimTime end) {
@@ -863,11 +881,11 @@ void Plant::add_metrics(Metrics& out) const {
 }
 
 std::string Plant::headline() const {
-  std::string s = fmt::format("{} x {} ({} GPUs) in {} rack(s) of {} server(s), {} row(s), {}-cooled",
-                              spec_.layout.servers(), spec_.server.name, spec_.gpus(),
-                              spec_.layout.racks(), spec_.layout.servers_per_rack,
-                              spec_.layout.rows,
-                              spec_.server_cooling == ServerCooling::liquid ? "liquid" : "air");
+  std::string s =
+      fmt::format("{} x {} ({} GPUs) in {} rack(s) of {} server(s), {} row(s), {}-cooled",
+                  spec_.layout.servers(), spec_.server.name, spec_.gpus(), spec_.layout.racks(),
+                  spec_.layout.servers_per_rack, spec_.layout.rows,
+                  spec_.server_cooling == ServerCooling::liquid ? "liquid" : "air");
   if (spec_.power) s += fmt::format("; power chain {}", spec_.power->chain.name);
   if (spec_.cooling) {
     const cooling::CoolingSpec& c = *spec_.cooling;
@@ -917,9 +935,10 @@ std::optional<std::string> Plant::wall_effect(const sim::WallResult& w, const Me
   }
   if (w.kind == "power") {
     if (spec_.power && spec_.power->overload == power::Overload::trip) {
-      return fmt::format("{} breaker trip(s) ({}); the servers below lost power, requests went "
-                         "elsewhere or were lost",
-                         trips_, fmt::join(tripped_nodes_, ", "));
+      return fmt::format(
+          "{} breaker trip(s) ({}); the servers below lost power, requests went "
+          "elsewhere or were lost",
+          trips_, fmt::join(tripped_nodes_, ", "));
     }
     return fmt::format(
         "the capping controller lowered GPU power limits on {} control tick(s); GPUs ran below "

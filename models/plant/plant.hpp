@@ -119,10 +119,10 @@ class Plant {
   // Per server: the GPU power limit the capping controller allows (W per GPU).
   std::vector<double> cap_limit_;
   Integrator it_power_;  // when there is no power tree: IT = facility input
-  std::optional<sim::ResourceId> grid_wall_, rack_walls_first_;
-  std::vector<sim::ResourceId> rack_walls_;
   double network_per_server_ = 0;  // W, each fed server's share of the network's optics
   Integrator network_power_;       // W, the optics of the fed servers' shares
+  std::optional<sim::ResourceId> grid_wall_, rack_walls_first_;
+  std::vector<sim::ResourceId> rack_walls_;
   std::vector<double> rack_power_;  // current, per rack
   std::vector<Integrator> rack_energy_;
   std::vector<double> rack_energy_at_tick_;

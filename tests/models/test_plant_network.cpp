@@ -157,6 +157,7 @@ struct TwoJobs {
   models::ScenarioSpec spec;
   std::unique_ptr<models::Plant> plant;
   std::vector<models::GpuGroup*> groups;
+  models::Fabric* fabric = nullptr;
 
   TwoJobs()
       : spec(load("network_rail.yaml",
@@ -166,6 +167,7 @@ struct TwoJobs {
     walls = sim::WallMonitor(spec.walls);
     plant = std::make_unique<models::Plant>(engine, walls, spec.plant);
     groups = plant->place(models::GpuRequest{"job", 4, 8});
+    fabric = groups[0]->fabric();  // asked before start(): the tier walls are registered
     plant->start();
   }
   // One job: its 8 GPUs on server `from` send to server `from + 1`, rail k to rail k + 1.
@@ -180,7 +182,7 @@ struct TwoJobs {
 
 TEST(PlantFabric, TwoJobsSharingAnOversubscribedSpineShareItMaxMin) {
   TwoJobs run;
-  models::Fabric* fabric = run.groups[0]->fabric();
+  models::Fabric* fabric = run.fabric;
   ASSERT_NE(fabric, nullptr);
   const auto a = run.job(0), b = run.job(2);
   ASSERT_TRUE(fabric->scale_out(a[0]));
