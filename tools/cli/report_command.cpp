@@ -127,7 +127,12 @@ void add_report_command(CLI::App& app, int& exit_code) {
       throw std::runtime_error("the report of " + a->file + " failed (" + python +
                                " -m firstwall.report exited with " + std::to_string(rc) + ")");
     }
-    fs::rename(tmp, out);
+    fs::rename(tmp, out, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw std::runtime_error("cannot rename " + tmp + " to " + out + ": " + ec.message());
+    }
     std::cout << "report: " << out << "\n";
   });
 }
