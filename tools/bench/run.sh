@@ -50,4 +50,12 @@ for program in "${programs[@]}"; do
   "$exe" "${bench_args[@]}" --benchmark_out="$out_dir/$name.json" --benchmark_out_format=json
 done
 
+# Hall-scale figures on the firstwall CLI in child processes (hall_1h_1024gpu_s,
+# sweep_speedup_j2, peak_rss_100k_gpus_mib): bench_cli.py writes its own JSON.
+if [[ ! -x "$build/tools/firstwall" ]]; then
+  echo "run.sh: $build/tools/firstwall not found (build the firstwall target)" >&2
+  exit 1
+fi
+/usr/bin/python3 "$here/bench_cli.py" "$build" "$out_dir/firstwall_bench_cli.json"
+
 /usr/bin/python3 "$here/summarize.py" "$out_dir"

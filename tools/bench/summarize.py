@@ -158,12 +158,36 @@ def training(results_dir):
             ("training_step_16k_events_per_s", f"{best['events_per_s']:.0f}")]
 
 
+def hall_scale(results_dir):
+    """Hall-scale figures on the CLI (tools/bench/bench_cli.py), with the load average."""
+    with (Path(results_dir) / "firstwall_bench_cli.json").open() as f:
+        r = json.load(f)
+    print("hall scale, firstwall CLI in child processes (1-minute load average before/after)")
+    print(f"  hall, 1 h, 1,024 GPUs, plant coupled: {r['hall_1h_1024gpu_s']:7.1f} s CPU "
+          f"({r['hall_1h_1024gpu_wall_s']:.1f} s wall; load {r['hall_load_before']:.1f}/"
+          f"{r['hall_load_after']:.1f}; target <= 40 s)")
+    if r.get("hall_requests_line"):
+        print(f"    {r['hall_requests_line']}")
+    print(f"  sweep, 200 points: -j1 {r['sweep_j1_wall_s']:.1f} s (load {r['sweep_j1_load_before']:.1f}/"
+          f"{r['sweep_j1_load_after']:.1f}), -j2 {r['sweep_j2_wall_s']:.1f} s (load "
+          f"{r['sweep_j2_load_before']:.1f}/{r['sweep_j2_load_after']:.1f}): speedup "
+          f"{r['sweep_speedup_j2']:.2f} (target >= 1.8)")
+    print(f"  100,000-GPU plant, 1 simulated minute: peak RSS {r['peak_rss_100k_gpus_mib']:.0f} MiB "
+          f"({r['rss_100k_cpu_s']:.1f} s CPU; target <= 4,096 MiB)")
+    load = max(v for k, v in r.items() if "load" in k)
+    return [("hall_1h_1024gpu_s", f"{r['hall_1h_1024gpu_s']:.1f}"),
+            ("sweep_speedup_j2", f"{r['sweep_speedup_j2']:.2f}"),
+            ("peak_rss_100k_gpus_mib", f"{r['peak_rss_100k_gpus_mib']:.0f}"),
+            ("hall_scale_load_avg_max", f"{load:.1f}")]
+
+
 # Add new summaries before engine_hold: its line is expected to be the last one.
 SUMMARIES = [
     kernels,
     plant,
     network,
     training,
+    hall_scale,
     engine_hold,
 ]
 
