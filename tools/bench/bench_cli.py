@@ -63,7 +63,9 @@ def measure(argv):
 
 
 def hall(firstwall):
-    r = measure([firstwall, "run", str(ROOT / "scenarios/bench/hall_1h_1024gpu.yaml")])
+    with tempfile.TemporaryDirectory(prefix="firstwall-bench-hall-") as tmp:
+        r = measure([firstwall, "run", str(ROOT / "scenarios/bench/hall_1h_1024gpu.yaml"),
+                     "-o", f"{tmp}/hall.h5"])
     requests = None
     for line in r["stdout"].splitlines():
         if "requests" in line and requests is None:
@@ -95,13 +97,14 @@ def rss(firstwall):
     # In a fresh interpreter, so that RUSAGE_CHILDREN's maximum is this child's alone.
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import bench_cli; "
-        "r = bench_cli.measure([sys.argv[2], 'run', sys.argv[3]]); r.pop('stdout'); "
-        "print(json.dumps(r))"
+        "r = bench_cli.measure([sys.argv[2], 'run', sys.argv[3], '-o', sys.argv[4]]); "
+        "r.pop('stdout'); print(json.dumps(r))"
     )
-    res = subprocess.run(
-        [sys.executable, "-c", code, str(Path(__file__).parent), firstwall,
-         str(ROOT / "scenarios/bench/plant_100k_gpus.yaml")],
-        check=True, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="firstwall-bench-rss-") as tmp:
+        res = subprocess.run(
+            [sys.executable, "-c", code, str(Path(__file__).parent), firstwall,
+             str(ROOT / "scenarios/bench/plant_100k_gpus.yaml"), f"{tmp}/plant.h5"],
+            check=True, capture_output=True, text=True)
     r = json.loads(res.stdout)
     return {
         "peak_rss_100k_gpus_mib": r["maxrss_mib"],
