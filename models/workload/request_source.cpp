@@ -100,7 +100,8 @@ std::optional<Arrival> RequestSource::next() {
     const TraceRow& r = spec_->trace[trace_pos_++ % n];
     // Copy 0 is the trace's own times exactly (copy x period adds 0).
     const double t_s = r.arrival_s + static_cast<double>(copy) * trace_period_s_;
-    a.at = sim::SimTime::zero() + sim::Duration::from_seconds(sim::Seconds(t_s * spec_->time_scale));
+    a.at =
+        sim::SimTime::zero() + sim::Duration::from_seconds(sim::Seconds(t_s * spec_->time_scale));
     a.prompt_tokens = r.prompt_tokens;
     a.output_tokens = r.output_tokens;
   }
