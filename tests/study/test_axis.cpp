@@ -132,9 +132,9 @@ TEST(Axis, ExactMessages) {
   EXPECT_EQ(parse_error("1 /s:64 /s:0"),
             "--axis:1:1: workload.arrivals.rate: count of a range must be >= 1 (got \"0\")\n");
   // The largest count there is, then one more (a typo found by fuzzing, tools/fuzz/).
-  EXPECT_EQ(parse_error("1 /s:64 /s:1000001"),
-            "--axis:1:1: workload.arrivals.rate: count of a range must be <= 1000000 (got "
-            "\"1000001\")\n");
+  EXPECT_EQ(parse_error("1 /s:64 /s:100001"),
+            "--axis:1:1: workload.arrivals.rate: count of a range must be <= 100000 (got "
+            "\"100001\")\n");
   EXPECT_EQ(parse_error("1 /s:64 /s:x"),
             "--axis:1:1: workload.arrivals.rate: count of a range must be an integer (got "
             "\"x\")\n");

@@ -289,7 +289,7 @@ TEST(Study, FuzzFindingsAreRejectedWithTheirMessages) {
   count.file = dir + "range_count_too_large.yaml";
   EXPECT_EQ(rejection(count), count.file +
                                   ":5:27: workload.arrivals.rate: count of a range must be <= "
-                                  "1000000 (got \"9999999\")\n");
+                                  "100000 (got \"9999999\")\n");
   StudyArgs unit;
   unit.file = dir + "long_unknown_unit.yaml";
   const std::string junk(181, 'b');
