@@ -52,6 +52,17 @@ struct IterationCost {
   sim::Seconds launch_wait{0};
   // The part of the full-clock time that stretches by 1 / clock_ratio (SM-side work).
   sim::Seconds clocked{0};
+
+  // The communication that leaves the scale-up domain (crosses the NICs), for a plant whose
+  // network the replica's traffic shares with others (models/plant/fabric.hpp):
+  //   scale_out_comm   the part of comm_time it takes in closed form;
+  //   all_to_all_pair  bytes one GPU sends to each other GPU of its expert-parallel group over
+  //                    the iteration (every dispatch and combine);
+  //   stage_send       bytes one GPU sends to its counterpart of the next pipeline stage over
+  //                    the iteration.
+  sim::Seconds scale_out_comm{0};
+  sim::Bytes all_to_all_pair{0};
+  sim::Bytes stage_send{0};
 };
 
 struct Precision {

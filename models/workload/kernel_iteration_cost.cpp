@@ -315,8 +315,13 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     const sim::Bytes s(static_cast<double>(micro_tokens) * llm_.moe->active_experts * llm_.hidden *
                        act_bytes / ep);
     const training::CommGroup group{ep, std::min(ep, parallel_.gpus_per_node)};
-    c.comm_time += 2 * moe_layers * parallel_.network->all_to_all(s, group);
+    const sim::Seconds all_to_alls = 2 * moe_layers * parallel_.network->all_to_all(s, group);
+    c.comm_time += all_to_alls;
     c.link_bytes_per_gpu += 2 * moe_layers * s * ((ep - 1.0) / ep);
+    if (ep > parallel_.gpus_per_node) {  // the group spans domains: the NICs carry it
+      c.scale_out_comm += all_to_alls;
+      c.all_to_all_pair = 2 * moe_layers * s / static_cast<double>(ep);
+    }
     launches += 2 * moe_layers;
   }
   sim::Seconds send(0);
@@ -328,6 +333,10 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     const sim::Bytes s(static_cast<double>(local.tokens()) * llm_.hidden * act_bytes);
     send = parallel_.network->send_recv(s, training::CommGroup{2, one_domain ? 2 : 1});
     c.link_bytes_per_gpu += s;
+    if (!one_domain) {
+      c.scale_out_comm += send;
+      c.stage_send = s;
+    }
     launches += 1;
   }
   c.comm_time += send;
@@ -351,6 +360,9 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     const double k = pp;
     c.time = c.time * k;
     c.comm_time = c.comm_time * k;
+    c.scale_out_comm = c.scale_out_comm * k;
+    c.all_to_all_pair = c.all_to_all_pair * k;
+    c.stage_send = c.stage_send * k;
     c.flops_per_gpu = c.flops_per_gpu * k;
     c.hbm_bytes_per_gpu = c.hbm_bytes_per_gpu * k;
     c.link_bytes_per_gpu = c.link_bytes_per_gpu * k;

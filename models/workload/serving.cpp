@@ -111,6 +111,28 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     update_capacity_load(r);
     for (GpuGroup* g : r.groups) g->on_stop([this, &r](sim::SimTime at) { on_stop(r, at); });
   }
+  // Traffic across scale-up domains goes on the plant's fabric when it has one (file comment).
+  // Only then is the fabric asked for: its tier walls appear for a workload that loads it.
+  const bool all_to_all_out =
+      spec_.expert_parallel > tp && spec_.expert_parallel > spec_.gpus_per_domain;
+  const bool stages_out =
+      spec_.pipeline_parallel > 1 && spec_.gpus_per_replica() > spec_.gpus_per_domain;
+  if (all_to_all_out || stages_out) {
+    fabric_ = groups.front()->fabric();
+    if (fabric_) {
+      try {
+        for (Replica& r : replicas_) find_scale_out_pairs(r);
+      } catch (const std::invalid_argument&) {
+        // No route between the replica's servers (`scale_out: {kind: none}`: the plant's
+        // servers stand alone): the plant does not model the network the closed form assumes.
+        for (Replica& r : replicas_) {
+          r.all_to_all_pairs.clear();
+          r.stage_pairs.clear();
+        }
+        fabric_ = nullptr;
+      }
+    }
+  }
   tracer_ = engine_.tracer();
   if (tracer_) {
     for (Replica& r : replicas_) r.trace_track = tracer_->track(r.name, "iterations");
@@ -433,8 +455,77 @@ void ServingModel::try_start(Replica& r) {
   stats_.clock_weighted_seconds += run.clock_ratio * secs;
   if (run.clock_ratio < 1) stats_.throttled_seconds += secs;
   r.busy = true;
-  r.iteration_end = engine_.schedule_in(
-      d, [this, &r] { on_iteration_end(r); }, "serving.replica");
+  end_iteration_at(r, now, d, c, run.clock_ratio);
+}
+
+void ServingModel::find_scale_out_pairs(Replica& r) {
+  const int tp = spec_.tensor_parallel;
+  const int pp = spec_.pipeline_parallel;
+  // A replica's groups: ep / tp attention groups per stage, stage after stage (serving.hpp).
+  const int per_stage = std::max(1, spec_.expert_parallel / tp);
+  const auto group = [&](int stage, int a) {
+    return r.groups[static_cast<std::size_t>(stage * per_stage + a)];
+  };
+  for (int st = 0; st < pp; ++st) {
+    for (int a = 0; a < per_stage; ++a) {
+      for (int b = 0; b < per_stage; ++b) {
+        if (a == b) continue;  // a group's own GPUs share its NVSwitch
+        for (int i = 0; i < tp; ++i)
+          for (int j = 0; j < tp; ++j) {
+            const FabricTransfer t{group(st, a), i, group(st, b), j, sim::Bytes(0)};
+            if (fabric_->scale_out(t)) r.all_to_all_pairs.push_back(t);
+          }
+      }
+      if (st + 1 < pp)
+        for (int i = 0; i < tp; ++i) {
+          const FabricTransfer t{group(st, a), i, group(st + 1, a), i, sim::Bytes(0)};
+          if (fabric_->scale_out(t)) r.stage_pairs.push_back(t);
+        }
+    }
+  }
+}
+
+void ServingModel::end_iteration_at(Replica& r, sim::SimTime start, sim::Duration d,
+                                    const IterationCost& c, double clock_ratio) {
+  std::vector<FabricTransfer> flows;
+  if (fabric_ && c.scale_out_comm.value() > 0) {
+    for (FabricTransfer t : r.all_to_all_pairs) {
+      t.bytes = c.all_to_all_pair;
+      if (t.bytes.value() > 0) flows.push_back(t);
+    }
+    for (FabricTransfer t : r.stage_pairs) {
+      t.bytes = c.stage_send;
+      if (t.bytes.value() > 0) flows.push_back(t);
+    }
+  }
+  if (flows.empty()) {
+    r.iteration_end = engine_.schedule_in(
+        d, [this, &r] { on_iteration_end(r); }, "serving.replica");
+    return;
+  }
+  const sim::Duration alone = sim::Duration::from_seconds(fabric_->uncontended(flows));
+  r.scale_out_comm += c.scale_out_comm.value();
+  stats_.scale_out_comm_seconds += c.scale_out_comm.value();
+  for (const FabricTransfer& t : flows) stats_.scale_out_bytes += t.bytes.value();
+  const int epoch = r.epoch;
+  fabric_->start(flows, [this, &r, epoch, start, d, alone, clock_ratio](sim::SimTime t) {
+    if (r.epoch != epoch) return;  // the replica stopped: the iteration is lost
+    // Alone the flows take `alone`; what they took beyond it is the wait for shared links.
+    const sim::Duration waited = std::max(sim::Duration::ns(0), (t - start) - alone);
+    const sim::SimTime end = std::max(t, start + d + waited);
+    const double extra = (end - (start + d)).seconds().value();
+    if (extra > 0) {
+      r.busy_split_now.comm += extra;
+      r.scale_out_extra += extra;
+      stats_.scale_out_extra_seconds += extra;
+      stats_.busy_seconds += extra;
+      stats_.clock_weighted_seconds += clock_ratio * extra;
+      if (clock_ratio < 1) stats_.throttled_seconds += extra;
+      if (tracer_) r.trace_now.comm += end - (start + d);
+    }
+    r.iteration_end = engine_.schedule_at(
+        end, [this, &r] { on_iteration_end(r); }, "serving.replica");
+  });
 }
 
 sim::Seconds ServingModel::kv_transfer_time(std::int64_t tokens, int from, int to) const {

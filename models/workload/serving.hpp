@@ -40,6 +40,19 @@
 // requests go back to the queues of the running replicas (their prompt is computed again) or,
 // when none runs, are lost.
 //
+// Cross-server communication on a plant with a network (models/plant/fabric.hpp): a replica
+// whose expert-parallel all-to-alls or pipeline sends cross scale-up domains starts, with each
+// iteration, that iteration's scale-out bytes as flows on the plant's fabric (each GPU pair's
+// dispatch and combine bytes, or each GPU's stage sends, summed over the iteration; pairs
+// inside one domain stay on NVLink, closed form). The flows share the fabric max-min with every
+// other job's; the iteration lasts its closed-form time plus (the flows' time - their time
+// alone on an idle fabric), so alone it is the closed form exactly, and a replica whose flows
+// meet others' on an oversubscribed spine waits what the sharing costs. Simplification: one
+// aggregate flow per GPU pair per iteration, not one per layer's collective; the latency
+// terms cancel in the difference, the bandwidth share is the one a steady collective sees.
+// When the flows alone outlast the iteration (the topology slower than the closed form's
+// fabric) the iteration ends with them.
+//
 // Walls registered per replica:
 //  - saturation (rate, window mean of 0/1): 1 while an iteration runs and it left work behind
 //    that is not waiting for KV space (the token budget or the batch size was full). Its
@@ -67,6 +80,7 @@
 
 #include "models/gpu/gpu_spec.hpp"
 #include "models/memory/hbm_budget.hpp"
+#include "models/plant/fabric.hpp"
 #include "models/plant/gpu_group.hpp"
 #include "models/workload/cost_model_choice.hpp"
 #include "models/workload/iteration_cost.hpp"
@@ -164,13 +178,17 @@ struct ServingStats {
   double kv_transfer_bytes = 0;             // all GPUs of the replica
   std::vector<double> kv_transfer_seconds;  // each transfer, from its start (FIFO wait excluded)
   std::vector<double> kv_handoff_seconds;   // prompt done -> queued at the decode replica
-  double flops = 0;                         // per GPU, summed over iterations and replicas
-  double hbm_bytes = 0;                     // per GPU, same
-  double busy_seconds = 0;                  // iteration time summed over replicas
-  double clock_weighted_seconds = 0;        // sum of clock ratio x iteration time
-  double throttled_seconds = 0;             // iteration time below full clock
-  BusySplit busy;                           // all iterations
-  BusySplit saturated;                      // iterations that left work behind
+  // Scale-out communication on the plant's fabric (file comment), summed over iterations.
+  double scale_out_comm_seconds = 0;   // closed form
+  double scale_out_extra_seconds = 0;  // waited beyond it for links shared with other traffic
+  double scale_out_bytes = 0;          // sent as flows
+  double flops = 0;                    // per GPU, summed over iterations and replicas
+  double hbm_bytes = 0;                // per GPU, same
+  double busy_seconds = 0;             // iteration time summed over replicas
+  double clock_weighted_seconds = 0;   // sum of clock ratio x iteration time
+  double throttled_seconds = 0;        // iteration time below full clock
+  BusySplit busy;                      // all iterations
+  BusySplit saturated;                 // iterations that left work behind
 };
 
 class ServingModel {
@@ -207,6 +225,13 @@ class ServingModel {
     return replicas_[static_cast<std::size_t>(r)].saturated_busy;
   }
   int replicas() const { return static_cast<int>(replicas_.size()); }
+  // True when the replicas' scale-out traffic runs on the plant's fabric (file comment).
+  bool uses_fabric() const { return fabric_ != nullptr; }
+  // Per replica: its scale-out communication, closed form and waited beyond it (s).
+  std::pair<double, double> replica_scale_out(int r) const {
+    const Replica& x = replicas_[static_cast<std::size_t>(r)];
+    return {x.scale_out_comm, x.scale_out_extra};
+  }
 
  private:
   struct Running {
@@ -249,6 +274,10 @@ class ServingModel {
     sim::Tracer::Track trace_track = 0;  // its "iterations" lane, when tracing
     std::optional<sim::Tracer::Track> kv_track;
     IterationTrace trace_now;  // the running iteration, when tracing
+    // Its GPU pairs that cross scale-up domains (bytes set per iteration): expert-parallel
+    // all-to-all pairs and pipeline stage sends.
+    std::vector<FabricTransfer> all_to_all_pairs, stage_pairs;
+    double scale_out_comm = 0, scale_out_extra = 0;  // s, summed over iterations
   };
 
   void schedule_next_arrival();
@@ -259,6 +288,11 @@ class ServingModel {
   int route_to_queue(std::int64_t request);
   void try_start(Replica& r);
   void on_iteration_end(Replica& r);
+  // Schedules the end of the iteration that started at `start` and takes `d` alone; with
+  // scale-out traffic on the fabric, once its flows have arrived (file comment).
+  void end_iteration_at(Replica& r, sim::SimTime start, sim::Duration d, const IterationCost& c,
+                        double clock_ratio);
+  void find_scale_out_pairs(Replica& r);
   void on_stop(Replica& r, sim::SimTime at);
   void update_capacity_load(Replica& r);
   int route(Role want);
@@ -292,6 +326,7 @@ class ServingModel {
   std::int64_t kv_capacity_tokens_ = 0;
   int next_round_robin_ = 0;
   std::shared_ptr<const training::CollectiveTimes> network_;
+  Fabric* fabric_ = nullptr;  // the plant's, when the replicas' traffic crosses domains
   sim::ResourceId slo_ttft_, slo_tpot_;
   sim::Tracer* tracer_ = nullptr;  // the engine's, if any
   std::string collective_kinds_;   // what an iteration's communication is, for the trace

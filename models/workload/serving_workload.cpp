@@ -642,6 +642,23 @@ void ServingWorkload::add_metrics(Metrics& out) const {
   add("busy_share_host", total > 0 ? st.busy.host / total : kNaN, "");
   add("mean_clock_ratio_busy", busy > 0 ? st.clock_weighted_seconds / busy : kNaN, "");
   add("throttled_share_busy", busy > 0 ? st.throttled_seconds / busy : kNaN, "");
+  if (model_.uses_fabric()) {
+    // Scale-out communication on the plant's fabric (serving.hpp): its closed form, the wait
+    // beyond it for links shared with other traffic, and their ratio (1: nothing shared).
+    const auto stretch = [](double closed, double extra) {
+      return closed > 0 ? (closed + extra) / closed : kNaN;
+    };
+    add("scale_out_comm_closed_form", st.scale_out_comm_seconds, "s");
+    add("scale_out_comm_extra", st.scale_out_extra_seconds, "s");
+    add("scale_out_comm_stretch", stretch(st.scale_out_comm_seconds, st.scale_out_extra_seconds),
+        "");
+    add("scale_out_bytes", st.scale_out_bytes, "B");
+    for (int r = 0; r < model_.replicas(); ++r) {
+      const auto [closed, extra] = model_.replica_scale_out(r);
+      add(fmt::format("replica{}_scale_out_comm_extra", r), extra, "s");
+      add(fmt::format("replica{}_scale_out_comm_stretch", r), stretch(closed, extra), "");
+    }
+  }
 }
 
 void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
@@ -822,6 +839,18 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
         "the mean expert load at the mean batch\n",
         spec_.llm.moe->routed_experts, spec_.serving.expert_parallel,
         metric_value(m, "expert_load_max_over_mean"));
+  }
+  if (model_.uses_fabric()) {
+    std::string per_replica;
+    for (int r = 0; r < model_.replicas(); ++r)
+      per_replica +=
+          fmt::format("{}replica[{}] {:.3f}", r == 0 ? "" : ", ", r,
+                      metric_value(m, fmt::format("replica{}_scale_out_comm_stretch", r)));
+    out << fmt::format(
+        "scale-out   {:.3f} s of cross-server communication in closed form, +{:.3f} s waiting for "
+        "links shared with other traffic: stretch {:.3f} ({})\n",
+        metric_value(m, "scale_out_comm_closed_form"), metric_value(m, "scale_out_comm_extra"),
+        metric_value(m, "scale_out_comm_stretch"), per_replica);
   }
   out << fmt::format(
       "KV cache    {} tokens per replica ({} per token per GPU), weights {} per GPU\n",
