@@ -133,6 +133,19 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
       }
     }
   }
+  // Disaggregated: prefill replicas come first, decode replicas last; when the first and the last
+  // are in different domains some KV transfer crosses the NICs.
+  if (spec_.prefill_replicas > 0 && replicas_.front().domain != replicas_.back().domain) {
+    Fabric* f = groups.front()->fabric();
+    try {
+      if (f)
+        (void)f->scale_out({replicas_.front().groups.front(), 0, replicas_.back().groups.front(), 0,
+                            sim::Bytes(0)});
+      kv_fabric_ = f;
+    } catch (const std::invalid_argument&) {
+      // No route between them (servers that stand alone): the closed form stays.
+    }
+  }
   tracer_ = engine_.tracer();
   if (tracer_) {
     for (Replica& r : replicas_) r.trace_track = tracer_->track(r.name, "iterations");
@@ -534,10 +547,24 @@ sim::Seconds ServingModel::kv_transfer_time(std::int64_t tokens, int from, int t
   // The request's KV (LlmSpec's bytes per token, counted once: MLA's latent is replicated on
   // every GPU of a tensor-parallel group but sent once) goes over the tp GPUs' links in
   // parallel, 1/tp each, on the tier the two replicas share.
-  const sim::Bytes per_link(static_cast<double>(tokens) *
-                            kv_bytes_per_token(llm_, spec_.precision.kv_cache) /
-                            spec_.tensor_parallel);
-  return network_->send_recv(per_link, training::CommGroup{2, a.domain == b.domain ? 2 : 1});
+  return network_->send_recv(kv_bytes_per_link(tokens),
+                             training::CommGroup{2, a.domain == b.domain ? 2 : 1});
+}
+
+sim::Bytes ServingModel::kv_bytes_per_link(std::int64_t tokens) const {
+  return sim::Bytes(static_cast<double>(tokens) *
+                    kv_bytes_per_token(llm_, spec_.precision.kv_cache) / spec_.tensor_parallel);
+}
+
+void ServingModel::send_next_kv(Replica& r) {
+  if (r.kv_queue.empty()) {
+    r.kv_sending = false;
+    return;
+  }
+  r.kv_sending = true;
+  const std::function<void()> send = std::move(r.kv_queue.front());
+  r.kv_queue.pop_front();
+  send();
 }
 
 void ServingModel::release(Replica& r, std::int64_t kv_tokens) {
@@ -559,50 +586,83 @@ void ServingModel::hand_off(Replica& from, const Running& run) {
   }
   Replica& dst = replicas_[static_cast<std::size_t>(to)];
   const sim::Seconds t = kv_transfer_time(rec.prompt_tokens, from.index, to);
-  const sim::SimTime start = std::max(now, from.links_free);
-  const sim::SimTime end = start + sim::Duration::from_seconds(t);
-  from.links_free = end;
   ++dst.incoming;
   ++stats_.kv_transfers;
   stats_.kv_transfer_bytes +=
       static_cast<double>(rec.prompt_tokens) * kv_bytes_per_token(llm_, spec_.precision.kv_cache);
-  stats_.kv_transfer_seconds.push_back(t.value());
-  stats_.kv_handoff_seconds.push_back((end - now).seconds().value());
-  if (tracer_) {
-    // One prefill replica's transfers go one after another (its links are a FIFO), so they
-    // never overlap on its lane.
-    if (!from.kv_track) from.kv_track = tracer_->track(from.name, "kv transfers");
-    tracer_->slice(*from.kv_track, "kv transfer (send/recv)", start, end,
-                   {{"request", id},
-                    {"to", dst.name},
-                    {"prompt_tokens", rec.prompt_tokens},
-                    {"bytes", static_cast<double>(rec.prompt_tokens) *
-                                  kv_bytes_per_token(llm_, spec_.precision.kv_cache)}});
-  }
+  const std::int64_t prompt = rec.prompt_tokens;
+  // The transfer from `start` to `end`, `seconds` on the wire, in the statistics and the trace.
+  const auto record = [this, &from, &dst, id, now, prompt](sim::SimTime start, sim::SimTime end,
+                                                           double seconds) {
+    stats_.kv_transfer_seconds.push_back(seconds);
+    stats_.kv_handoff_seconds.push_back((end - now).seconds().value());
+    if (tracer_) {
+      // One prefill replica's transfers go one after another (its links are a FIFO), so they
+      // never overlap on its lane.
+      if (!from.kv_track) from.kv_track = tracer_->track(from.name, "kv transfers");
+      tracer_->slice(*from.kv_track, "kv transfer (send/recv)", start, end,
+                     {{"request", id},
+                      {"to", dst.name},
+                      {"prompt_tokens", prompt},
+                      {"bytes", static_cast<double>(prompt) *
+                                    kv_bytes_per_token(llm_, spec_.precision.kv_cache)}});
+    }
+  };
   const int dst_epoch = dst.epoch;
-  engine_.schedule_at(
-      end,
-      [this, &from, &dst, id, kv = run.kv_tokens, from_epoch, dst_epoch] {
-        if (from.epoch == from_epoch) {
-          release(from, kv);
-          try_start(from);
-        }
-        --dst.incoming;
-        RequestRecord& q = records_[static_cast<std::size_t>(id)];
-        if (dst.epoch == dst_epoch && running(dst)) {
-          q.decode_replica = dst.index;
-          dst.waiting.push_back(id);
-          try_start(dst);
-        } else {  // the decode replica stopped: start again
-          q.generated_tokens = 0;
-          ++q.requeued;
-          ++stats_.requeued;
-          const int r = route_to_queue(id);
-          if (r >= 0) try_start(replicas_[static_cast<std::size_t>(r)]);
-        }
-        if (done()) engine_.stop();
-      },
-      "serving.kv_transfer");
+  const auto arrive = [this, &from, &dst, id, kv = run.kv_tokens, from_epoch, dst_epoch] {
+    if (from.epoch == from_epoch) {
+      release(from, kv);
+      try_start(from);
+    }
+    --dst.incoming;
+    RequestRecord& q = records_[static_cast<std::size_t>(id)];
+    if (dst.epoch == dst_epoch && running(dst)) {
+      q.decode_replica = dst.index;
+      dst.waiting.push_back(id);
+      try_start(dst);
+    } else {  // the decode replica stopped: start again
+      q.generated_tokens = 0;
+      ++q.requeued;
+      ++stats_.requeued;
+      const int r = route_to_queue(id);
+      if (r >= 0) try_start(replicas_[static_cast<std::size_t>(r)]);
+    }
+    if (done()) engine_.stop();
+  };
+  if (!kv_fabric_ || from.domain == dst.domain) {
+    const sim::SimTime start = std::max(now, from.links_free);
+    const sim::SimTime end = start + sim::Duration::from_seconds(t);
+    from.links_free = end;
+    record(start, end, t.value());
+    engine_.schedule_at(end, arrive, "serving.kv_transfer");
+    return;
+  }
+  // On the fabric: when the prefill replica's previous transfer has arrived, the flows start;
+  // the transfer takes its closed form plus what the flows took beyond their time alone.
+  const sim::Bytes bytes = kv_bytes_per_link(prompt);
+  from.kv_queue.push_back([this, &from, &dst, t, bytes, record, arrive] {
+    std::vector<FabricTransfer> flows;
+    for (int i = 0; i < spec_.tensor_parallel; ++i)
+      flows.push_back({from.groups.front(), i, dst.groups.front(), i, bytes});
+    const sim::Duration alone = sim::Duration::from_seconds(kv_fabric_->uncontended(flows));
+    const sim::SimTime start = engine_.now();
+    kv_fabric_->start(flows, [this, &from, t, alone, start, record, arrive](sim::SimTime done_at) {
+      const sim::Duration closed = sim::Duration::from_seconds(t);
+      const sim::Duration waited = std::max(sim::Duration::ns(0), (done_at - start) - alone);
+      const sim::SimTime end = std::max(done_at, start + closed + waited);
+      stats_.kv_transfer_closed_form_seconds += closed.seconds().value();
+      stats_.kv_transfer_extra_seconds += (end - (start + closed)).seconds().value();
+      record(start, end, (end - start).seconds().value());
+      engine_.schedule_at(
+          end,
+          [this, &from, arrive] {
+            send_next_kv(from);
+            arrive();
+          },
+          "serving.kv_transfer");
+    });
+  });
+  if (!from.kv_sending) send_next_kv(from);
 }
 
 void ServingModel::trace_iteration(Replica& r, sim::SimTime end, const char* cut) {

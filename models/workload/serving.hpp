@@ -51,7 +51,11 @@
 // aggregate flow per GPU pair per iteration, not one per layer's collective; the latency
 // terms cancel in the difference, the bandwidth share is the one a steady collective sees.
 // When the flows alone outlast the iteration (the topology slower than the closed form's
-// fabric) the iteration ends with them.
+// fabric) the iteration ends with them. A disaggregated KV transfer between replicas in
+// different scale-up domains likewise runs as flows, GPU i of the prefill replica's first group
+// to GPU i of the decode replica's (the closed form's tp links), its prefill replica's
+// transfers still one after another: it arrives, and the decode replica may admit the request,
+// at its closed-form time plus what its flows took beyond their time alone.
 //
 // Walls registered per replica:
 //  - saturation (rate, window mean of 0/1): 1 while an iteration runs and it left work behind
@@ -73,6 +77,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -182,13 +187,15 @@ struct ServingStats {
   double scale_out_comm_seconds = 0;   // closed form
   double scale_out_extra_seconds = 0;  // waited beyond it for links shared with other traffic
   double scale_out_bytes = 0;          // sent as flows
-  double flops = 0;                    // per GPU, summed over iterations and replicas
-  double hbm_bytes = 0;                // per GPU, same
-  double busy_seconds = 0;             // iteration time summed over replicas
-  double clock_weighted_seconds = 0;   // sum of clock ratio x iteration time
-  double throttled_seconds = 0;        // iteration time below full clock
-  BusySplit busy;                      // all iterations
-  BusySplit saturated;                 // iterations that left work behind
+  double kv_transfer_closed_form_seconds = 0;  // KV transfers on the fabric: closed form
+  double kv_transfer_extra_seconds = 0;        // and waited beyond it for shared links
+  double flops = 0;                            // per GPU, summed over iterations and replicas
+  double hbm_bytes = 0;                        // per GPU, same
+  double busy_seconds = 0;                     // iteration time summed over replicas
+  double clock_weighted_seconds = 0;           // sum of clock ratio x iteration time
+  double throttled_seconds = 0;                // iteration time below full clock
+  BusySplit busy;                              // all iterations
+  BusySplit saturated;                         // iterations that left work behind
 };
 
 class ServingModel {
@@ -227,6 +234,8 @@ class ServingModel {
   int replicas() const { return static_cast<int>(replicas_.size()); }
   // True when the replicas' scale-out traffic runs on the plant's fabric (file comment).
   bool uses_fabric() const { return fabric_ != nullptr; }
+  // True when KV transfers between domains run on the plant's fabric (file comment).
+  bool kv_on_fabric() const { return kv_fabric_ != nullptr; }
   // Per replica: its scale-out communication, closed form and waited beyond it (s).
   std::pair<double, double> replica_scale_out(int r) const {
     const Replica& x = replicas_[static_cast<std::size_t>(r)];
@@ -277,6 +286,9 @@ class ServingModel {
     // Its GPU pairs that cross scale-up domains (bytes set per iteration): expert-parallel
     // all-to-all pairs and pipeline stage sends.
     std::vector<FabricTransfer> all_to_all_pairs, stage_pairs;
+    // KV transfers on the fabric waiting for its links (a FIFO), and whether one is sending.
+    std::deque<std::function<void()>> kv_queue;
+    bool kv_sending = false;
     double scale_out_comm = 0, scale_out_extra = 0;  // s, summed over iterations
   };
 
@@ -293,6 +305,8 @@ class ServingModel {
   void end_iteration_at(Replica& r, sim::SimTime start, sim::Duration d, const IterationCost& c,
                         double clock_ratio);
   void find_scale_out_pairs(Replica& r);
+  sim::Bytes kv_bytes_per_link(std::int64_t tokens) const;
+  void send_next_kv(Replica& r);  // the head of r.kv_queue, if no transfer of r is sending
   void on_stop(Replica& r, sim::SimTime at);
   void update_capacity_load(Replica& r);
   int route(Role want);
@@ -326,7 +340,8 @@ class ServingModel {
   std::int64_t kv_capacity_tokens_ = 0;
   int next_round_robin_ = 0;
   std::shared_ptr<const training::CollectiveTimes> network_;
-  Fabric* fabric_ = nullptr;  // the plant's, when the replicas' traffic crosses domains
+  Fabric* fabric_ = nullptr;     // the plant's, when the replicas' traffic crosses domains
+  Fabric* kv_fabric_ = nullptr;  // the plant's, when prefill and decode replicas are apart
   sim::ResourceId slo_ttft_, slo_tpot_;
   sim::Tracer* tracer_ = nullptr;  // the engine's, if any
   std::string collective_kinds_;   // what an iteration's communication is, for the trace

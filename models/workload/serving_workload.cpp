@@ -659,6 +659,17 @@ void ServingWorkload::add_metrics(Metrics& out) const {
       add(fmt::format("replica{}_scale_out_comm_stretch", r), stretch(closed, extra), "");
     }
   }
+  if (model_.kv_on_fabric()) {
+    // KV transfers between domains on the fabric: their closed form, the wait beyond it.
+    add("kv_transfer_closed_form", st.kv_transfer_closed_form_seconds, "s");
+    add("kv_transfer_extra", st.kv_transfer_extra_seconds, "s");
+    add("kv_transfer_stretch",
+        st.kv_transfer_closed_form_seconds > 0
+            ? (st.kv_transfer_closed_form_seconds + st.kv_transfer_extra_seconds) /
+                  st.kv_transfer_closed_form_seconds
+            : kNaN,
+        "");
+  }
 }
 
 void ServingWorkload::write_tables(sim::h5::ResultFile& f) const {
@@ -832,6 +843,12 @@ void ServingWorkload::print_summary(std::ostream& out, const Metrics& m) const {
         sim::format_quantity(metric_value(m, "kv_transfer_bytes_per_request"), sim::dims::bytes, 4),
         ms(metric_value(m, "kv_transfer_time_p50")), ms(metric_value(m, "kv_transfer_time_p99")),
         ms(metric_value(m, "kv_handoff_time_p99")));
+    if (model_.kv_on_fabric())
+      out << fmt::format(
+          "            across servers on the plant's network: {:.3f} s in closed form, +{:.3f} s "
+          "waiting for links shared with other traffic: stretch {:.3f}\n",
+          metric_value(m, "kv_transfer_closed_form"), metric_value(m, "kv_transfer_extra"),
+          metric_value(m, "kv_transfer_stretch"));
   }
   if (spec_.serving.expert_parallel > 1) {
     out << fmt::format(

@@ -96,6 +96,30 @@ TEST(ServingFabric, WithoutASharedBottleneckNeitherReplicaWaits) {
   EXPECT_EQ(r.metric("replica1_scale_out_comm_extra"), 0.0);
 }
 
+// tests/fixtures/network/serving_kv_shared_nics.yaml: two TP8 prefill replicas finish
+// identical prompts at the same instant and both send the KV, S = bytes per request / 8 per
+// GPU, GPU i to GPU i of the one decode server: its NIC (B = 50 GB/s) receives two flows, each
+// at B / 2, so each transfer takes L + 2 S / B instead of L + S / B alone: it waits S / B
+// beyond its closed form, and the decode replica admits the request that much later.
+TEST(ServingFabric, KvTransfersMeetingOnADecodeNicWaitTheirShare) {
+  const models::RunResult both = run("serving_kv_shared_nics.yaml");
+  const double transfers = both.metric("kv_transfers");
+  ASSERT_EQ(transfers, 20);
+  const double s = both.metric("kv_transfer_bytes_per_request") / 8;
+  constexpr double kNic = 50e9;
+  EXPECT_NEAR(both.metric("kv_transfer_extra"), transfers * s / kNic, 2e-9 * transfers);
+  EXPECT_GT(both.metric("kv_transfer_stretch"), 1.5);
+
+  // One prefill replica: its transfers go one after another and share nothing; each takes
+  // the closed form exactly.
+  const models::RunResult alone =
+      run("serving_kv_shared_nics.yaml", {"workload.replicas=2", "workload.prefill_replicas=1"});
+  EXPECT_EQ(alone.metric("kv_transfer_extra"), 0.0);
+  EXPECT_EQ(alone.metric("kv_transfer_stretch"), 1.0);
+  EXPECT_NEAR(alone.metric("kv_transfer_closed_form"), both.metric("kv_transfer_closed_form"),
+              1e-12);
+}
+
 TEST(ServingFabric, TheRunIsDeterministic) {
   const models::RunResult a = run("serving_ep_shared_spine.yaml");
   const models::RunResult b = run("serving_ep_shared_spine.yaml");
