@@ -36,6 +36,9 @@ CoolingPlant::CoolingPlant(CoolingSpec spec, HallLayout layout, sim::SimTime sta
       l.facility = l.topology.add_boundary(facility_.supply);
       l.topology.connect(l.node, l.facility, 1.0 / g.hx_conductance());
     }
+    // Pumps run at their rated power whatever the load: summed once, in loop order (the
+    // sum power() took over every loop at every heat change: O(CDUs) per iteration).
+    for (const Loop& l : loops_) pump_power_ += l.group.pump_power;
   }
 }
 
@@ -138,6 +141,7 @@ void CoolingPlant::set_gpu_power(GpuHandle h, sim::Watts per_gpu, sim::SimTime n
   if (g.liquid) {
     Loop& l = loops_[g.network];
     l.gpu_heat += delta;
+    liquid_heat_ += delta;
     if (monitor_) monitor_->set_load(*l.wall, now, l.load().value());
     heat_changed(now);
   } else {
@@ -159,6 +163,7 @@ void CoolingPlant::set_server_heat(int server, sim::Watts liquid, sim::Watts air
       throw std::invalid_argument("CoolingPlant::set_server_heat: liquid heat needs a CDU");
     Loop& l = loop(cdu_of_server(server));
     l.server_heat += liquid - server_liquid_[s];
+    liquid_heat_ += liquid - server_liquid_[s];
     server_liquid_[s] = liquid;
     l.network->set_heat(l.node, l.server_heat, now);
     if (monitor_) monitor_->set_load(*l.wall, now, l.load().value());
@@ -224,10 +229,10 @@ void CoolingPlant::recompute_facility(sim::SimTime now) {
   report_walls(now);
 }
 
+// The liquid part is a running sum of the loops' loads, as air_heat_ is of the air's: summing
+// thousands of loops at every heat change made a 100,000-GPU hall quadratic in its size.
 sim::Watts CoolingPlant::hall_heat() const {
-  sim::Watts q = air_heat_;
-  for (const Loop& l : loops_) q += l.load();
-  return q;
+  return air_heat_ + liquid_heat_;
 }
 
 // The hall-level walls; a CDU's own wall is reported where its load changes.
@@ -375,7 +380,7 @@ std::size_t CoolingPlant::cdu_network_size(int i) const {
 
 CoolingPower CoolingPlant::power() const {
   CoolingPower p;
-  for (const Loop& l : loops_) p.pumps += l.group.pump_power;
+  p.pumps = pump_power_;
   p.fans = air_heat_ * spec_.air.fan_power.value() + facility_.fan_power;
   p.chiller = facility_.chiller_power;
   return p;

@@ -198,6 +198,8 @@ class CoolingPlant {
   std::vector<sim::Watts> server_air_;
   sim::Watts room_heat_;
   sim::Watts air_heat_;
+  sim::Watts liquid_heat_;  // Σ loops' load(), kept as they change
+  sim::Watts pump_power_;   // Σ loops' pump power (constant)
   sim::Kelvin air_supply_;
   FacilityState facility_;
   std::optional<sim::SimTime> next_facility_tick_;
