@@ -72,17 +72,24 @@ TEST(ServingFabric, ReplicasSharingASpineWaitTheirMaxMinShare) {
 
 // Alone on the same oversubscribed spine, a replica's iterations take the closed form exactly:
 // the same run as on servers the plant's network does not connect (closed form throughout).
+// Expert parallelism over two servers, and pipeline parallelism (TP8 x PP2 of Llama-3-70B:
+// stage 0 on one server, stage 1 on the next, each GPU sending to its counterpart).
 TEST(ServingFabric, AloneTheIterationsTakeTheClosedFormExactly) {
-  const models::RunResult alone = run("serving_ep_shared_spine.yaml", {"workload.replicas=1"});
-  const models::RunResult closed =
-      run("serving_ep_standalone_servers.yaml", {"workload.replicas=1"});
-  EXPECT_EQ(alone.metric("scale_out_comm_extra"), 0.0);
-  EXPECT_EQ(alone.metric("scale_out_comm_stretch"), 1.0);
-  EXPECT_GT(alone.metric("scale_out_comm_closed_form"), 0);
-  EXPECT_TRUE(std::isnan(closed.metric("scale_out_comm_stretch")));  // not on the fabric
-  for (const char* m : {"iterations", "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99",
-                        "busy_share_comm", "throughput_output_tokens_whole_run"}) {
-    EXPECT_EQ(alone.metric(m), closed.metric(m)) << m;
+  const std::vector<std::vector<std::string>> layouts = {
+      {"workload.replicas=1"},
+      {"workload.replicas=1", "workload.model=llama-3-70b", "workload.expert_parallel=1",
+       "workload.pipeline_parallel=2", "workload.weight_dtype=bf16"}};
+  for (const auto& overrides : layouts) {
+    const models::RunResult alone = run("serving_ep_shared_spine.yaml", overrides);
+    const models::RunResult closed = run("serving_ep_standalone_servers.yaml", overrides);
+    EXPECT_EQ(alone.metric("scale_out_comm_extra"), 0.0) << overrides.back();
+    EXPECT_EQ(alone.metric("scale_out_comm_stretch"), 1.0) << overrides.back();
+    EXPECT_GT(alone.metric("scale_out_comm_closed_form"), 0) << overrides.back();
+    EXPECT_TRUE(std::isnan(closed.metric("scale_out_comm_stretch")));  // not on the fabric
+    for (const char* m : {"iterations", "ttft_p50", "ttft_p99", "tpot_p50", "tpot_p99",
+                          "busy_share_comm", "throughput_output_tokens_whole_run"}) {
+      EXPECT_EQ(alone.metric(m), closed.metric(m)) << m << " " << overrides.back();
+    }
   }
 }
 
