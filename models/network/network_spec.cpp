@@ -161,7 +161,10 @@ NetworkCatalog read_network_catalog(const YamlNode& root, Diagnostics& diags) {
     s.switch_name = r.string("switch", Need::required).value_or("");
     c.servers[name] = s;
   });
-  for (const auto& [name, s] : c.servers) {
+  // A plain pair, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+  for (const auto& server : c.servers) {
+    const std::string& name = server.first;
+    const ServerNetworkEntry& s = server.second;
     const YamlNode* entry = root.find("servers")->find(name);
     auto check = [&](const std::string& value, auto& table, const char* key) {
       if (!value.empty() && !table.contains(value))
