@@ -19,6 +19,10 @@ namespace models {
 
 class GpuGroup;
 
+// Which links a workload puts on the fabric: only traffic that leaves the scale-up domain
+// (the rest costed in closed form), or any transfer between GPUs (scale-up links too).
+enum class FabricUse { scale_out, all_links };
+
 struct FabricTransfer {
   const GpuGroup* from = nullptr;
   int from_gpu = 0;  // index within `from`

@@ -10,11 +10,10 @@
 
 #include "models/gpu/gpu_power.hpp"
 #include "models/gpu/gpu_spec.hpp"
+#include "models/plant/fabric.hpp"
 #include "sim/time.hpp"
 
 namespace models {
-
-class Fabric;
 
 struct IterationRun {
   sim::Duration duration;  // the iteration's length at the clock it runs at
@@ -45,8 +44,13 @@ class GpuGroup {
   virtual void on_stop(std::function<void(sim::SimTime)> callback) = 0;
 
   // The plant's network, shared by every group in the hall (fabric.hpp); null when the
-  // plant has none.
-  virtual Fabric* fabric() const { return nullptr; }
+  // plant has none. `use` says which links the workload's flows will cross: the network
+  // walls are those of the tiers that carry them (a 0 % NVLink wall beside all-reduces
+  // costed in closed form would say the opposite of the truth).
+  virtual Fabric* fabric(FabricUse use) const {
+    (void)use;
+    return nullptr;
+  }
 };
 
 // How a workload asks for GPUs: `count` groups of `size` GPUs, each group inside one

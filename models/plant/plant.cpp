@@ -56,7 +56,7 @@ class Plant::Group final : public GpuGroup {
   const GpuSpec& gpu() const override { return plant_.spec_.gpu; }
   int size() const override { return size_; }
   bool running() const override { return running_; }
-  Fabric* fabric() const override;
+  Fabric* fabric(FabricUse use) const override;
   void on_stop(std::function<void(sim::SimTime)> callback) override {
     on_stop_ = std::move(callback);
   }
@@ -225,16 +225,22 @@ class Plant::Network final : public Fabric {
   }
 
   // A workload asked for the fabric (before Plant::start()).
-  void note_use() const { used_ = true; }
+  void note_use(FabricUse use) const {
+    used_ = true;
+    scale_up_used_ = scale_up_used_ || use == FabricUse::all_links;
+  }
 
-  // The tier walls, when a workload uses the fabric: serving's and training's closed-form
-  // collectives do not load it, and a 0 % NVLink wall beside their all-reduces would say
-  // the opposite of the truth.
+  // The tier walls of the links the workloads' flows can cross: none when no workload uses
+  // the fabric (serving's and training's closed-form collectives do not load it), and no
+  // scale-up tier (NVLink, PCIe) when they send only what leaves the scale-up domain: a 0 %
+  // NVLink wall beside all-reduces costed in closed form would say the opposite of the truth.
   void register_walls(sim::WallMonitor& walls) {
     if (!used_) return;
     for (std::size_t t = 0; t < kTiers; ++t) {
       const auto tier = static_cast<network::LinkTier>(t);
       if (topology_.count(tier) == 0) continue;
+      const bool scale_up = tier == network::LinkTier::nvlink || tier == network::LinkTier::pcie;
+      if (scale_up && !scale_up_used_) continue;
       walls_[t] = walls.add("network." + std::string(network::to_string(tier)), "network", 1.0, "",
                             sim::Aggregation::rate);
     }
@@ -323,10 +329,11 @@ class Plant::Network final : public Fabric {
   std::array<double, kTiers> last_{};
   std::uint64_t started_ = 0;
   mutable bool used_ = false;
+  mutable bool scale_up_used_ = false;
 };
 
-Fabric* Plant::Group::fabric() const {
-  if (plant_.network_) plant_.network_->note_use();
+Fabric* Plant::Group::fabric(FabricUse use) const {
+  if (plant_.network_) plant_.network_->note_use(use);
   return plant_.network_.get();
 }
 

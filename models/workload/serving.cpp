@@ -118,7 +118,7 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
   const bool stages_out =
       spec_.pipeline_parallel > 1 && spec_.gpus_per_replica() > spec_.gpus_per_domain;
   if (all_to_all_out || stages_out) {
-    fabric_ = groups.front()->fabric();
+    fabric_ = groups.front()->fabric(FabricUse::scale_out);
     if (fabric_) {
       try {
         for (Replica& r : replicas_) find_scale_out_pairs(r);
@@ -136,7 +136,7 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
   // Disaggregated: prefill replicas come first, decode replicas last; when the first and the last
   // are in different domains some KV transfer crosses the NICs.
   if (spec_.prefill_replicas > 0 && replicas_.front().domain != replicas_.back().domain) {
-    Fabric* f = groups.front()->fabric();
+    Fabric* f = groups.front()->fabric(FabricUse::scale_out);
     try {
       if (f)
         (void)f->scale_out({replicas_.front().groups.front(), 0, replicas_.back().groups.front(), 0,

@@ -28,7 +28,7 @@ class TransfersWorkload final : public Workload {
         engine_(context.engine),
         horizon_(context.horizon),
         groups_(std::move(groups)) {
-    fabric_ = groups_.at(0)->fabric();
+    fabric_ = groups_.at(0)->fabric(FabricUse::all_links);
     if (!fabric_)
       throw std::invalid_argument("transfers: the plant has no network (plant.network)");
     jobs_.resize(static_cast<std::size_t>(spec_.jobs));

@@ -167,7 +167,8 @@ struct TwoJobs {
     walls = sim::WallMonitor(spec.walls);
     plant = std::make_unique<models::Plant>(engine, walls, spec.plant);
     groups = plant->place(models::GpuRequest{"job", 4, 8});
-    fabric = groups[0]->fabric();  // asked before start(): the tier walls are registered
+    fabric = groups[0]->fabric(
+        models::FabricUse::all_links);  // asked before start(): the tier walls are registered
     plant->start();
   }
   // One job: its 8 GPUs on server `from` send to server `from + 1`, rail k to rail k + 1.
@@ -308,8 +309,10 @@ TEST(PlantFabric, TensorParallelRingsInAServerShareNoLinkAndTakeTheClosedForm) {
     }
     std::vector<models::FabricTransfer> t;
     for (int i = 0; i < p; ++i) t.push_back({r.group, i, r.group, (i + 1) % p, size / p});
-    ASSERT_FALSE(r.group->fabric()->scale_out(t[0]));
-    r.group->fabric()->start(t, [&r, &step](sim::SimTime at) { step(r, at); });
+    ASSERT_FALSE(r.group->fabric(models::FabricUse::all_links)->scale_out(t[0]));
+    r.group->fabric(models::FabricUse::all_links)->start(t, [&r, &step](sim::SimTime at) {
+      step(r, at);
+    });
   };
   for (Ring& r : rings) step(r, engine.now());
   engine.run_until(sim::SimTime::zero() + sim::Duration::s(1));

@@ -68,6 +68,9 @@ TEST(ServingFabric, ReplicasSharingASpineWaitTheirMaxMinShare) {
   ASSERT_NE(uplink, nullptr);
   EXPECT_EQ(uplink->kind, "network");
   EXPECT_GT(uplink->peak_utilization, 0);
+  // Serving puts only what leaves the server on the fabric (FabricUse::scale_out): no wall
+  // for the NVLink tier, whose all-reduces stay in closed form.
+  for (const auto& w : both.walls) EXPECT_NE(w.name, "network.nvlink");
 }
 
 // Alone on the same oversubscribed spine, a replica's iterations take the closed form exactly:
