@@ -131,7 +131,9 @@ std::vector<std::int64_t> pareto_front(const std::vector<Objective>& objectives,
       candidates.emplace_back(id, std::move(v));
   }
   std::vector<std::int64_t> front;
-  for (const auto& [id, v] : candidates) {
+  for (const auto& candidate : candidates) {  // no structured binding: clang 14 cannot capture one
+    const std::int64_t id = candidate.first;
+    const std::vector<double>& v = candidate.second;
     const bool dominated = std::any_of(candidates.begin(), candidates.end(), [&](const auto& q) {
       bool strictly = false;
       for (std::size_t k = 0; k < v.size(); ++k) {
