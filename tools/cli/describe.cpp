@@ -125,10 +125,10 @@ void describe_server(std::ostream& out, const models::ServerSpec& s, const model
   out << "scale_up_domain: " << s.scale_up_domain << "\n";
   out << "other_power_idle: " << num(s.other_idle.value()) << "  # W\n";
   out << "other_power_max: " << num(s.other_max.value()) << "  # W\n";
-  out << "idle_dc_power: " << num((g.idle_power * static_cast<double>(s.gpus) + s.other_idle).value())
+  out << "idle_dc_power: "
+      << num((g.idle_power * static_cast<double>(s.gpus) + s.other_idle).value())
       << "  # W, GPUs idle + other idle, on the server's DC bus\n";
-  out << "max_dc_power: " << num(s.max_dc_power(g).value())
-      << "  # W, GPUs at TDP + other max\n";
+  out << "max_dc_power: " << num(s.max_dc_power(g).value()) << "  # W, GPUs at TDP + other max\n";
   out << "nameplate_input_power: " << num(s.nameplate(g).value())
       << "  # W, the DC maximum through the PSUs\n";
   if (s.psu) {

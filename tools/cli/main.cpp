@@ -24,6 +24,7 @@
 #include "sim/quantity.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/describe.hpp"
+#include "tools/cli/output_path.hpp"
 #include "tools/cli/report_command.hpp"
 #include "tools/cli/sweep_command.hpp"
 #include "tools/cli/validate_collectives_command.hpp"
@@ -45,25 +46,6 @@ std::vector<std::string> default_catalogs() {
 std::string default_output(const std::string& scenario) {
   return (std::filesystem::path("results") / std::filesystem::path(scenario).stem()).string() +
          ".h5";
-}
-
-// The results path must name a file in a folder that exists or can be made; otherwise it is
-// bad input (exit 2), reported before anything runs.
-void prepare_output(const std::string& out, const std::string& option = "-o") {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(out, ec)) {
-    throw sim::config::InputError({option, 1, 1}, "", "\"" + out + "\" is a folder, not a file");
-  }
-  const fs::path parent = fs::path(out).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec || !fs::is_directory(parent)) {
-      throw sim::config::InputError({option, 1, 1}, "",
-                                    "cannot create the folder \"" + parent.string() + "\"" +
-                                        (ec ? ": " + ec.message() : std::string()));
-    }
-  }
 }
 
 // `--trace-window FROM:TO`: two durations of simulated time, FROM before TO.
@@ -172,7 +154,7 @@ int main(int argc, char** argv) {
     const models::ScenarioSpec spec = load(true);
     // Where the results go is the user's input too: check it before a long run, not after.
     const std::string out = output.empty() ? default_output(scenario) : output;
-    prepare_output(out);
+    cli::prepare_output(out);
     std::function<void(double)> progress;
     if (::isatty(STDERR_FILENO) != 0) {
       progress = [](double f) {
@@ -181,7 +163,7 @@ int main(int argc, char** argv) {
     }
     std::unique_ptr<models::JsonTraceWriter> tracer;
     if (!trace.empty()) {
-      prepare_output(trace, "--trace");
+      cli::prepare_output(trace, "--trace");
       const auto [from, to] = trace_window.empty()
                                   ? std::pair(sim::SimTime::zero(), sim::SimTime::max())
                                   : parse_window(trace_window);

@@ -1,4 +1,5 @@
 #include "tools/cli/report_command.hpp"
+#include "tools/cli/output_path.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -95,16 +96,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
       throw sim::config::InputError({a->file, 0, 0}, "", "no such file");
     const std::string out =
         a->output.empty() ? fs::path(a->file).replace_extension(".html").string() : a->output;
+    cli::prepare_output(out);
     std::error_code ec;
-    if (fs::is_directory(out, ec))
-      throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
-    const fs::path parent = fs::path(out).parent_path();
-    if (!parent.empty()) {
-      fs::create_directories(parent, ec);
-      if (ec || !fs::is_directory(parent))
-        throw sim::config::InputError({"-o", 1, 1}, "",
-                                      "cannot create the folder \"" + parent.string() + "\"");
-    }
     const char* env_python = std::getenv("FIRSTWALL_PYTHON");
     const std::string python = env_python && *env_python ? env_python : kDefaultPython;
     if (::access(python.c_str(), X_OK) != 0)

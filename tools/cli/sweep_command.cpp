@@ -1,4 +1,5 @@
 #include "tools/cli/sweep_command.hpp"
+#include "tools/cli/output_path.hpp"
 
 #include <unistd.h>
 
@@ -38,21 +39,6 @@ std::string clock_text(double seconds) {
                    : fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
-// Same rule as `run`: the output must be a file in a folder that exists or can be made.
-void check_output(const std::string& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(out, ec))
-    throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
-  const fs::path parent = fs::path(out).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec || !fs::is_directory(parent))
-      throw sim::config::InputError({"-o", 1, 1}, "",
-                                    "cannot create the folder \"" + parent.string() + "\"");
-  }
-}
-
 std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
@@ -75,7 +61,7 @@ void sweep(const SweepArgs* args, bool has_mode, bool has_n, bool has_seed,
                           (std::filesystem::path(args->file).stem().string() + ".sweep.h5"))
                              .string()
                        : args->output;
-  check_output(options.output);
+  cli::prepare_output(options.output);
   options.jobs = args->jobs;
   options.resume = args->resume;
   options.keep_runs = args->keep_runs;

@@ -1,4 +1,5 @@
 #include "tools/cli/walls_command.hpp"
+#include "tools/cli/output_path.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -72,12 +73,8 @@ void add_walls_command(CLI::App& app, int& exit_code) {
                              (std::filesystem::path(a->scenario).stem().string() + ".walls.h5"))
                                 .string()
                           : a->output;
-    std::error_code ec;
-    if (std::filesystem::is_directory(out, ec))
-      throw sim::config::InputError({"-o", 1, 1}, "", "\"" + out + "\" is a folder, not a file");
+    cli::prepare_output(out);
     const models::study::WallSearch search = models::study::search_walls(args);
-    const std::filesystem::path parent = std::filesystem::path(out).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
     models::study::write_wall_search(out, search, args);
     std::cout << models::study::wall_report(search, args) << "results: " << out << "\n";
     for (const auto& e : search.evaluations) {
