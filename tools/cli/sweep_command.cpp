@@ -137,9 +137,18 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
     const models::study::MpiJob mpi;
     try {
       sweep(args.get(), mode->count() > 0, n->count() > 0, seed->count() > 0, mpi, exit_code);
-    } catch (const sim::config::InputError&) {
-      // A bad study is bad on every rank (each reads the same files): rank 0 says why.
-      if (mpi.rank() == 0) throw;
+    } catch (const sim::config::InputError& e) {
+      // A bad study is bad on every rank (each reads the same files; a journal only rank 0
+      // refuses lets the others return with no error): rank 0 says why, here, before MPI is
+      // finalized. mpirun aborts the job when a rank exits non-zero; a rank 0 that rethrew
+      // finalized MPI while unwinding, before main printed, and could be killed first (the
+      // message was lost now and then). MPI_Finalize synchronizes the ranks (Open MPI's
+      // fence), so none exits before rank 0 has printed. No extra collective: the ranks that
+      // returned normally would not join it.
+      if (mpi.rank() == 0) {
+        for (const auto& d : e.diagnostics()) std::cerr << d.str() << "\n";
+        std::cerr.flush();
+      }
       exit_code = 2;
     }
   });
