@@ -161,13 +161,26 @@ std::optional<Node> parse_override_value(std::string_view text, const Location& 
   return relocated(*value, where);
 }
 
+// yaml-cpp writes a string holding a carriage return (or another control character but
+// tab and newline) as a plain scalar, which YAML reads as a line break: the text no longer
+// loads (found by fuzz_config, tests/fixtures/fuzz/carriage_return_key.yaml). Such strings
+// are written double-quoted, their control characters escaped.
+void emit_string(YAML::Emitter& out, const std::string& s) {
+  const bool control = std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+  if (control) out << YAML::DoubleQuoted;
+  out << s;
+}
+
 void emit(YAML::Emitter& out, const Node& n) {
   switch (n.kind()) {
     case Node::Kind::null:
       out << YAML::Null;
       break;
     case Node::Kind::scalar:
-      out << n.scalar();
+      emit_string(out, n.scalar());
       break;
     case Node::Kind::sequence:
       out << YAML::BeginSeq;
@@ -177,7 +190,9 @@ void emit(YAML::Emitter& out, const Node& n) {
     case Node::Kind::mapping:
       out << YAML::BeginMap;
       for (const auto& [key, value] : n.entries()) {
-        out << YAML::Key << key << YAML::Value;
+        out << YAML::Key;
+        emit_string(out, key);
+        out << YAML::Value;
         emit(out, value);
       }
       out << YAML::EndMap;

@@ -1,6 +1,8 @@
 // Typed reading of the located tree (Reader), --set overrides, YAML output and the exact
 // text of every message. Loading files and their errors: test_config_loader.cpp.
 #include <gtest/gtest.h>
+#include <fstream>
+#include <iterator>
 
 #include <array>
 #include <string>
@@ -727,6 +729,23 @@ TEST(ToYaml, RoundTripsScalarsThatNeedQuotes) {
             "ctl\x01"
             "c");
   EXPECT_EQ(again.find("q")->items()[1].scalar(), "block\ntext\n");
+}
+
+// Found by fuzz_config (tools/fuzz): a key holding carriage returns was written as a plain
+// scalar, which YAML reads as line breaks ("illegal map value"); now double-quoted.
+TEST(ConfigYaml, CarriageReturnsRoundTrip) {
+  std::ifstream in(std::string(FIRSTWALL_FIXTURES_DIR) + "/fuzz/carriage_return_key.yaml",
+                   std::ios::binary);
+  const std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(input.find('\r'), std::string::npos);
+  Diagnostics d;
+  const Node root = load_string(input, "in.yaml", d);
+  ASSERT_TRUE(d.empty()) << d.str();
+  const std::string text = to_yaml(root);
+  Diagnostics d2;
+  const Node again = load_string(text, "out.yaml", d2);
+  ASSERT_TRUE(d2.empty()) << d2.str() << text;
+  expect_same_tree(root, again);
 }
 
 }  // namespace
