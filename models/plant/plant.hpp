@@ -113,12 +113,12 @@ class Plant {
   std::unique_ptr<power::PowerTree> tree_;
   std::unique_ptr<power::IntervalMeter> meter_;
   std::unique_ptr<cooling::CoolingPlant> cooling_;
-  std::unique_ptr<Network> network_;  // when the spec has a topology
+  std::unique_ptr<Network> network_;   // when the spec has a topology
   std::unique_ptr<PlantTrace> trace_;  // only when the engine has a tracer
-  double other_liquid_share_ = 0;  // of the non-GPU power, to liquid
+  double other_liquid_share_ = 0;      // of the non-GPU power, to liquid
   // Per server: the GPU power limit the capping controller allows (W per GPU).
   std::vector<double> cap_limit_;
-  Integrator it_power_;  // when there is no power tree: IT = facility input
+  Integrator it_power_;            // when there is no power tree: IT = facility input
   double network_per_server_ = 0;  // W, each fed server's share of the network's optics
   Integrator network_power_;       // W, the optics of the fed servers' shares
   std::optional<sim::ResourceId> grid_wall_, rack_walls_first_;

@@ -30,7 +30,8 @@ void SeriesSet::define_counter(Series& s) {
 }
 
 void SeriesSet::write(sim::h5::ResultFile& file) const {
-  for (const Series& s : series_) file.write_series("/timeseries/" + s.name, s.time_s, s.value, s.unit);
+  for (const Series& s : series_)
+    file.write_series("/timeseries/" + s.name, s.time_s, s.value, s.unit);
 }
 
 }  // namespace models
