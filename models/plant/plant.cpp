@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -295,15 +296,19 @@ class Plant::Network final : public Fabric {
 
   // ECMP's flow key: the pair's GPUs, so that a pair keeps its route (as a NCCL channel's
   // connection does) and the run is the same on every machine.
-  network::Route route(const FabricTransfer& t) const {
+  // Cached by pair: a workload asks for the same pairs every iteration, and twice each time
+  // (uncontended() then start()); the route is a pure function of the pair.
+  const network::Route& route(const FabricTransfer& t) const {
     const network::NodeId a = node(t.from, t.from_gpu), b = node(t.to, t.to_gpu);
-    const std::optional<network::Route> r = router_.route(a, b, (std::uint64_t{a} << 32) | b);
+    const std::uint64_t key = (std::uint64_t{a} << 32) | b;
+    if (auto it = routes_.find(key); it != routes_.end()) return it->second;
+    const std::optional<network::Route> r = router_.route(a, b, key);
     if (!r) {
       throw std::invalid_argument("Fabric: no route from " + topology_.node(a).name + " to " +
                                   topology_.node(b).name +
                                   " (the plant's network has no scale-out between them)");
     }
-    return *r;
+    return routes_.emplace(key, *r).first->second;
   }
 
   void judge(sim::SimTime now) {
@@ -323,7 +328,8 @@ class Plant::Network final : public Fabric {
 
   Plant& plant_;
   const network::Topology& topology_;
-  mutable network::Router router_;  // caches distance vectors
+  mutable network::Router router_;                                    // caches distance vectors
+  mutable std::unordered_map<std::uint64_t, network::Route> routes_;  // by (from << 32 | to)
   network::FlowScheduler flows_;
   std::array<std::optional<sim::ResourceId>, kTiers> walls_{};
   std::array<double, kTiers> last_{};
