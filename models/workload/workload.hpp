@@ -58,6 +58,10 @@ struct WorkloadContext {
   sim::Engine& engine;
   sim::WallMonitor& walls;
   sim::SimTime horizon;  // arrivals stop here
+  // The prefix of the names of its random streams (Engine::rng): "workload" for the one
+  // workload of `workload:`; the workload's name for one of `workloads:` (two serving jobs
+  // draw independent arrivals).
+  std::string streams = "workload";
 };
 
 class WorkloadSpec {
@@ -76,6 +80,8 @@ struct WorkloadReadContext {
   sim::Duration duration;        // simulation.duration: arrivals come in [0, duration)
   const GpuSpec* gpu = nullptr;  // the plant's GPU (null when the plant section is broken)
   int gpus_per_domain = 0;       // GPUs in one scale-up domain of the plant's servers
+  // The GPUs this workload may use: the plant's, less those placed for the workloads before
+  // it in `workloads:` (a reader that defaults to "the plant's GPUs" takes what is left).
   int gpus_in_plant = 0;
   // The plant's server host CPU, single-thread speed relative to the host the default host
   // costs were fitted on (ServerSpec::host_speed): default costs are divided by it.
