@@ -99,6 +99,7 @@ ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOp
         context.gpus_in_plant = plant->gpus();
         context.host_speed = plant->server.host_speed;
         context.plant_location = plant->where;
+        context.plant = &*plant;
       }
       s.workload = found->read(w, context);
       w.finish();  // an unknown kind was reported; its keys would only add noise

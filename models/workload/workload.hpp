@@ -26,6 +26,7 @@
 namespace models {
 
 struct Catalog;
+struct PlantSpec;
 
 class Workload {
  public:
@@ -87,6 +88,9 @@ struct WorkloadReadContext {
   // costs were fitted on (ServerSpec::host_speed): default costs are divided by it.
   double host_speed = 1.0;
   sim::config::Location plant_location{};
+  // The plant read so far (null when its section is broken): its network (spec and built
+  // topology, plant_spec.hpp) is the one description of the fabric a workload runs on.
+  const PlantSpec* plant = nullptr;
 };
 
 struct WorkloadKind {
