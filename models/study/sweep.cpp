@@ -517,8 +517,26 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   std::deque<Finished> finished;
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
+  // Over MPI every remote slot first asks for a point (serve_points); those first asks are
+  // answered before rank 0's own slots start, so each rank gets a share of the points
+  // whatever the scheduling (a slow-starting rank would otherwise find them all taken).
+  int closed = 0;  // remote slots told "no more work"
+  for (int asked = 0; asked < remote_slots;) {
+    const auto m = options.mpi->try_receive();
+    if (!m) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    if (m->tag != kTagResult || !m->bytes.empty()) continue;  // only asks can come yet
+    ++asked;
+    const std::size_t i = next.fetch_add(1);
+    const std::int64_t id = i < pending.size() ? static_cast<std::int64_t>(pending[i]) : -1;
+    options.mpi->send(m->from, kTagWork, std::to_string(id));
+    if (id < 0) ++closed;
+  }
+  const std::size_t local_points = pending.size() - std::min(pending.size(), next.load());
   const std::size_t workers =
-      std::min(pending.size(), static_cast<std::size_t>(std::max(1, options.jobs)));
+      std::min(local_points, static_cast<std::size_t>(std::max(1, options.jobs)));
   std::vector<std::thread> threads;
   threads.reserve(workers);
   for (std::size_t w = 0; w < workers; ++w) {
@@ -575,7 +593,6 @@ SweepOutcome run_sweep(const Study& study, const SweepOptions& options) {
   };
   try {
     std::size_t received = 0;
-    int closed = 0;  // remote slots told "no more work"
     while ((!error && received < pending.size()) || closed < remote_slots) {
       std::optional<Finished> local;
       {

@@ -19,39 +19,21 @@
 
 #include "../tools/cli_runner.hpp"
 #include "h5_read.hpp"
+#include "sweep_test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kMinimal = std::string(FIRSTWALL_FIXTURES_DIR) + "/scenarios/minimal.yaml";
-// Six points of minimal.yaml (one H100, llama-3-8b): a few seconds of traffic each.
-const std::string kAxes =
-    "--axis 'workload.arrivals.rate=2 /s,4 /s,8 /s' --axis 'workload.max_batch_requests=16,64' "
-    "--axis 'simulation.duration=4 s' --seed 3";
+using test::journal_records;
+using test::stable_attributes;
+const std::string& kMinimal = test::kMinimalScenario;
+const std::string& kAxes = test::kSixPointAxes;
 
-class SweepCli : public ::testing::Test {
+class SweepCli : public test::ScratchDir {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("firstwall_sweep_" + std::to_string(::getpid()));
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string out(const std::string& name) const { return (dir / name).string(); }
+  SweepCli() : ScratchDir("firstwall_sweep") {}
 };
-
-// Root attributes other than created_utc, the one field that differs between identical runs.
-std::map<std::string, std::string> stable_attributes(const fs::path& f) {
-  auto a = test::root_attributes(f);
-  EXPECT_EQ(a.count("created_utc"), 1u);
-  a.erase("created_utc");
-  return a;
-}
-
-std::size_t journal_records(const fs::path& journal) {
-  std::ifstream in(journal);
-  std::size_t lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines == 0 ? 0 : lines - 1;  // the first line is the header
-}
 
 TEST_F(SweepCli, OneThreadAndThreeThreadsGiveIdenticalBytes) {
   const auto r1 =

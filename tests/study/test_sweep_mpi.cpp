@@ -20,17 +20,17 @@
 
 #include "../tools/cli_runner.hpp"
 #include "h5_read.hpp"
+#include "sweep_test_support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 const std::string kMpiexec = FIRSTWALL_MPIEXEC;
-const std::string kMinimal = std::string(FIRSTWALL_FIXTURES_DIR) + "/scenarios/minimal.yaml";
-// Six points of minimal.yaml (one H100, llama-3-8b), as in test_sweep_cli.cpp.
-const std::string kAxes =
-    "--axis 'workload.arrivals.rate=2 /s,4 /s,8 /s' --axis 'workload.max_batch_requests=16,64' "
-    "--axis 'simulation.duration=4 s' --seed 3";
+const std::string& kMinimal = test::kMinimalScenario;
+const std::string& kAxes = test::kSixPointAxes;
+using test::journal_records;
+using test::stable_attributes;
 
 // mpirun as the tests run it: two ranks on however many cores there are, allowed as root
 // (containers), with idle ranks yielding the core instead of spinning on it.
@@ -41,30 +41,14 @@ std::string mpirun(int ranks) {
          std::string(FIRSTWALL_CLI) + "' ";
 }
 
-class SweepMpi : public ::testing::Test {
+class SweepMpi : public test::ScratchDir {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("firstwall_sweep_mpi_" + std::to_string(::getpid()));
+  SweepMpi() : ScratchDir("firstwall_sweep_mpi") {}
   void SetUp() override {
     if (kMpiexec.empty()) GTEST_SKIP() << "built without MPI";
-    fs::create_directories(dir);
+    ScratchDir::SetUp();
   }
-  void TearDown() override { fs::remove_all(dir); }
-  std::string out(const std::string& name) const { return (dir / name).string(); }
 };
-
-std::map<std::string, std::string> stable_attributes(const fs::path& f) {
-  auto a = test::root_attributes(f);
-  EXPECT_EQ(a.count("created_utc"), 1u);
-  a.erase("created_utc");
-  return a;
-}
-
-std::size_t journal_records(const fs::path& journal) {
-  std::ifstream in(journal);
-  std::size_t lines = 0;
-  for (std::string line; std::getline(in, line);) ++lines;
-  return lines == 0 ? 0 : lines - 1;  // the first line is the header
-}
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -132,7 +116,8 @@ TEST_F(SweepMpi, TwoRanksGiveTheFileOfALocalSweep) {
       mpirun(2) + "sweep '" + kMinimal + "' " + kAxes + " -j1 -o '" + out("mpi.h5") + "'",
       FIRSTWALL_SOURCE_DIR);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Rank 0 alone reports; both ranks ran points (rank 0 hands them out as ranks ask).
+  // Rank 0 alone reports; both ranks ran points (rank 0 hands them out as ranks ask, and
+  // answers every remote slot's first ask before its own slots start).
   EXPECT_EQ(occurrences(r.out, "sweep: 6 points (6 run, 0 resumed), 0 failed\n"), 1u) << r.out;
   EXPECT_EQ(occurrences(r.out, "results: " + out("mpi.h5") + "\n"), 1u) << r.out;
   const std::vector<int> counts = points_per_rank(r.out);
