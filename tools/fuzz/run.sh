@@ -2,8 +2,10 @@
 # Runs the libFuzzer targets of tools/fuzz/ (built by `make fuzz` in BUILD_DIR/bin).
 #   tools/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]   (targets: quantity config scenario study)
 # SECONDS is shared equally by the targets; FUZZ_RUNS=N runs each for N executions instead.
+# FUZZ_TIMEOUT=S (default 10) is the wall time one input may take: raise it for a run that
+# shares a busy machine, where a starved process can pass 10 s on an input of 0.4 s CPU.
 # The corpora start from seeds made from tests/fixtures (and tools/fuzz/seeds/study/) and
-# grow in BUILD_DIR/fuzz/corpus/<target>; a crash, a sanitizer report, a timeout (10 s) or an
+# grow in BUILD_DIR/fuzz/corpus/<target>; a crash, a sanitizer report, a timeout (10 s, FUZZ_TIMEOUT) or an
 # input over 2 GiB of memory is written to BUILD_DIR/fuzz/artifacts/ and the script exits non-zero.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -61,7 +63,7 @@ for t in "${targets[@]}"; do
   # Short inputs run faster and reach the same code (the catalogs seed at up to 21 KB).
   flags+=(-max_len=4096)
   echo "fuzz_$t: ${limit[*]}, log in $work/$t.log"
-  if ! (cd "$work" && "$build/bin/fuzz_$t" "${limit[@]}" "${flags[@]}" -timeout=10 \
+  if ! (cd "$work" && "$build/bin/fuzz_$t" "${limit[@]}" "${flags[@]}" -timeout="${FUZZ_TIMEOUT:-10}" \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
         "$corpus" "$seed_dir" >"$work/$t.log" 2>&1); then
     echo "fuzz_$t: FAILED (see $work/$t.log and $work/artifacts/)"
