@@ -352,6 +352,113 @@ std::string_view kind_name(Node::Kind k) {
 
 // ---------------------------------------------------------------- overrides and output
 
+namespace {
+
+// One dotted part of a path: "workloads[1]" -> key "workloads", indices {1}.
+struct PathPart {
+  std::string_view key;
+  std::vector<std::size_t> indices;
+};
+
+std::optional<std::vector<PathPart>> split_path(std::string_view path) {
+  std::vector<PathPart> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = path.find('.', start);
+    const std::string_view text =
+        path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    PathPart part;
+    const std::size_t open = text.find('[');
+    part.key = text.substr(0, open);
+    if (part.key.empty() || part.key.find(']') != std::string_view::npos) return std::nullopt;
+    for (std::size_t at = open; at != std::string_view::npos;) {
+      const std::size_t close = text.find(']', at);
+      if (text[at] != '[' || close == std::string_view::npos || close == at + 1)
+        return std::nullopt;
+      std::size_t i = 0;
+      const auto [end, ec] = std::from_chars(text.data() + at + 1, text.data() + close, i);
+      if (ec != std::errc() || end != text.data() + close) return std::nullopt;
+      part.indices.push_back(i);
+      at = close + 1 < text.size() ? close + 1 : std::string_view::npos;
+    }
+    parts.push_back(part);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+void PathSlot::assign(Node value, const Location& where) const {
+  if (node) {
+    *node = std::move(value);
+  } else if (mapping) {
+    mapping->set(key, std::move(value), where);
+  }
+}
+
+bool valid_path(std::string_view path) {
+  return split_path(path).has_value();
+}
+
+PathSlot slot_at(Node& root, std::string_view path, const Location& where) {
+  PathSlot out;
+  const std::optional<std::vector<PathPart>> parts = split_path(path);
+  if (!parts) {
+    out.problem = "is not a path";
+    return out;
+  }
+  Node* cur = &root;
+  for (std::size_t p = 0; p < parts->size(); ++p) {
+    const PathPart& part = (*parts)[p];
+    const bool last = p + 1 == parts->size();
+    // A key goes into a mapping; a missing or null one is created unless the path goes on
+    // into it as a list.
+    if (!cur->is_mapping()) {
+      out.kind = cur->kind();
+      return out;
+    }
+    Node* next = cur->find(part.key);
+    const std::string key_path = join_path(out.prefix, part.key);
+    if (part.indices.empty() && last) {
+      out.prefix = key_path;
+      out.mapping = cur;
+      out.key = std::string(part.key);
+      return out;
+    }
+    if (next == nullptr || next->is_null()) {
+      if (!part.indices.empty()) {
+        out.prefix = key_path;
+        out.problem = "is not a list";
+        return out;
+      }
+      next = &cur->set(std::string(part.key), Node::make_mapping(where), where);
+    }
+    cur = next;
+    out.prefix = key_path;
+    for (std::size_t i : part.indices) {
+      if (!cur->is_sequence()) {
+        out.kind = cur->kind();
+        out.problem = "is not a list";
+        return out;
+      }
+      Node* item = cur->item(i);
+      if (item == nullptr) {
+        out.problem = "has " + std::to_string(cur->items().size()) + " item(s): no item [" +
+                      std::to_string(i) + "]";
+        return out;
+      }
+      cur = item;
+      out.prefix += "[" + std::to_string(i) + "]";
+    }
+    if (last) {
+      out.node = cur;
+      return out;
+    }
+  }
+  return out;
+}
+
 void apply_override(Node& root, std::string_view assignment, int index, Diagnostics& diags) {
   const Location where{"--set", index, 1};
   const auto bad_form = [&] {
@@ -362,16 +469,7 @@ void apply_override(Node& root, std::string_view assignment, int index, Diagnost
   const std::string_view path = trim(assignment.substr(0, eq));
   const std::string_view value_text = trim(assignment.substr(eq + 1));
 
-  std::vector<std::string_view> parts;
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = path.find('.', start);
-    parts.push_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  for (std::string_view p : parts) {
-    if (p.empty()) return bad_form();
-  }
+  if (!valid_path(path)) return bad_form();
 
   const std::string full(path);
   std::optional<Node> value = parse_override_value(value_text, where, full, diags);
@@ -382,22 +480,14 @@ void apply_override(Node& root, std::string_view assignment, int index, Diagnost
     diags.add(where, full, "cannot set " + in_quotes(full) + ": the top level is not a mapping");
     return;
   }
-  Node* cur = &root;
-  std::string prefix;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    prefix = join_path(prefix, parts[i]);
-    Node* next = cur->find(parts[i]);
-    if (next == nullptr || next->is_null()) {
-      cur = &cur->set(std::string(parts[i]), Node::make_mapping(where), where);
-    } else if (next->is_mapping()) {
-      cur = next;
-    } else {
-      diags.add(where, full,
-                "cannot set " + in_quotes(full) + ": " + in_quotes(prefix) + " is not a mapping");
-      return;
-    }
+  const PathSlot slot = slot_at(root, path, where);
+  if (!slot) {
+    const std::string why = slot.problem.empty() ? "is not a mapping" : slot.problem;
+    diags.add(where, full,
+              "cannot set " + in_quotes(full) + ": " + in_quotes(slot.prefix) + " " + why);
+    return;
   }
-  cur->set(std::string(parts.back()), std::move(*value), where);
+  slot.assign(std::move(*value), where);
 }
 
 std::string to_yaml(const Node& root) {

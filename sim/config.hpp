@@ -93,6 +93,7 @@ class Node {
   // Building (used by the loader and --set); keys stay unique.
   Node& set(std::string key, Node value, Location key_where);
   void push_back(Node item);
+  Node* item(std::size_t i) { return i < items_.size() ? &items_[i] : nullptr; }  // sequences
 
  private:
   friend class Loader;
@@ -138,8 +139,35 @@ auto read_string(std::string_view text, const std::string& file_name, Read&& rea
 
 // Applies one command-line override "a.b.c=value": sets the scalar at that path, creating
 // missing mappings on the way. `index` (1-based) is the override's position on the command
-// line; its location is {"--set", index, 1}. A path through a scalar or list is an error.
+// line; its location is {"--set", index, 1}. A list item is written key[i] (0-based), e.g.
+// "workloads[1].arrivals.rate"; it must exist. A path through a scalar is an error.
 void apply_override(Node& root, std::string_view assignment, int index, Diagnostics& diags);
+
+// Where a value set at a scenario path goes (apply_override, a study's axes). The path is
+// keys separated by dots, each key followed by any number of 0-based list indices:
+// "a.b.c", "workloads[1].arrivals.rate", "m[0][2]".
+struct PathSlot {
+  // The node to assign (a list item), or the mapping whose `key` to set; both null when the
+  // path cannot be entered.
+  Node* node = nullptr;
+  Node* mapping = nullptr;
+  std::string key;
+  explicit operator bool() const { return node || mapping; }
+  // Sets the value there (a key's location becomes `where`, as for a key set by --set).
+  void assign(Node value, const Location& where) const;
+  // Otherwise: the path up to where it stopped, and why: `kind` is the kind of the node
+  // there when it is not a mapping (a key cannot go into it) or not a list (an index
+  // cannot), else `problem` says what is wrong (an index past the list's end).
+  std::string prefix;
+  Node::Kind kind = Node::Kind::null;
+  std::string problem;
+};
+// False for a malformed path (an empty key, unbalanced brackets, an index that is not a
+// whole number).
+bool valid_path(std::string_view path);
+// The slot for a valid `path` in `root` (a mapping); missing mappings on the way are created
+// at `where`, list items are never created.
+PathSlot slot_at(Node& root, std::string_view path, const Location& where);
 
 // The tree as YAML text (the resolved scenario stored in results files).
 std::string to_yaml(const Node& root);

@@ -57,6 +57,7 @@ double RunningQuantile::value() const {
 
 ResourceId WallMonitor::add(std::string name, std::string kind, double limit, std::string unit,
                             Aggregation aggregation, double quantile) {
+  name = scope_.apply(std::move(name));
   if (!(limit > 0) || !std::isfinite(limit)) {
     throw std::invalid_argument("WallMonitor: resource " + name + " needs a finite limit > 0");
   }

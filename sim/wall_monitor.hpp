@@ -81,12 +81,27 @@ class RunningQuantile {
   std::priority_queue<double, std::vector<double>, std::greater<double>> high_;
 };
 
+// The names one part of a run registers (one workload of several sharing a plant) carry
+// its prefix, so that its walls stand apart from another's in the ranking and the files.
+// `prefix` is prepended to every name, except to names that already begin with `kept`
+// (names a workload builds from its GPU groups' names, which the plant gave the prefix when
+// it placed them). The empty scope leaves names as they are.
+struct NameScope {
+  std::string prefix;  // e.g. "chat."
+  std::string kept;    // e.g. "chat.replica["; empty: none kept
+  std::string apply(std::string name) const {
+    if (prefix.empty() || (!kept.empty() && name.starts_with(kept))) return name;
+    return prefix + name;
+  }
+};
+
 class WallMonitor {
  public:
   explicit WallMonitor(WallOptions options = {}, SimTime start = SimTime::zero());
 
   // Registers a resource; `limit` must be > 0 (in `unit`, the same unit as the loads).
-  // `quantile` (in (0, 1]) applies to sample resources only.
+  // `quantile` (in (0, 1]) applies to sample resources only. The name is the current
+  // scope's (set_scope).
   ResourceId add(std::string name, std::string kind, double limit, std::string unit,
                  Aggregation aggregation, double quantile = 1.0);
 
@@ -104,6 +119,10 @@ class WallMonitor {
 
   // Valid after finish(): one result per resource, sorted by rank.
   std::vector<WallResult> results() const;
+
+  // The scope of the names add() is given from now on (NameScope); {} ends it.
+  void set_scope(NameScope scope) { scope_ = std::move(scope); }
+  const NameScope& scope() const { return scope_; }
 
   const WallOptions& options() const { return options_; }
   std::size_t size() const { return resources_.size(); }
@@ -131,6 +150,7 @@ class WallMonitor {
   SimTime end_;
   bool finished_ = false;
   std::vector<State> resources_;
+  NameScope scope_;
 };
 
 const char* to_string(Aggregation a);

@@ -16,6 +16,10 @@ const Workload& RunResult::workload() const {
   return *state->workload;
 }
 
+const WorkloadSet* RunResult::workload_set() const {
+  return dynamic_cast<const WorkloadSet*>(state->workload.get());
+}
+
 const sim::WallResult* RunResult::first_wall() const {
   if (walls.empty() || !walls.front().first_hit) return nullptr;
   return &walls.front();
@@ -33,9 +37,16 @@ RunResult run_scenario(const ScenarioSpec& spec, const std::function<void(double
   const sim::SimTime horizon = sim::SimTime::zero() + spec.duration;
 
   state->plant = std::make_unique<Plant>(engine, state->walls, spec.plant);
-  std::vector<GpuGroup*> groups = state->plant->place(spec.workload->gpus());
-  state->workload =
-      spec.workload->build(WorkloadContext{engine, state->walls, horizon}, std::move(groups));
+  if (spec.workload) {
+    std::vector<GpuGroup*> groups = state->plant->place(spec.workload->gpus());
+    state->workload = spec.workload->build(
+        WorkloadContext{.engine = engine, .walls = state->walls, .horizon = horizon},
+        std::move(groups));
+  } else {
+    // Several workloads: each placed and built under its name (workload_set.hpp).
+    state->workload =
+        std::make_unique<WorkloadSet>(spec.workloads, *state->plant, engine, state->walls, horizon);
+  }
   state->plant->start();
   Workload& workload = *state->workload;
   workload.start();

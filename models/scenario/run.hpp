@@ -20,6 +20,7 @@ namespace models {
 
 class Plant;
 class Workload;
+class WorkloadSet;
 struct RunState;
 
 struct RunResult {
@@ -33,6 +34,8 @@ struct RunResult {
 
   const Plant& plant() const;
   const Workload& workload() const;
+  // The workloads of `workloads:` (null for a scenario with `workload:`).
+  const WorkloadSet* workload_set() const;
   // The first wall (rank 1) if any resource reached the threshold.
   const sim::WallResult* first_wall() const;
   double metric(const std::string& name) const;  // NaN if absent

@@ -1,5 +1,7 @@
 #include "models/scenario/scenario.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "models/scenario/catalog.hpp"
@@ -10,6 +12,7 @@ namespace models {
 
 using sim::config::Bounds;
 using sim::config::Diagnostics;
+using sim::config::Location;
 using sim::config::Need;
 using sim::config::Node;
 using sim::config::Reader;
@@ -20,6 +23,119 @@ std::vector<std::string> kind_names() {
   std::vector<std::string> names;
   for (const WorkloadKind& k : workload_kinds()) names.emplace_back(k.name);
   return names;
+}
+
+// One workload section (`workload:` or an entry of `workloads:`): its kind's reader reads
+// the rest. Null when its kind is unknown or nothing usable could be read.
+std::shared_ptr<const WorkloadSpec> read_workload(Reader& w, const WorkloadReadContext& context) {
+  const std::vector<std::string> names = kind_names();
+  std::vector<std::string_view> views(names.begin(), names.end());
+  const auto kind = w.choice("kind", views, Need::required);
+  const WorkloadKind* found = nullptr;
+  for (const WorkloadKind& k : workload_kinds()) {
+    if (kind && k.name == *kind) found = &k;
+  }
+  if (!found) return nullptr;
+  std::shared_ptr<const WorkloadSpec> spec = found->read(w, context);
+  w.finish();  // an unknown kind was reported; its keys would only add noise
+  return spec;
+}
+
+// A workload's name names its walls, metrics, GPU groups and HDF5 group: a plain identifier
+// keeps it a valid name in each of them (no dot: the dot ends the prefix).
+bool valid_workload_name(std::string_view n) {
+  if (n.empty() || n.front() < 'a' || n.front() > 'z') return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// The plant's placement rule (Plant::place, models/plant/plant.cpp) on GPU counts alone:
+// within one request each group goes to the first server, from the previous group's on,
+// with `size` idle GPUs; each request starts again from the first server. False when a
+// group finds no server.
+bool place_on(std::vector<int>& idle, const GpuRequest& r) {
+  std::size_t server = 0;
+  for (int i = 0; i < r.count; ++i) {
+    while (server < idle.size() && idle[server] < r.size) ++server;
+    if (server == idle.size()) return false;
+    idle[server] -= r.size;
+  }
+  return true;
+}
+
+std::string describe_request(const GpuRequest& r) {
+  return fmt::format("{} GPUs ({} group(s) of {})", static_cast<std::int64_t>(r.count) * r.size,
+                     r.count, r.size);
+}
+
+// `workloads:`: a list of named workload sections, placed in order, each on the GPUs the
+// earlier ones left (workload_set.hpp).
+std::vector<NamedWorkloadSpec> read_workloads(const Node& list, const std::string& path,
+                                              WorkloadReadContext context,
+                                              const std::optional<PlantSpec>& plant,
+                                              Diagnostics& diags) {
+  std::vector<NamedWorkloadSpec> out;
+  if (!list.is_sequence()) {
+    diags.add(list.location(), path,
+              fmt::format("must be a list of workload sections, each with a name and a kind (got "
+                          "{})",
+                          sim::config::kind_name(list.kind())));
+    return out;
+  }
+  if (list.items().empty()) {
+    diags.add(list.location(), path, "must list at least one workload");
+    return out;
+  }
+  std::vector<int> idle;
+  if (plant) idle.assign(static_cast<std::size_t>(plant->layout.servers()), plant->server.gpus);
+  std::vector<std::pair<std::string, GpuRequest>> asked;
+  bool fits = plant.has_value();
+  const std::size_t errors_before = diags.size();
+  for (std::size_t i = 0; i < list.items().size(); ++i) {
+    const Node& item = list.items()[i];
+    const std::string item_path = fmt::format("{}[{}]", path, i);
+    Reader w(&item, item_path, diags);
+    const std::optional<std::string> name = w.string("name", Need::required);
+    if (name) {
+      const Location at = w.node("name", Need::optional)->location();
+      if (!valid_workload_name(*name)) {
+        diags.add(at, w.path_of("name"),
+                  fmt::format("must match [a-z][a-z0-9_]* (got \"{}\")", *name));
+      } else {
+        for (std::size_t j = 0; j < out.size(); ++j) {
+          if (out[j].name == *name)
+            diags.add(at, w.path_of("name"),
+                      fmt::format("\"{}\" is already the name of {}[{}]", *name, path, j));
+        }
+      }
+    }
+    if (plant) {
+      int left = 0;
+      for (int g : idle) left += g;
+      context.gpus_in_plant = left;
+    }
+    std::shared_ptr<const WorkloadSpec> spec = read_workload(w, context);
+    if (!spec || !name) continue;
+    const GpuRequest request = spec->gpus();
+    asked.emplace_back(*name, request);
+    if (fits && !place_on(idle, request)) {
+      fits = false;
+      // Each workload's reader checks its GPUs against what the earlier ones left, in GPUs
+      // alone; this is said only when none did (whole groups in scale-up domains need more).
+      if (diags.size() == errors_before) {
+        std::string each;
+        for (const auto& [n, r] : asked)
+          each += fmt::format("{}{} asks for {}", each.empty() ? "" : ", ", n, describe_request(r));
+        diags.add(item.location(), item_path,
+                  fmt::format("the workloads do not fit the plant's {} GPUs ({} servers of {}) "
+                              "together: {}",
+                              plant->gpus(), plant->layout.servers(), plant->server.gpus, each));
+      }
+    }
+    out.push_back({*name, std::move(spec)});
+  }
+  return out;
 }
 
 }  // namespace
@@ -83,26 +199,32 @@ ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOp
     plant = read_plant(p, catalog);
   }
   {
-    Reader w = top.section("workload", Need::required);
-    const std::vector<std::string> names = kind_names();
-    std::vector<std::string_view> views(names.begin(), names.end());
-    const auto kind = w.choice("kind", views, Need::required);
-    const WorkloadKind* found = nullptr;
-    for (const WorkloadKind& k : workload_kinds()) {
-      if (kind && k.name == *kind) found = &k;
+    WorkloadReadContext context{.catalog = catalog, .duration = s.duration};
+    if (plant) {
+      context.gpu = &plant->gpu;
+      context.gpus_per_domain = plant->server.scale_up_domain;
+      context.gpus_in_plant = plant->gpus();
+      context.host_speed = plant->server.host_speed;
+      context.plant_location = plant->where;
+      context.plant = &*plant;
     }
-    if (found) {
-      WorkloadReadContext context{.catalog = catalog, .duration = s.duration};
-      if (plant) {
-        context.gpu = &plant->gpu;
-        context.gpus_per_domain = plant->server.scale_up_domain;
-        context.gpus_in_plant = plant->gpus();
-        context.host_speed = plant->server.host_speed;
-        context.plant_location = plant->where;
-        context.plant = &*plant;
+    // `workload:` (one) or `workloads:` (several sharing the plant), never both.
+    const Node* list = top.node("workloads", Need::optional);
+    if (list && !list->is_null()) {
+      if (top.has("workload")) {
+        (void)top.node("workload", Need::optional);
+        diags.add(list->location(), "workloads",
+                  "give either workload (one workload) or workloads (a list of named ones), not "
+                  "both");
+      } else {
+        s.workloads = read_workloads(*list, "workloads", context, plant, diags);
       }
-      s.workload = found->read(w, context);
-      w.finish();  // an unknown kind was reported; its keys would only add noise
+    } else if (!top.has("workload")) {
+      diags.add(root.location(), "workload",
+                "missing required key (or workloads: a list of named workload sections)");
+    } else {
+      Reader w = top.section("workload", Need::required);
+      s.workload = read_workload(w, context);
     }
   }
   top.finish();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/plant/plant_spec.hpp"
+#include "models/scenario/workload_set.hpp"
 #include "models/workload/workload.hpp"
 #include "sim/config.hpp"
 #include "sim/wall_monitor.hpp"
@@ -28,7 +29,10 @@ struct ScenarioSpec {
   sim::Duration drain;        // then in-flight work may run this much longer
   sim::WallOptions walls;
   PlantSpec plant;
+  // `workload:` (one workload, its names as it gives them), or `workloads:` (several sharing
+  // the plant, each under its name: workload_set.hpp); exactly one of the two is set.
   std::shared_ptr<const WorkloadSpec> workload;
+  std::vector<NamedWorkloadSpec> workloads;
 };
 
 struct LoadOptions {

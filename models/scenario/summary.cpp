@@ -14,6 +14,15 @@ Metrics summarize(const RunResult& run) {
   out.push_back({"simulated_time", (run.end - sim::SimTime::zero()).seconds().value(), "s"});
   run.workload().add_metrics(out);
   run.plant().add_metrics(out);
+  if (const WorkloadSet* set = run.workload_set()) {
+    // Each workload's share of the GPUs' draw: the plant's energy is not split otherwise.
+    for (const WorkloadSet::Member& m : set->members()) {
+      double joules = 0;
+      for (std::size_t g = m.first_group; g < m.first_group + m.groups; ++g)
+        joules += run.plant().group_stats(g).energy_per_gpu.value() * m.group_size;
+      out.push_back({m.scope.prefix + "energy_gpus", joules, "J"});
+    }
+  }
   // Facility energy over the whole run (idle drain included) per token generated.
   const double tokens = metric_value(out, "output_tokens");
   const double facility = metric_value(out, "energy_facility");

@@ -311,38 +311,26 @@ std::uint64_t point_seed(std::uint64_t master, std::int64_t id) {
 
 void set_path(Node& root, const std::string& path, Node value, const Location& where,
               Diagnostics& diags) {
-  std::vector<std::string> parts;
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = path.find('.', start);
-    parts.push_back(path.substr(start, dot == std::string::npos ? dot : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); })) {
-    diags.add(where, path, "not a scenario path (write keys separated by dots: a.b.c)");
+  if (!sim::config::valid_path(path)) {
+    diags.add(where, path,
+              "not a scenario path (write keys separated by dots: a.b.c, list items as "
+              "key[0])");
     return;
   }
   if (!root.is_mapping()) {
     diags.add(where, path, "the base scenario's top level is not a mapping");
     return;
   }
-  Node* cur = &root;
-  std::string prefix;
-  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-    prefix += (prefix.empty() ? "" : ".") + parts[i];
-    Node* next = cur->find(parts[i]);
-    if (next == nullptr || next->is_null()) {
-      cur = &cur->set(parts[i], Node::make_mapping(where), where);
-    } else if (next->is_mapping()) {
-      cur = next;
-    } else {
-      diags.add(where, path,
-                "not a scenario path: \"" + prefix + "\" is " +
-                    std::string(kind_name(next->kind())) + " in the base scenario");
-      return;
-    }
+  const sim::config::PathSlot slot = sim::config::slot_at(root, path, where);
+  if (!slot) {
+    diags.add(where, path,
+              "not a scenario path: \"" + slot.prefix + "\" " +
+                  (slot.problem.empty()
+                       ? "is " + std::string(kind_name(slot.kind)) + " in the base scenario"
+                       : slot.problem + " in the base scenario"));
+    return;
   }
-  cur->set(parts.back(), std::move(value), where);
+  slot.assign(std::move(value), where);
 }
 
 Node point_tree(const Study& study, const Point& point, Diagnostics& diags) {

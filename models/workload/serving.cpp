@@ -66,7 +66,8 @@ void add(BusySplit& to, const BusySplit& b) {
 
 ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
                            const ServingSpec& spec, const SloSpec& slo,
-                           std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups)
+                           std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups,
+                           const std::string& streams)
     : engine_(engine), walls_(walls), llm_(llm), spec_(spec), slo_(slo), cost_(std::move(cost)) {
   if (groups.empty() ||
       groups.size() != static_cast<std::size_t>(spec_.replicas * spec_.groups_per_replica()))
@@ -166,7 +167,7 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
     propagation_ = walls_.add("users.propagation", "propagation", slo_.ttft.value(), "s",
                               sim::Aggregation::sample, slo_.percentile);
     // Its own stream: placing users far away leaves arrivals and lengths as they were.
-    users_rng_ = engine_.rng("workload.users");
+    users_rng_ = engine_.rng(streams + ".users");
   }
 }
 

@@ -201,10 +201,12 @@ struct ServingStats {
 class ServingModel {
  public:
   // spec.groups_per_replica() GPU groups per replica, replica after replica, each of
-  // spec.tensor_parallel GPUs.
+  // spec.tensor_parallel GPUs. `streams` prefixes the names of its random streams
+  // (WorkloadContext::streams).
   ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const LlmSpec& llm,
                const ServingSpec& spec, const SloSpec& slo,
-               std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups);
+               std::unique_ptr<IterationCostModel> cost, std::vector<GpuGroup*> groups,
+               const std::string& streams = "workload");
   // The time of one request's KV transfer between replicas `from` and `to` (disaggregated).
   sim::Seconds kv_transfer_time(std::int64_t tokens, int from, int to) const;
 

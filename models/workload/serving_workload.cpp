@@ -459,9 +459,9 @@ ServingWorkload::ServingWorkload(const ServingWorkloadSpec& spec, const Workload
       horizon_(context.horizon),
       wall_threshold_(context.walls.options().threshold),
       model_(context.engine, context.walls, spec_.llm, spec_.serving, spec_.slo,
-             make_cost(spec_, groups.at(0)->gpu()), groups),
-      source_(spec_.arrivals, context.engine.rng("workload.arrivals"),
-              context.engine.rng("workload.lengths"), context.horizon) {}
+             make_cost(spec_, groups.at(0)->gpu()), groups, context.streams),
+      source_(spec_.arrivals, context.engine.rng(context.streams + ".arrivals"),
+              context.engine.rng(context.streams + ".lengths"), context.horizon) {}
 
 void ServingWorkload::start() {
   model_.start(source_);
