@@ -1,6 +1,7 @@
 #include "models/workload/training/alpha_beta_collectives.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace models::training {
@@ -48,6 +49,18 @@ Split split(CommGroup group) {
 }
 
 }  // namespace
+
+double nic_ring_efficiency(sim::BytesPerSecond line_rate) {
+  const double b = line_rate.value();
+  if (!(b > 0)) throw std::invalid_argument("nic_ring_efficiency: line rate must be > 0");
+  return std::abs(std::log(b / kHdrBytesPerSecond)) <= std::abs(std::log(b / kNdrBytesPerSecond))
+             ? kHdrEfficiency
+             : kNdrEfficiency;
+}
+
+sim::Seconds nic_step_latency() {
+  return sim::Seconds(kNicStepLatency);
+}
 
 std::optional<Fabric> dgx_fabric(const GpuSpec& gpu) {
   Fabric f;

@@ -51,6 +51,14 @@ struct Fabric {
 // GPUs without a documented DGX fabric.
 std::optional<Fabric> dgx_fabric(const GpuSpec& gpu);
 
+// NCCL's achieved fraction of a NIC's line rate (per direction) in a ring over the rails:
+// the measured generations, 200 Gb/s HDR 0.96 (NVIDIA/nccl#812: 192 GB/s per 8-NIC node) and
+// 400 Gb/s NDR 0.94 (nccl-tests#290/#309: 46-48 GB/s per NIC); another line rate takes the
+// nearest measured generation's (by log distance) [A: until measured].
+double nic_ring_efficiency(sim::BytesPerSecond line_rate);
+// α of a ring step over a NIC: 5 us (REFERENCE.md B.5 [S]; NIC, two switch hops, NCCL's proxy).
+sim::Seconds nic_step_latency();
+
 class AlphaBetaCollectives final : public CollectiveTimes {
  public:
   explicit AlphaBetaCollectives(Fabric fabric) : fabric_(std::move(fabric)) {}

@@ -12,8 +12,10 @@
 
 #include "models/common/paths.hpp"
 #include "models/network/network_spec.hpp"
+#include "models/plant/plant_spec.hpp"
 #include "models/scenario/catalog.hpp"
 #include "models/workload/cost_model_choice.hpp"
+#include "models/workload/training/plant_fabric.hpp"
 #include "sim/quantity.hpp"
 
 namespace models::training {
@@ -119,28 +121,42 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
       spec->calibration = resolve_relative(cal->location(), *path);
   }
 
-  // The fabric: the DGX one of the plant's GPU unless given.
+  // The fabric: the plant's network (plant_fabric.hpp); a plant too large to build one (or
+  // whose network cannot carry the job while `fabric:` describes another) falls back to the
+  // DGX fabric of its GPU. `workload.fabric` overrides either, key by key.
   const GpuSpec* gpu = context.gpu;
-  std::optional<Fabric> dgx = gpu ? dgx_fabric(*gpu) : std::nullopt;
+  std::optional<Fabric> base;
+  const PlantSpec* plant = context.plant;
+  if (gpu && plant && plant->network && plant->topology && t.gpus <= context.gpus_in_plant) {
+    try {
+      PlantFabric pf = plant_fabric(*plant->network, *plant->topology, *gpu, t.gpus);
+      base = std::move(pf.fabric);
+      spec->layout = pf.layout;
+    } catch (const PlantFabricError& e) {
+      if (!w.has("fabric"))
+        diags.add(plant->network->where, plant->network->path + "." + e.key(), e.what());
+    }
+  }
+  if (!base && gpu) base = dgx_fabric(*gpu);
   {
     Reader f = w.section("fabric", Need::optional);
-    Fabric fab = dgx.value_or(Fabric{});
-    const bool need_tiers = gpu && !dgx;
+    Fabric fab = base.value_or(Fabric{});
+    const bool need_tiers = gpu && !base;
     if (need_tiers && !w.has("fabric")) {
       diags.add(w.location(), w.path_of("fabric"),
                 "no DGX fabric is documented for " + gpu->name +
-                    ": give fabric.scale_up and fabric.scale_out");
+                    " and the plant has no network: give fabric.scale_up and fabric.scale_out");
     }
     fab.gpus_per_node = static_cast<int>(
         f.integer("gpus_per_node", Need::optional, Bounds::between(1, 1024))
-            .value_or(dgx ? dgx->gpus_per_node : std::max(1, context.gpus_per_domain)));
+            .value_or(base ? base->gpus_per_node : std::max(1, context.gpus_per_domain)));
     fab.scale_up = read_link_tier(f, "scale_up", fab.scale_up, need_tiers && w.has("fabric"));
     fab.scale_out = read_link_tier(f, "scale_out", fab.scale_out, need_tiers && w.has("fabric"));
-    if (!dgx) fab.name = "scenario";
-    spec->layout.pod_gpus = static_cast<int>(
-        f.integer("pod_gpus", Need::optional, Bounds::between(1, 1e8)).value_or(0));
-    spec->layout.above_pod_oversubscription =
-        f.number("above_pod_oversubscription", Need::optional, Bounds::at_least(1)).value_or(1);
+    if (!base) fab.name = "scenario";
+    if (auto v = f.integer("pod_gpus", Need::optional, Bounds::between(1, 1e8)))
+      spec->layout.pod_gpus = static_cast<int>(*v);
+    if (auto v = f.number("above_pod_oversubscription", Need::optional, Bounds::at_least(1)))
+      spec->layout.above_pod_oversubscription = *v;
     f.finish();
     spec->fabric = fab;
   }
