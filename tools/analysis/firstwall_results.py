@@ -12,6 +12,7 @@ As a module:
     r = load("results.h5")
     r["attrs"]["seed"], r["summary"], r["walls"], r["timeseries"]["replica[0].junction_temperature"]
     r["walls"].attrs["units"]          # {column: unit}
+    r["workloads"]["chat"]["requests"] # a scenario with `workloads:`: /workloads/chat/requests
 
 Only h5py and pandas are needed (matplotlib only for plot_series / --plot). The package
 `firstwall` beside this file (tools/analysis/firstwall) reads the same files by kind (run,
@@ -71,6 +72,14 @@ def load(path) -> dict:
     for t in TABLES:
         if t in out["tables"]:
             out[t] = out["tables"][t]
+    # Several workloads (`workloads:`): each one's tables under /workloads/<name>.
+    workloads: dict = {}
+    for name, df in out["tables"].items():
+        if name.startswith("workloads/"):
+            _, workload, table = name.split("/", 2)
+            workloads.setdefault(workload, {})[table] = df
+    if workloads:
+        out["workloads"] = workloads
     return out
 
 

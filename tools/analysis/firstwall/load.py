@@ -124,6 +124,14 @@ class Run:
     timeseries: dict = field(default_factory=dict)   # name -> DataFrame(time_s, value)
     tables: dict = field(default_factory=dict)       # every compound dataset by path
     kind: str = "run"
+    # A scenario with `workloads:`: their names, in list order; each one's metrics are the
+    # /summary columns "<name>.<metric>" and its tables are under /workloads/<name>.
+    workloads: list = field(default_factory=list)
+
+    def workload_tables(self, name: str) -> dict:
+        """The tables of workload `name` ({"requests": DataFrame, ...})."""
+        prefix = f"workloads/{name}/"
+        return {k[len(prefix):]: v for k, v in self.tables.items() if k.startswith(prefix)}
 
     def metric(self, name: str, default=float("nan")) -> float:
         """A /summary metric's value (default if the run did not report it)."""
@@ -220,9 +228,16 @@ def _load_run(group: h5py.Group, path: str) -> Run:
                 series[name] = series_frame(obj)
         ts.visititems(visit)
     tables = _all_tables(group)
-    return Run(path=path, attrs=read_attrs(group), summary=tables.get("summary"),
+    # Several workloads: the order of `workloads:` is that of their metrics in /summary.
+    names = list(group["workloads"].keys()) if isinstance(group.get("workloads"), h5py.Group) else []
+    summary = tables.get("summary")
+    if summary is not None and names:
+        order = {n: min((i for i, c in enumerate(summary.columns) if c.startswith(n + ".")),
+                        default=len(summary.columns)) for n in names}
+        names.sort(key=lambda n: order[n])
+    return Run(path=path, attrs=read_attrs(group), summary=summary,
                walls=tables.get("walls"), requests=tables.get("requests"),
-               timeseries=dict(sorted(series.items())), tables=tables)
+               timeseries=dict(sorted(series.items())), tables=tables, workloads=names)
 
 
 def open_h5(path) -> h5py.File:

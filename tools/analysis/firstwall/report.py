@@ -125,6 +125,11 @@ def _run_body(run: Run) -> str:
     key = [c for c in KEY_METRICS if c in run.summary.columns]
     if key:
         parts.append("<h2>Key metrics</h2>" + metric_table(run, key))
+    for w in run.workloads:
+        own = [f"{w}.{c}" for c in KEY_METRICS + ("energy_gpus",)
+               if f"{w}.{c}" in run.summary.columns]
+        if own:
+            parts.append(f"<h2>Workload {html.escape(w)}</h2>" + metric_table(run, own))
     if run.walls is not None:
         walls = run.walls.sort_values("rank").copy()
         walls["headroom"] = [figs.headroom_text(w) for w in walls.itertuples()]
@@ -135,10 +140,13 @@ def _run_body(run: Run) -> str:
 def _run_tail(run: Run) -> str:
     parts = ["<h2>Summary</h2>", _details(f"all {len(run.summary.columns)} metrics",
                                            metric_table(run))]
-    if run.requests is not None:
-        parts.append(_details(f"requests ({len(run.requests)}; first 200)",
-                              '<div class="scroll">' + html_table(run.requests, max_rows=200)
-                              + "</div>"))
+    requests = [("requests", run.requests)] + [
+        (f"{w}: requests", run.workload_tables(w).get("requests")) for w in run.workloads]
+    for label, table in requests:
+        if table is not None:
+            parts.append(_details(f"{label} ({len(table)}; first 200)",
+                                  '<div class="scroll">' + html_table(table, max_rows=200)
+                                  + "</div>"))
     if run.timeseries:
         names = "".join(f"<li>{html.escape(n)} [{html.escape(df.attrs['unit'])}], "
                         f"{len(df)} windows</li>" for n, df in run.timeseries.items())
