@@ -72,7 +72,7 @@ std::string describe_request(const GpuRequest& r) {
 // `workloads:`: a list of named workload sections, placed in order, each on the GPUs the
 // earlier ones left (workload_set.hpp).
 std::vector<NamedWorkloadSpec> read_workloads(const Node& list, const std::string& path,
-                                              WorkloadReadContext context,
+                                              const WorkloadReadContext& context,
                                               const std::optional<PlantSpec>& plant,
                                               Diagnostics& diags) {
   std::vector<NamedWorkloadSpec> out;
@@ -90,50 +90,73 @@ std::vector<NamedWorkloadSpec> read_workloads(const Node& list, const std::strin
   std::vector<int> idle;
   if (plant) idle.assign(static_cast<std::size_t>(plant->layout.servers()), plant->server.gpus);
   std::vector<std::pair<std::string, GpuRequest>> asked;
-  bool fits = plant.has_value();
-  const std::size_t errors_before = diags.size();
+  bool fits = plant.has_value(), reported = false;
   for (std::size_t i = 0; i < list.items().size(); ++i) {
     const Node& item = list.items()[i];
     const std::string item_path = fmt::format("{}[{}]", path, i);
-    Reader w(&item, item_path, diags);
-    const std::optional<std::string> name = w.string("name", Need::required);
+    Reader named(&item, item_path, diags);  // reports an item that is not a mapping
+    if (!item.is_mapping()) continue;
+    const std::optional<std::string> name = named.string("name", Need::required);
     if (name) {
-      const Location at = w.node("name", Need::optional)->location();
+      const Location at = named.node("name", Need::optional)->location();
       if (!valid_workload_name(*name)) {
-        diags.add(at, w.path_of("name"),
+        diags.add(at, named.path_of("name"),
                   fmt::format("must match [a-z][a-z0-9_]* (got \"{}\")", *name));
       } else {
         for (std::size_t j = 0; j < out.size(); ++j) {
           if (out[j].name == *name)
-            diags.add(at, w.path_of("name"),
+            diags.add(at, named.path_of("name"),
                       fmt::format("\"{}\" is already the name of {}[{}]", *name, path, j));
         }
       }
     }
-    if (plant) {
-      int left = 0;
-      for (int g : idle) left += g;
-      context.gpus_in_plant = left;
-    }
-    std::shared_ptr<const WorkloadSpec> spec = read_workload(w, context);
-    if (!spec || !name) continue;
-    const GpuRequest request = spec->gpus();
-    asked.emplace_back(*name, request);
-    if (fits && !place_on(idle, request)) {
-      fits = false;
-      // Each workload's reader checks its GPUs against what the earlier ones left, in GPUs
-      // alone; this is said only when none did (whole groups in scale-up domains need more).
-      if (diags.size() == errors_before) {
-        std::string each;
-        for (const auto& [n, r] : asked)
-          each += fmt::format("{}{} asks for {}", each.empty() ? "" : ", ", n, describe_request(r));
-        diags.add(item.location(), item_path,
-                  fmt::format("the workloads do not fit the plant's {} GPUs ({} servers of {}) "
-                              "together: {}",
-                              plant->gpus(), plant->layout.servers(), plant->server.gpus, each));
+    // The section as its kind reads it, with `gpus` GPUs to use; its problems in `d`.
+    auto read_with = [&](int gpus, Diagnostics& d) {
+      Reader w(&item, item_path, d);
+      (void)w.node("name", Need::optional);
+      WorkloadReadContext c = context;
+      c.gpus_in_plant = gpus;
+      return read_workload(w, c);
+    };
+    // On the GPUs the earlier workloads left. A section that reads well on the whole plant
+    // but not on what is left asks for more than is left: said once, with what each asks for
+    // (its reader would say "the plant has" what is left, or that a default of what is left
+    // does not fill whole domains).
+    int left = 0;
+    for (int g : idle) left += g;
+    Diagnostics on_left;
+    std::shared_ptr<const WorkloadSpec> spec =
+        read_with(fits ? left : context.gpus_in_plant, on_left);
+    std::optional<GpuRequest> request;
+    if (spec && on_left.empty()) {
+      request = spec->gpus();
+      if (fits && !place_on(idle, *request)) fits = false;  // the rule's remnants (place_on)
+    } else if (fits) {
+      Diagnostics on_whole;
+      std::shared_ptr<const WorkloadSpec> whole = read_with(context.gpus_in_plant, on_whole);
+      if (whole && on_whole.empty()) {
+        request = whole->gpus();
+        fits = false;
+      } else {
+        for (const sim::config::Diagnostic& d : on_whole.sorted())
+          diags.add(d.where, d.path, d.message);
       }
+    } else {
+      for (const sim::config::Diagnostic& d : on_left.sorted())
+        diags.add(d.where, d.path, d.message);
     }
-    out.push_back({*name, std::move(spec)});
+    if (request) asked.emplace_back(name.value_or(item_path), *request);
+    if (plant && !fits && request && !reported) {
+      std::string each;
+      for (const auto& [n, r] : asked)
+        each += fmt::format("{}{} asks for {}", each.empty() ? "" : ", ", n, describe_request(r));
+      diags.add(item.location(), item_path,
+                fmt::format("the workloads do not fit the plant's {} GPUs ({} servers of {}) "
+                            "together: {}",
+                            plant->gpus(), plant->layout.servers(), plant->server.gpus, each));
+      reported = true;  // said once, at the first workload that does not fit
+    }
+    if (spec && name) out.push_back({*name, std::move(spec)});
   }
   return out;
 }

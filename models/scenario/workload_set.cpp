@@ -187,12 +187,13 @@ void WorkloadSet::print_summary(std::ostream& out, const Metrics& summary) const
     out << fmt::format("== {}: {}\n", m.name, m.workload->headline());
     const double arrived = metric_value(own, "requests_arrived");
     if (!std::isnan(arrived)) {
-      out << fmt::format("requests    {} arrived, {} completed, {} unfinished, {} rejected, {} lost\n",
-                         static_cast<std::int64_t>(arrived),
-                         static_cast<std::int64_t>(metric_value(own, "requests_completed")),
-                         static_cast<std::int64_t>(metric_value(own, "requests_unfinished")),
-                         static_cast<std::int64_t>(metric_value(own, "requests_rejected")),
-                         static_cast<std::int64_t>(metric_value(own, "requests_lost")));
+      out << fmt::format(
+          "requests    {} arrived, {} completed, {} unfinished, {} rejected, {} lost\n",
+          static_cast<std::int64_t>(arrived),
+          static_cast<std::int64_t>(metric_value(own, "requests_completed")),
+          static_cast<std::int64_t>(metric_value(own, "requests_unfinished")),
+          static_cast<std::int64_t>(metric_value(own, "requests_rejected")),
+          static_cast<std::int64_t>(metric_value(own, "requests_lost")));
     }
     for (const sim::WallResult& w : walls) {
       if (!w.first_hit || owner(w.name) != &m) continue;

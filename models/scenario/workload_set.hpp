@@ -45,7 +45,7 @@ class WorkloadSet final : public Workload {
     // Its GPU groups, in the plant's placement order (Plant::group_stats indices).
     std::size_t first_group = 0;
     std::size_t groups = 0;
-    int group_size = 0;  // GPUs per group
+    int group_size = 0;                   // GPUs per group
     std::unique_ptr<sim::Tracer> tracer;  // the engine's tracer under its scope; null if none
   };
 
