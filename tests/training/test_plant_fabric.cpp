@@ -179,7 +179,7 @@ TEST(PlantFabric, AJobOverSitesUnevenlyIsALocatedError) {
                  "plant.network.sites.count=4", "plant.network.sites.gateway_bandwidth=800 Gb/s",
                  "plant.network.sites.fiber_length=1 km"}),
       "--set:3:1: plant.network.sites.count: the training job's 32 GPUs span sites of 8 "
-      "GPUs; a job is split over exactly two whole sites (16 GPUs) or stays in the first");
+      "GPUs; a job is split over exactly two whole sites (16 GPUs) or stays in one");
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ Pods pods_of(const network::NetworkSpec& spec) {
 }  // namespace
 
 PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topology& topology,
-                         const GpuSpec& gpu, int job_gpus) {
+                         const GpuSpec& gpu, int job_gpus, int first_gpu) {
   const int g = std::max(1, spec.gpus_per_server);
   const int site_gpus = spec.servers * g;
   const std::span<const network::NodeId> gpus = topology.gpus();
@@ -107,13 +107,14 @@ PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topolo
     out.layout.above_pod_oversubscription = pods.oversubscription;
   }
 
-  // Sites: a job over more than the first site covers exactly two whole ones.
-  if (spec.sites > 1 && job_gpus > site_gpus) {
+  // Sites: a job over more than one site covers exactly two whole ones.
+  const bool one_site = first_gpu / site_gpus == (first_gpu + job_gpus - 1) / site_gpus;
+  if (spec.sites > 1 && !one_site) {
     if (spec.sites != 2 || job_gpus != 2 * site_gpus) {
       throw PlantFabricError(
           "sites.count",
           fmt::format("the training job's {} GPUs span sites of {} GPUs; a job is split over "
-                      "exactly two whole sites ({} GPUs) or stays in the first",
+                      "exactly two whole sites ({} GPUs) or stays in one",
                       job_gpus, site_gpus, 2 * site_gpus));
     }
     if (!route(0, site_gpus))

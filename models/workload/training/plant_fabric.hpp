@@ -28,7 +28,7 @@
 //                          stays in the pod sees only the edge's); r = 1: no pods
 //   sites                  `sites.count` 2 with the job over both whole sites: the gateways'
 //                          bandwidth, the fiber's length and refractive index; a job inside
-//                          the first site sees one site
+//                          one site sees one site
 //
 // With the DGX defaults this is dgx_fabric() except H100's scale-up η: gpus.yaml's 50.72 %
 // already carries NVLink4's large-message factor, which dgx_fabric() applies a second time
@@ -62,9 +62,10 @@ class PlantFabricError : public std::invalid_argument {
   std::string key_;
 };
 
-// The fabric and layout of a job of `job_gpus` GPUs placed from the plant's first GPU on.
-// Throws PlantFabricError when the network cannot carry it.
+// The fabric and layout of a job of `job_gpus` GPUs placed from the plant's GPU `first_gpu`
+// on (the GPUs earlier workloads of the scenario left). Throws PlantFabricError when the
+// network cannot carry it.
 PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topology& topology,
-                         const GpuSpec& gpu, int job_gpus);
+                         const GpuSpec& gpu, int job_gpus, int first_gpu = 0);
 
 }  // namespace models::training

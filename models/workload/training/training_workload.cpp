@@ -129,7 +129,9 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
   const PlantSpec* plant = context.plant;
   if (gpu && plant && plant->network && plant->topology && t.gpus <= context.gpus_in_plant) {
     try {
-      PlantFabric pf = plant_fabric(*plant->network, *plant->topology, *gpu, t.gpus);
+      // Earlier workloads of the scenario took the plant's first GPUs (placement in order).
+      const int first_gpu = std::max(0, plant->gpus() - context.gpus_in_plant);
+      PlantFabric pf = plant_fabric(*plant->network, *plant->topology, *gpu, t.gpus, first_gpu);
       base = std::move(pf.fabric);
       spec->layout = pf.layout;
     } catch (const PlantFabricError& e) {
@@ -358,6 +360,8 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
     g.group->on_stop([this](sim::SimTime now) { on_stop(now); });
     groups_.push_back(g);
   }
+  fabric_ = groups.front()->fabric(FabricUse::scale_out);
+  if (fabric_) build_step_flows(groups);
   tracer_ = engine_.tracer();
   if (tracer_) {
     for (GroupState& g : groups_) {
@@ -407,6 +411,81 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
   dp_cross_ = dp_cross;
 }
 
+void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
+  // Rank r is GPU r % group_size of group r / group_size (placement in rank order).
+  const Parallelism& p = spec_.training.parallel;
+  const int gs = spec_.group_size;
+  const int n = spec_.training.gpus;
+  const double eta = spec_.fabric.scale_out.efficiency;  // wire bytes = payload / η
+  std::map<std::pair<int, int>, double> bytes;           // (from rank, to rank) -> payload
+  sim::Bytes boundary(0), grads(0), weights(0);
+  for (const CollectiveCall& call : report_.pp_dp_calls) {
+    switch (call.op) {
+      case CollectiveCall::Op::send_recv:
+        boundary = call.size;
+        break;
+      case CollectiveCall::Op::reduce_scatter:
+        grads = call.size;
+        break;
+      case CollectiveCall::Op::all_gather:
+        weights = call.size;
+        break;
+      case CollectiveCall::Op::all_reduce:
+        grads = weights = call.size;
+        break;
+    }
+  }
+  // Pipeline: every microbatch crosses each stage boundary vp times forward (activations)
+  // and vp times backward (gradients); interleaved, it also wraps from the last stage to the
+  // first vp - 1 times each way (SC'21 §2.2).
+  const int m = report_.microbatches;
+  if (p.pp > 1 && boundary.value() > 0) {
+    const int stride = p.pp_stride();
+    for (int r = 0; r < n; ++r) {
+      const int stage = (r / stride) % p.pp;
+      if (stage + 1 < p.pp) {
+        const double b = static_cast<double>(p.vp) * m * boundary.value();
+        bytes[{r, r + stride}] += b;
+        bytes[{r + stride, r}] += b;
+      } else if (p.vp > 1) {
+        const int first = r - (p.pp - 1) * stride;
+        const double b = static_cast<double>(p.vp - 1) * m * boundary.value();
+        bytes[{r, first}] += b;
+        bytes[{first, r}] += b;
+      }
+    }
+  }
+  // Data parallel: the ring over each group's dp·cp ranks (same tensor index, same stage),
+  // across servers on the rails: each member sends its (N-1)/N share of S/g to the member at
+  // its position in the next server (alpha_beta_collectives.hpp). Reduce-scatter of the
+  // gradients plus all-gather of the weights (all-reduce: both halves of the gradients).
+  if (p.dp * p.cp > 1 && grads.value() > 0) {
+    const int per_node = std::max(1, spec_.fabric.gpus_per_node);
+    std::map<std::pair<int, int>, std::vector<int>> rings;  // (tp index, stage) -> ranks
+    for (int r = 0; r < n; ++r) rings[{r % p.tp, (r / p.pp_stride()) % p.pp}].push_back(r);
+    for (const auto& [key, members] : rings) {
+      const int size = static_cast<int>(members.size());
+      int g = 0;  // members in the first member's server
+      for (int r : members) g += r / per_node == members.front() / per_node ? 1 : 0;
+      if (g < 1 || size % g != 0 || size / g < 2) continue;
+      const double servers = size / g;
+      const double share = (servers - 1) / servers / g;
+      const double b = share * (grads.value() + weights.value());
+      for (int j = 0; j < size; ++j)
+        bytes[{members[static_cast<std::size_t>(j)],
+               members[static_cast<std::size_t>((j + g) % size)]}] += b;
+    }
+  }
+  for (const auto& [pair, payload] : bytes) {
+    const FabricTransfer t{groups.at(static_cast<std::size_t>(pair.first / gs)), pair.first % gs,
+                           groups.at(static_cast<std::size_t>(pair.second / gs)), pair.second % gs,
+                           sim::Bytes(payload / eta)};
+    if (payload <= 0 || !fabric_->scale_out(t)) continue;
+    step_flows_.push_back(t);
+    step_flow_bytes_ += t.bytes.value();
+  }
+}
+
 void TrainingWorkload::start() {
   begin_step(engine_.now());
 }
@@ -424,6 +503,17 @@ void TrainingWorkload::begin_step(sim::SimTime now) {
   in_step_ = true;
   step_start_ = now;
   running_ = groups_.size();
+  step_wait_ = sim::Seconds(0);
+  pending_taken_ = sim::Seconds(0);
+  barrier_pending_ = false;
+  if (fabric_ && !step_flows_.empty()) {
+    // Alone (sharing only among themselves) the flows take the same time every step.
+    if (!flows_alone_) flows_alone_ = fabric_->uncontended(step_flows_);
+    flows_running_ = true;
+    const std::uint64_t epoch = ++flow_epoch_;
+    fabric_->start(step_flows_,
+                   [this, epoch, now](sim::SimTime t) { on_flows_done(epoch, now, t); });
+  }
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     GroupState& g = groups_[i];
     g.phase = 0;
@@ -551,12 +641,55 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   r.clock_ratio = c.busy > 0 ? c.clock_weighted / c.busy : 1.0;
   r.compute_power_per_gpu = c.compute_time > 0 ? c.compute_energy / c.compute_time : kNaN;
   r.comm_power_per_gpu = c.comm_time > 0 ? c.comm_energy / c.comm_time : kNaN;
+  pending_ = r;
+  barrier_at_ = now;
+  if (flows_running_) {
+    barrier_pending_ = true;  // on_flows_done closes the step
+    return;
+  }
+  close_step(now);
+}
+
+void TrainingWorkload::on_flows_done(std::uint64_t epoch, sim::SimTime start, sim::SimTime t) {
+  if (epoch != flow_epoch_ || stopped_) return;  // a stopped job's flows
+  flows_running_ = false;
+  const sim::Seconds taken = (t - start).seconds();
+  step_wait_ = std::max(sim::Seconds(0), taken - *flows_alone_);
+  pending_taken_ = taken;
+  flows_taken_sum_ += taken.value();
+  flows_runs_ += 1;
+  if (barrier_pending_) {
+    barrier_pending_ = false;
+    close_step(t);
+  }
+}
+
+void TrainingWorkload::close_step(sim::SimTime now) {
+  // Alone the flows end before the closed-form step does (their uncontended time is a part
+  // of the step's communication), and the step is exactly the closed form; sharing links
+  // with another job adds what they waited.
+  const sim::SimTime end = std::max(now, barrier_at_ + sim::Duration::from_seconds(step_wait_));
+  if (end > engine_.now()) {
+    engine_.schedule_at(
+        end, [this] { finish_step(engine_.now()); }, "train.fabric_wait");
+    return;
+  }
+  finish_step(end);
+}
+
+void TrainingWorkload::finish_step(sim::SimTime end) {
+  if (stopped_) return;
+  StepRecord r = pending_;
+  r.end = end;
+  r.fabric_wait = (end - barrier_at_).seconds();
+  r.fabric_taken = pending_taken_;
+  r.comm += r.fabric_wait;
   steps_.push_back(r);
   in_step_ = false;
 
   const StepBreakdown& d = report_.breakdown;
   auto observe = [&](const std::optional<sim::ResourceId>& id, sim::Seconds v) {
-    if (id) walls_.observe(*id, now, v.value());
+    if (id) walls_.observe(*id, end, v.value());
   };
   observe(walls_ids_.tp, d.tp_comm);
   observe(walls_ids_.pp, d.pp_comm - pp_cross_);
@@ -567,7 +700,7 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   observe(walls_ids_.optimizer, r.optimizer);
   observe(walls_ids_.site_link, cross_site_ - propagation_);
   observe(walls_ids_.propagation, propagation_);
-  begin_step(now);
+  begin_step(end);
 }
 
 void TrainingWorkload::on_stop(sim::SimTime now) {
@@ -578,6 +711,7 @@ void TrainingWorkload::on_stop(sim::SimTime now) {
     for (GroupState& g : groups_) trace_phase(g, now, "lost: a GPU group of the job stopped");
   stopped_ = true;
   in_step_ = false;
+  ++flow_epoch_;  // flows in flight no longer close a step
   for (GroupState& g : groups_)
     if (g.group->running()) g.group->go_idle(now);
   engine_.stop();
@@ -652,6 +786,15 @@ void TrainingWorkload::add_metrics(Metrics& out) const {
   add("propagation_share", light / step, "");
   add("share_bubble", mean_of(steps_, &StepRecord::bubble) / step, "");
   add("share_optimizer", mean_of(steps_, &StepRecord::optimizer) / step, "");
+  // Its scale-out traffic on the plant's fabric: what the step waited beyond the closed
+  // forms for links another job shares (part of share_exposed_comm).
+  const double wait = mean_of(steps_, &StepRecord::fabric_wait);
+  add("fabric_flows_per_step", static_cast<double>(step_flows_.size()), "");
+  add("fabric_bytes_per_step", step_flow_bytes_, "B");
+  add("fabric_flows_alone", flows_alone_ ? flows_alone_->value() : kNaN, "s");
+  add("fabric_flows_taken", flows_runs_ > 0 ? flows_taken_sum_ / flows_runs_ : kNaN, "s");
+  add("fabric_wait", wait, "s");
+  add("share_fabric_wait", wait / step, "");
   const StepBreakdown& d = report_.breakdown;
   add("exposed_tp_comm", d.tp_comm.value(), "s");
   add("exposed_pp_comm", d.pp_comm.value(), "s");
@@ -682,7 +825,7 @@ void TrainingWorkload::write_tables(sim::h5::ResultFile& f) const {
   sim::h5::Table table;
   std::vector<std::int64_t> index;
   std::vector<double> start, time, tps, mfu, compute, comm, cross, light, bubble, opt, clock, pc,
-      pm;
+      pm, wait;
   const TrainingSpec& t = spec_.training;
   const double peak = gpu_.peak(t.dtype)->value();
   for (std::size_t i = 0; i < steps_.size(); ++i) {
@@ -702,6 +845,7 @@ void TrainingWorkload::write_tables(sim::h5::ResultFile& f) const {
     clock.push_back(r.clock_ratio);
     pc.push_back(r.compute_power_per_gpu);
     pm.push_back(r.comm_power_per_gpu);
+    wait.push_back(r.fabric_wait.value());
   }
   table.add("step", "", index)
       .add("start", "s", start)
@@ -716,7 +860,8 @@ void TrainingWorkload::write_tables(sim::h5::ResultFile& f) const {
       .add("optimizer", "s", opt)
       .add("clock_ratio", "", clock)
       .add("gpu_power_compute_phase", "W", pc)
-      .add("gpu_power_comm_phase", "W", pm);
+      .add("gpu_power_comm_phase", "W", pm)
+      .add("fabric_wait", "s", wait);
   f.write_table("/training_steps", table);
 }
 
@@ -777,6 +922,14 @@ void TrainingWorkload::print_summary(std::ostream& out, const Metrics& m) const 
       d.tp_comm.value(), d.pp_comm.value(), d.dp_comm.value(), d.cp_comm.value(), d.ep_comm.value(),
       cross_site_.value(), propagation_.value() * 1e3, 100 * metric_value(m, "propagation_share"),
       100 * metric_value(m, "share_bubble"), 100 * metric_value(m, "share_optimizer"));
+  if (!step_flows_.empty()) {
+    out << fmt::format(
+        "fabric      {} scale-out flows per step ({}) on the plant's network: alone {:.4f} s, "
+        "took {:.4f} s on average; the step waited {:.4f} s for shared links ({:.2f} %)\n",
+        step_flows_.size(), sim::format_quantity(step_flow_bytes_, sim::dims::bytes, 4),
+        metric_value(m, "fabric_flows_alone"), metric_value(m, "fabric_flows_taken"),
+        metric_value(m, "fabric_wait"), 100 * metric_value(m, "share_fabric_wait"));
+  }
   out << fmt::format(
       "to train    {:.4g} tokens: {:.0f} steps, {:.2f} days at the simulated step time\n",
       spec_.tokens_to_train, metric_value(m, "steps_to_train"),

@@ -87,6 +87,10 @@ struct StepRecord {
   sim::Seconds propagation{0};  // of which light in fiber
   sim::Seconds bubble{0};       // pipeline fill, drain and stage imbalance
   sim::Seconds optimizer{0};
+  // Waited for the plant's fabric beyond the closed forms (part of comm): the step's
+  // scale-out flows took this much longer than alone (another job on the same links).
+  sim::Seconds fabric_wait{0};
+  sim::Seconds fabric_taken{0};      // the step's flows, start to last arrival (0: none)
   sim::Seconds barrier{0};           // waiting for slower groups at the step's end
   double clock_ratio = 1;            // time-weighted over the group's busy phases
   double compute_power_per_gpu = 0;  // W, mean over the microbatch phases
@@ -141,6 +145,13 @@ class TrainingWorkload final : public Workload {
   void begin_step(sim::SimTime now);
   void run_phase(std::size_t g, sim::SimTime now);
   void on_group_done(std::size_t g, sim::SimTime now);
+  // The step's scale-out transfers on the plant's fabric (README "On the shared fabric").
+  void build_step_flows(const std::vector<GpuGroup*>& groups);
+  void on_flows_done(std::uint64_t epoch, sim::SimTime start, sim::SimTime t);
+  // Every group is done (at barrier_at_) and the step's flows have arrived: the step ends
+  // when its closed form did plus what its flows waited for shared links.
+  void close_step(sim::SimTime now);
+  void finish_step(sim::SimTime end);
   void on_stop(sim::SimTime now);
   // The phase in flight of `g` (plan[g.phase - 1]) as a slice ending at `end`; `cut` says
   // why it ended early (null: it completed). A cut phase also ends the group's step slice.
@@ -158,6 +169,21 @@ class TrainingWorkload final : public Workload {
   // Exposed between the sites per step, from the pipeline and data-parallel calls.
   sim::Seconds cross_site_{0}, propagation_{0}, pp_cross_{0}, dp_cross_{0};
   std::vector<StepRecord> steps_;
+  // The plant's fabric (null without a network) and one aggregate flow per GPU pair of the
+  // step's traffic that leaves a scale-up domain: pipeline sends and data-parallel
+  // reduce-scatter + all-gather, started at the step's start.
+  models::Fabric* fabric_ = nullptr;
+  std::vector<FabricTransfer> step_flows_;
+  double step_flow_bytes_ = 0;
+  std::optional<sim::Seconds> flows_alone_;  // the same flows on an idle network
+  std::uint64_t flow_epoch_ = 0;
+  bool flows_running_ = false;
+  bool barrier_pending_ = false;  // every group done; waiting for the flows
+  sim::SimTime barrier_at_;
+  sim::Seconds step_wait_{0};  // this step's flows: taken - alone (>= 0)
+  sim::Seconds pending_taken_{0};
+  StepRecord pending_;  // the step's record, closed by finish_step
+  double flows_taken_sum_ = 0, flows_runs_ = 0;
   std::size_t running_ = 0;  // groups still in the current step
   sim::SimTime step_start_;
   bool in_step_ = false;
