@@ -167,6 +167,11 @@ TEST(PlantFabric, AJobAcrossServersWithoutScaleOutIsALocatedError) {
             "--set:1:1: plant.network.scale_out: the training job's 16 GPUs span 2 servers of 8 "
             "GPUs, but the plant's network has no scale-out between servers: give "
             "plant.network.scale_out (rail_optimized or fat_tree)");
+  // No `workload.fabric` makes up for cables the plant does not have.
+  EXPECT_EQ(errors_of({"plant.network.scale_out.kind=none", "workload.fabric.pod_gpus=8"}),
+            "--set:1:1: plant.network.scale_out: the training job's 16 GPUs span 2 servers of 8 "
+            "GPUs, but the plant's network has no scale-out between servers: give "
+            "plant.network.scale_out (rail_optimized or fat_tree)");
   // Inside one server it needs none.
   EXPECT_EQ(
       errors_of({"plant.network.scale_out.kind=none", "workload.gpus=8", "workload.parallel.dp=2"}),

@@ -121,9 +121,8 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
       spec->calibration = resolve_relative(cal->location(), *path);
   }
 
-  // The fabric: the plant's network (plant_fabric.hpp); a plant too large to build one (or
-  // whose network cannot carry the job while `fabric:` describes another) falls back to the
-  // DGX fabric of its GPU. `workload.fabric` overrides either, key by key.
+  // The fabric: the plant's network (plant_fabric.hpp); a plant too large to build one falls
+  // back to the DGX fabric of its GPU. `workload.fabric` overrides either, key by key.
   const GpuSpec* gpu = context.gpu;
   std::optional<Fabric> base;
   const PlantSpec* plant = context.plant;
@@ -135,8 +134,8 @@ std::shared_ptr<const WorkloadSpec> read_training_workload(Reader& w,
       base = std::move(pf.fabric);
       spec->layout = pf.layout;
     } catch (const PlantFabricError& e) {
-      if (!w.has("fabric"))
-        diags.add(plant->network->where, plant->network->path + "." + e.key(), e.what());
+      // No `fabric:` makes up for cables the plant does not have: its flows need routes.
+      diags.add(plant->network->where, plant->network->path + "." + e.key(), e.what());
     }
   }
   if (!base && gpu) base = dgx_fabric(*gpu);

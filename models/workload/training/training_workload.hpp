@@ -24,17 +24,21 @@
 //                                #   starts within simulation.duration)
 //   hbm_overflow: error          # error | wall: what activations beyond HBM do (below)
 //   calibration: path            # optional kernel calibration (default: the shipped one)
-//   fabric:                      # optional: default the DGX fabric of the plant's GPU
-//     gpus_per_node: 8           #   (alpha_beta_collectives.hpp)
+//   fabric:                      # optional override: by default every figure is read off
+//     gpus_per_node: 8           #   the plant's network (plant_fabric.hpp; the DGX fabric
 //     scale_up:  {bandwidth: 450 GB/s, step_latency: 3.37 us, efficiency: 50.7 %}
 //     scale_out: {bandwidth: 400 Gb/s, step_latency: 5 us, efficiency: 94 %}
-//     pod_gpus: 3072             # optional: full bisection within a pod
-//     above_pod_oversubscription: 7   # optional: 1:7 above the pods
-//   sites:                       # optional: the job split over two sites
-//     count: 2
+//     pod_gpus: 3072             #   of the GPU for a plant too large to build one); each
+//     above_pod_oversubscription: 7   # key given replaces the plant's figure
+//   sites:                       # optional override of plant.network.sites: the job split
+//     count: 2                   #   over two sites
 //     fiber_length: 100 km
 //     bandwidth: 100 Tb/s        # between the sites, per direction, in all
 //     refractive_index: 1.468    # optional (models/network/propagation.hpp)
+//
+// The plant's network is the one description of the fabric: pods, oversubscription and
+// sites belong in `plant.network`; the two overrides above are for ablations. On it the
+// step's scale-out traffic runs as flows (README "On the shared fabric").
 //
 // HBM: when the worst stage's weights, optimizer state and activations exceed the GPU's
 // HBM (activation_memory.hpp), `hbm_overflow: error` (the default) rejects the scenario with
