@@ -41,3 +41,46 @@ TEST(ValidateTraining, Deterministic) {
   EXPECT_EQ(a.exit_code, 0);
   EXPECT_EQ(a.out, b.out);
 }
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return path.string();
+}
+
+}  // namespace
+
+// Every row is an A100 row: its DGX A100 plant network gives dgx_fabric()'s figures, so the
+// default run prints what the same figures given as a `fabric:` file print, row for row.
+TEST(ValidateTraining, TheDefaultPlantNetworkIsTheDgxA100Fabric) {
+  if (!std::filesystem::exists(kCsv)) GTEST_SKIP() << kCsv << " not present";
+  const std::string fabric =
+      write_temp("firstwall_dgx_a100_fabric.yaml",
+                 "fabric:\n  gpus_per_node: 8\n"
+                 "  scale_up: {bandwidth: 300 GB/s, step_latency: 3.37 us, efficiency: 47.62 %}\n"
+                 "  scale_out: {bandwidth: 200 Gb/s, step_latency: 5 us, efficiency: 96 %}\n");
+  const auto a = test::run_cli("validate training --breakdown --csv '" + kCsv + "'");
+  const auto b =
+      test::run_cli("validate training --breakdown --csv '" + kCsv + "' --plant '" + fabric + "'");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(a.out, b.out);
+}
+
+// `--plant` with a `network:` whose servers cannot reach each other: exit 2, located.
+TEST(ValidateTraining, APlantNetworkThatCannotCarryARowIsALocatedError) {
+  if (!std::filesystem::exists(kCsv)) GTEST_SKIP() << kCsv << " not present";
+  const std::string plant =
+      write_temp("firstwall_no_scale_out.yaml", "network:\n  scale_out: {kind: none}\n");
+  const auto r = test::run_cli("validate training --csv '" + kCsv + "' --plant '" + plant + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(
+      r.err.find(plant + ":2:3: network.scale_out: the training job's 32 GPUs span 4 servers of 8 "
+                         "GPUs, but the plant's network has no scale-out between servers"),
+      std::string::npos)
+      << r.err;
+}
