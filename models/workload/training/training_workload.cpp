@@ -682,6 +682,12 @@ void TrainingWorkload::finish_step(sim::SimTime end) {
   r.end = end;
   r.fabric_wait = (end - barrier_at_).seconds();
   r.fabric_taken = pending_taken_;
+  if (tracer_ && end > barrier_at_) {
+    for (GroupState& g : groups_)
+      tracer_->slice(
+          g.phases_track, "waiting for the fabric (links shared with other jobs)", barrier_at_, end,
+          {{"flows_alone_s", flows_alone_->value()}, {"flows_taken_s", pending_taken_.value()}});
+  }
   r.comm += r.fabric_wait;
   steps_.push_back(r);
   in_step_ = false;
