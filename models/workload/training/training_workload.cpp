@@ -475,7 +475,13 @@ void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
                members[static_cast<std::size_t>((j + g) % size)]}] += b;
     }
   }
-  for (const auto& [pair, payload] : bytes) {
+  // By destination: the router keeps a bounded cache of distance vectors, one per
+  // destination (models/network/routing.hpp), so each is computed once.
+  std::vector<std::pair<std::pair<int, int>, double>> ordered(bytes.begin(), bytes.end());
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.first.second, a.first.first) < std::pair(b.first.second, b.first.first);
+  });
+  for (const auto& [pair, payload] : ordered) {
     const FabricTransfer t{groups.at(static_cast<std::size_t>(pair.first / gs)), pair.first % gs,
                            groups.at(static_cast<std::size_t>(pair.second / gs)), pair.second % gs,
                            sim::Bytes(payload / eta)};
