@@ -41,10 +41,11 @@ TEST(TrainingFabric, AloneTheStepIsExactlyTheClosedForm) {
   // TP 2 x DP 4 with ranks 0,4,8,12 in a DP group: two members per server, each sends its
   // (N-1)/N share to its peer in the other server: 16 flows.
   EXPECT_EQ(r.metric("fabric_flows_per_step"), 16);
-  EXPECT_GT(r.metric("fabric_flows_alone"), 0.0);
+  EXPECT_GT(r.metric("fabric_dp_flows_alone"), 0.0);
   for (const tr::StepRecord& s : w.steps()) {
     EXPECT_EQ(s.fabric_wait.value(), 0.0);
-    EXPECT_NEAR(s.fabric_taken.value(), r.metric("fabric_flows_alone"), 1e-9);
+    EXPECT_NEAR(s.fabric_taken_dp.value(), r.metric("fabric_dp_flows_alone"), 1e-9);
+    EXPECT_EQ(s.fabric_taken_pp.value(), 0.0);  // its stages share servers: no such flows
     EXPECT_NEAR(s.duration().value(), w.model_step().step_time.value(), 1e-8);
   }
   // Its traffic is on the plant's NIC links: the access tier's wall sees it.
@@ -62,11 +63,13 @@ TEST(TrainingFabric, AJobOnTheSameSpineStretchesTheStep) {
   ASSERT_NE(set, nullptr);
   const auto& w = dynamic_cast<const tr::TrainingWorkload&>(*set->member("job")->workload);
   ASSERT_GE(w.steps().size(), 2u);
-  const double alone = r.metric("job.fabric_flows_alone");
+  const double pp_alone = r.metric("job.fabric_pp_flows_alone");
+  const double dp_alone = r.metric("job.fabric_dp_flows_alone");
   const double model = w.model_step().step_time.value();
   double waited = 0;
   for (const tr::StepRecord& s : w.steps()) {
-    const double wait = std::max(0.0, s.fabric_taken.value() - alone);
+    const double wait = std::max(0.0, s.fabric_taken_pp.value() - pp_alone) +
+                        std::max(0.0, s.fabric_taken_dp.value() - dp_alone);
     EXPECT_NEAR(s.fabric_wait.value(), wait, 2e-9);
     // Each phase ends on SimTime's 1 ns grain: a few ns over the step's phases.
     EXPECT_NEAR(s.duration().value(), model + wait, 1e-8);

@@ -349,6 +349,11 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
                     sim::Seconds(0)});
   }
 
+  last_microbatch_.assign(plans_.size(), 0);
+  for (std::size_t st = 0; st < plans_.size(); ++st)
+    for (std::size_t k = 0; k < plans_[st].size(); ++k)
+      if (plans_[st][k].kind == PhaseKind::microbatch) last_microbatch_[st] = k;
+
   // Groups: one per scale-up domain, at its first rank's pipeline stage.
   const int stride = p.pp_stride();
   for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -416,7 +421,8 @@ void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
   const int gs = spec_.group_size;
   const int n = spec_.training.gpus;
   const double eta = spec_.fabric.scale_out.efficiency;  // wire bytes = payload / η
-  std::map<std::pair<int, int>, double> bytes;           // (from rank, to rank) -> payload
+  // (from rank, to rank) -> payload, for the pipeline's and the data-parallel flows
+  std::map<std::pair<int, int>, double> pp_bytes, dp_bytes;
   sim::Bytes boundary(0), grads(0), weights(0);
   for (const CollectiveCall& call : report_.pp_dp_calls) {
     switch (call.op) {
@@ -444,13 +450,13 @@ void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
       const int stage = (r / stride) % p.pp;
       if (stage + 1 < p.pp) {
         const double b = static_cast<double>(p.vp) * m * boundary.value();
-        bytes[{r, r + stride}] += b;
-        bytes[{r + stride, r}] += b;
+        pp_bytes[{r, r + stride}] += b;
+        pp_bytes[{r + stride, r}] += b;
       } else if (p.vp > 1) {
         const int first = r - (p.pp - 1) * stride;
         const double b = static_cast<double>(p.vp - 1) * m * boundary.value();
-        bytes[{r, first}] += b;
-        bytes[{first, r}] += b;
+        pp_bytes[{r, first}] += b;
+        pp_bytes[{first, r}] += b;
       }
     }
   }
@@ -471,23 +477,32 @@ void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
       const double share = (servers - 1) / servers / g;
       const double b = share * (grads.value() + weights.value());
       for (int j = 0; j < size; ++j)
-        bytes[{members[static_cast<std::size_t>(j)],
-               members[static_cast<std::size_t>((j + g) % size)]}] += b;
+        dp_bytes[{members[static_cast<std::size_t>(j)],
+                  members[static_cast<std::size_t>((j + g) % size)]}] += b;
     }
   }
-  // By destination: the router keeps a bounded cache of distance vectors, one per
-  // destination (models/network/routing.hpp), so each is computed once.
-  std::vector<std::pair<std::pair<int, int>, double>> ordered(bytes.begin(), bytes.end());
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    return std::pair(a.first.second, a.first.first) < std::pair(b.first.second, b.first.first);
+  // By destination, both sets together: the router keeps a bounded cache of distance
+  // vectors, one per destination (models/network/routing.hpp), so each is computed once.
+  struct Pending {
+    int from, to;
+    double payload;
+    FlowSet* set;
+  };
+  std::vector<Pending> all;
+  for (const auto& [pair, payload] : pp_bytes)
+    all.push_back({pair.first, pair.second, payload, &pp_set_});
+  for (const auto& [pair, payload] : dp_bytes)
+    all.push_back({pair.first, pair.second, payload, &dp_set_});
+  std::stable_sort(all.begin(), all.end(), [](const Pending& x, const Pending& y) {
+    return std::pair(x.to, x.from) < std::pair(y.to, y.from);
   });
-  for (const auto& [pair, payload] : ordered) {
-    const FabricTransfer t{groups.at(static_cast<std::size_t>(pair.first / gs)), pair.first % gs,
-                           groups.at(static_cast<std::size_t>(pair.second / gs)), pair.second % gs,
-                           sim::Bytes(payload / eta)};
-    if (payload <= 0 || !fabric_->scale_out(t)) continue;
-    step_flows_.push_back(t);
-    step_flow_bytes_ += t.bytes.value();
+  for (const Pending& f : all) {
+    const FabricTransfer t{groups.at(static_cast<std::size_t>(f.from / gs)), f.from % gs,
+                           groups.at(static_cast<std::size_t>(f.to / gs)), f.to % gs,
+                           sim::Bytes(f.payload / eta)};
+    if (f.payload <= 0 || !fabric_->scale_out(t)) continue;
+    f.set->flows.push_back(t);
+    f.set->bytes += t.bytes.value();
   }
 }
 
@@ -508,17 +523,14 @@ void TrainingWorkload::begin_step(sim::SimTime now) {
   in_step_ = true;
   step_start_ = now;
   running_ = groups_.size();
-  step_wait_ = sim::Seconds(0);
-  pending_taken_ = sim::Seconds(0);
   barrier_pending_ = false;
-  if (fabric_ && !step_flows_.empty()) {
-    // Alone (sharing only among themselves) the flows take the same time every step.
-    if (!flows_alone_) flows_alone_ = fabric_->uncontended(step_flows_);
-    flows_running_ = true;
-    const std::uint64_t epoch = ++flow_epoch_;
-    fabric_->start(step_flows_,
-                   [this, epoch, now](sim::SimTime t) { on_flows_done(epoch, now, t); });
+  dp_requested_ = false;
+  ++flow_epoch_;
+  for (FlowSet* set : {&pp_set_, &dp_set_}) {
+    set->ran = set->running = false;
+    set->taken = sim::Seconds(0);
   }
+  if (fabric_ && !pp_set_.flows.empty()) start_set(pp_set_, now);
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     GroupState& g = groups_[i];
     g.phase = 0;
@@ -585,6 +597,13 @@ void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
     return;
   }
   const Phase& ph = plan[g.phase++];
+  if (!dp_requested_ && g.phase - 1 == last_microbatch_[static_cast<std::size_t>(g.stage)]) {
+    // The first group to begin its last microbatch: the gradients' reduce-scatter follows
+    // its backward. The data-parallel flows start now, or once the pipeline's have arrived
+    // (so that the job's own two sets never share a link).
+    dp_requested_ = true;
+    if (fabric_ && !dp_set_.flows.empty() && !pp_set_.running) start_set(dp_set_, now);
+  }
   const IterationRun run = g.group->begin_iteration(now, ph.activity);
   if (tracer_) g.phase_start = now;
   const double dur = run.duration.seconds().value();
@@ -648,32 +667,48 @@ void TrainingWorkload::on_group_done(std::size_t i, sim::SimTime now) {
   r.comm_power_per_gpu = c.comm_time > 0 ? c.comm_energy / c.comm_time : kNaN;
   pending_ = r;
   barrier_at_ = now;
-  if (flows_running_) {
-    barrier_pending_ = true;  // on_flows_done closes the step
+  if (flows_pending()) {
+    barrier_pending_ = true;  // on_set_done closes the step
     return;
   }
   close_step(now);
 }
 
-void TrainingWorkload::on_flows_done(std::uint64_t epoch, sim::SimTime start, sim::SimTime t) {
+bool TrainingWorkload::flows_pending() const {
+  const bool dp_waiting = dp_requested_ && !dp_set_.ran && fabric_ && !dp_set_.flows.empty();
+  return pp_set_.running || dp_set_.running || dp_waiting;
+}
+
+void TrainingWorkload::start_set(FlowSet& set, sim::SimTime now) {
+  // Alone (sharing only among themselves) the flows take the same time every step.
+  if (!set.alone) set.alone = fabric_->uncontended(set.flows);
+  set.running = set.ran = true;
+  set.started = now;
+  const std::uint64_t epoch = flow_epoch_;
+  FlowSet* s = &set;
+  fabric_->start(set.flows, [this, s, epoch](sim::SimTime t) { on_set_done(*s, epoch, t); });
+}
+
+void TrainingWorkload::on_set_done(FlowSet& set, std::uint64_t epoch, sim::SimTime t) {
   if (epoch != flow_epoch_ || stopped_) return;  // a stopped job's flows
-  flows_running_ = false;
-  const sim::Seconds taken = (t - start).seconds();
-  step_wait_ = std::max(sim::Seconds(0), taken - *flows_alone_);
-  pending_taken_ = taken;
-  flows_taken_sum_ += taken.value();
-  flows_runs_ += 1;
-  if (barrier_pending_) {
+  set.running = false;
+  set.taken = (t - set.started).seconds();
+  set.taken_sum += set.taken.value();
+  set.runs += 1;
+  if (&set == &pp_set_ && dp_requested_ && !dp_set_.ran && !dp_set_.flows.empty())
+    start_set(dp_set_, t);
+  if (barrier_pending_ && !flows_pending()) {
     barrier_pending_ = false;
     close_step(t);
   }
 }
 
 void TrainingWorkload::close_step(sim::SimTime now) {
-  // Alone the flows end before the closed-form step does (their uncontended time is a part
-  // of the step's communication), and the step is exactly the closed form; sharing links
-  // with another job adds what they waited.
-  const sim::SimTime end = std::max(now, barrier_at_ + sim::Duration::from_seconds(step_wait_));
+  // The step ends when its closed form did plus what its flows took beyond their time alone
+  // (links shared with another job), and not before its last flow has arrived. Alone, when
+  // the flows fit in the step, it is exactly the closed form.
+  const sim::Seconds wait = pp_set_.wait() + dp_set_.wait();
+  const sim::SimTime end = std::max(now, barrier_at_ + sim::Duration::from_seconds(wait));
   if (end > engine_.now()) {
     engine_.schedule_at(
         end, [this] { finish_step(engine_.now()); }, "train.fabric_wait");
@@ -687,12 +722,16 @@ void TrainingWorkload::finish_step(sim::SimTime end) {
   StepRecord r = pending_;
   r.end = end;
   r.fabric_wait = (end - barrier_at_).seconds();
-  r.fabric_taken = pending_taken_;
+  r.fabric_taken_pp = pp_set_.taken;
+  r.fabric_taken_dp = dp_set_.taken;
   if (tracer_ && end > barrier_at_) {
     for (GroupState& g : groups_)
-      tracer_->slice(
-          g.phases_track, "waiting for the fabric (links shared with other jobs)", barrier_at_, end,
-          {{"flows_alone_s", flows_alone_->value()}, {"flows_taken_s", pending_taken_.value()}});
+      tracer_->slice(g.phases_track, "waiting for the fabric (flows beyond the closed form)",
+                     barrier_at_, end,
+                     {{"pp_flows_alone_s", pp_set_.alone.value_or(sim::Seconds(0)).value()},
+                      {"pp_flows_taken_s", pp_set_.taken.value()},
+                      {"dp_flows_alone_s", dp_set_.alone.value_or(sim::Seconds(0)).value()},
+                      {"dp_flows_taken_s", dp_set_.taken.value()}});
   }
   r.comm += r.fabric_wait;
   steps_.push_back(r);
@@ -800,10 +839,14 @@ void TrainingWorkload::add_metrics(Metrics& out) const {
   // Its scale-out traffic on the plant's fabric: what the step waited beyond the closed
   // forms for links another job shares (part of share_exposed_comm).
   const double wait = mean_of(steps_, &StepRecord::fabric_wait);
-  add("fabric_flows_per_step", static_cast<double>(step_flows_.size()), "");
-  add("fabric_bytes_per_step", step_flow_bytes_, "B");
-  add("fabric_flows_alone", flows_alone_ ? flows_alone_->value() : kNaN, "s");
-  add("fabric_flows_taken", flows_runs_ > 0 ? flows_taken_sum_ / flows_runs_ : kNaN, "s");
+  auto mean_taken = [](const FlowSet& f) { return f.runs > 0 ? f.taken_sum / f.runs : kNaN; };
+  add("fabric_flows_per_step", static_cast<double>(pp_set_.flows.size() + dp_set_.flows.size()),
+      "");
+  add("fabric_bytes_per_step", pp_set_.bytes + dp_set_.bytes, "B");
+  add("fabric_pp_flows_alone", pp_set_.alone ? pp_set_.alone->value() : kNaN, "s");
+  add("fabric_pp_flows_taken", mean_taken(pp_set_), "s");
+  add("fabric_dp_flows_alone", dp_set_.alone ? dp_set_.alone->value() : kNaN, "s");
+  add("fabric_dp_flows_taken", mean_taken(dp_set_), "s");
   add("fabric_wait", wait, "s");
   add("share_fabric_wait", wait / step, "");
   const StepBreakdown& d = report_.breakdown;
@@ -933,12 +976,15 @@ void TrainingWorkload::print_summary(std::ostream& out, const Metrics& m) const 
       d.tp_comm.value(), d.pp_comm.value(), d.dp_comm.value(), d.cp_comm.value(), d.ep_comm.value(),
       cross_site_.value(), propagation_.value() * 1e3, 100 * metric_value(m, "propagation_share"),
       100 * metric_value(m, "share_bubble"), 100 * metric_value(m, "share_optimizer"));
-  if (!step_flows_.empty()) {
+  if (!pp_set_.flows.empty() || !dp_set_.flows.empty()) {
     out << fmt::format(
-        "fabric      {} scale-out flows per step ({}) on the plant's network: alone {:.4f} s, "
-        "took {:.4f} s on average; the step waited {:.4f} s for shared links ({:.2f} %)\n",
-        step_flows_.size(), sim::format_quantity(step_flow_bytes_, sim::dims::bytes, 4),
-        metric_value(m, "fabric_flows_alone"), metric_value(m, "fabric_flows_taken"),
+        "fabric      {} scale-out flows per step ({}) on the plant's network: pipeline sends "
+        "alone {:.4f} s, took {:.4f} s; data-parallel alone {:.4f} s, took {:.4f} s (means); the "
+        "step waited {:.4f} s on the fabric beyond its closed form ({:.2f} %)\n",
+        pp_set_.flows.size() + dp_set_.flows.size(),
+        sim::format_quantity(pp_set_.bytes + dp_set_.bytes, sim::dims::bytes, 4),
+        metric_value(m, "fabric_pp_flows_alone"), metric_value(m, "fabric_pp_flows_taken"),
+        metric_value(m, "fabric_dp_flows_alone"), metric_value(m, "fabric_dp_flows_taken"),
         metric_value(m, "fabric_wait"), 100 * metric_value(m, "share_fabric_wait"));
   }
   out << fmt::format(

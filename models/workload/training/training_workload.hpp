@@ -94,7 +94,9 @@ struct StepRecord {
   // Waited for the plant's fabric beyond the closed forms (part of comm): the step's
   // scale-out flows took this much longer than alone (another job on the same links).
   sim::Seconds fabric_wait{0};
-  sim::Seconds fabric_taken{0};      // the step's flows, start to last arrival (0: none)
+  // The step's flows, from their start to their last arrival (0: none): pipeline sends and
+  // data-parallel collectives.
+  sim::Seconds fabric_taken_pp{0}, fabric_taken_dp{0};
   sim::Seconds barrier{0};           // waiting for slower groups at the step's end
   double clock_ratio = 1;            // time-weighted over the group's busy phases
   double compute_power_per_gpu = 0;  // W, mean over the microbatch phases
@@ -151,7 +153,10 @@ class TrainingWorkload final : public Workload {
   void on_group_done(std::size_t g, sim::SimTime now);
   // The step's scale-out transfers on the plant's fabric (README "On the shared fabric").
   void build_step_flows(const std::vector<GpuGroup*>& groups);
-  void on_flows_done(std::uint64_t epoch, sim::SimTime start, sim::SimTime t);
+  struct FlowSet;
+  void start_set(FlowSet& set, sim::SimTime now);
+  void on_set_done(FlowSet& set, std::uint64_t epoch, sim::SimTime t);
+  bool flows_pending() const;
   // Every group is done (at barrier_at_) and the step's flows have arrived: the step ends
   // when its closed form did plus what its flows waited for shared links.
   void close_step(sim::SimTime now);
@@ -174,20 +179,30 @@ class TrainingWorkload final : public Workload {
   sim::Seconds cross_site_{0}, propagation_{0}, pp_cross_{0}, dp_cross_{0};
   std::vector<StepRecord> steps_;
   // The plant's fabric (null without a network) and one aggregate flow per GPU pair of the
-  // step's traffic that leaves a scale-up domain: pipeline sends and data-parallel
-  // reduce-scatter + all-gather, started at the step's start.
+  // step's traffic that leaves a scale-up domain, in two sets: the pipeline sends (started
+  // at the step's start) and the data-parallel reduce-scatter + all-gather (started when the
+  // first group begins its last microbatch, behind whose backward the reduce-scatter runs,
+  // or when the pipeline's flows have arrived if later).
   models::Fabric* fabric_ = nullptr;
-  std::vector<FabricTransfer> step_flows_;
-  double step_flow_bytes_ = 0;
-  std::optional<sim::Seconds> flows_alone_;  // the same flows on an idle network
-  std::uint64_t flow_epoch_ = 0;
-  bool flows_running_ = false;
-  bool barrier_pending_ = false;  // every group done; waiting for the flows
+  struct FlowSet {
+    std::vector<FabricTransfer> flows;
+    double bytes = 0;
+    std::optional<sim::Seconds> alone;  // the same flows on an idle network
+    bool running = false, ran = false;  // this step
+    sim::SimTime started;
+    sim::Seconds taken{0};  // this step's, start to last arrival
+    double taken_sum = 0, runs = 0;
+    sim::Seconds wait() const {
+      return ran && alone ? std::max(sim::Seconds(0), taken - *alone) : sim::Seconds(0);
+    }
+  };
+  FlowSet pp_set_, dp_set_;
+  std::vector<std::size_t> last_microbatch_;  // per stage: its last microbatch's plan index
+  bool dp_requested_ = false;                 // a group began its last microbatch this step
+  std::uint64_t flow_epoch_ = 0;              // the step whose flows may close it
+  bool barrier_pending_ = false;              // every group done; waiting for the flows
   sim::SimTime barrier_at_;
-  sim::Seconds step_wait_{0};  // this step's flows: taken - alone (>= 0)
-  sim::Seconds pending_taken_{0};
-  StepRecord pending_;  // the step's record, closed by finish_step
-  double flows_taken_sum_ = 0, flows_runs_ = 0;
+  StepRecord pending_;       // the step's record, closed by finish_step
   std::size_t running_ = 0;  // groups still in the current step
   sim::SimTime step_start_;
   bool in_step_ = false;
