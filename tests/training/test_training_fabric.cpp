@@ -87,3 +87,29 @@ TEST(TrainingFabric, AJobOnTheSameSpineStretchesTheStep) {
 }
 
 }  // namespace
+
+namespace {
+
+// Over two sites the data-parallel collective is hierarchical: a ring in each site, then each
+// member exchanges its S/n shard with its peer across (cluster_collectives.hpp). TP 2 DP 16
+// on two sites of two servers: a DP group has 8 members per site, 4 per server, so its ring
+// in a site sends (2-1)/2 · S/4 = S/8 from each member to its peer in the other server (16
+// flows), and each member sends S/16 across (16 flows); 2 groups: 64 flows of
+// 32 · S/8 + 32 · S/16 = 6 S payload, S = S_grads + S_weights, wire bytes payload / η_NDR.
+TEST(TrainingFabric, DataParallelAcrossTwoSitesIsHierarchical) {
+  const models::RunResult r =
+      run("small_job.yaml",
+          {"plant.coupling=none", "plant.layout.servers_per_rack=4", "workload.parallel.pp=1",
+           "workload.parallel.dp=16", "workload.simulated_steps=1", "plant.network.sites.count=2",
+           "plant.network.sites.gateway_bandwidth=800 Gb/s",
+           "plant.network.sites.fiber_length=10 km", "plant.power.chain[0].rating=80 kW"});
+  const auto& w = dynamic_cast<const tr::TrainingWorkload&>(r.workload());
+  double total = 0;
+  for (const tr::CollectiveCall& c : w.model_step().pp_dp_calls) total += c.size.value();
+  EXPECT_EQ(r.metric("fabric_flows_per_step"), 64);
+  EXPECT_NEAR(r.metric("fabric_bytes_per_step"), 6 * total / (47.0 / 50), 1e-9 * total);
+  ASSERT_EQ(w.steps().size(), 1u);
+  EXPECT_EQ(w.steps().front().fabric_wait.value(), 0.0);
+}
+
+}  // namespace

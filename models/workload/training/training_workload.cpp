@@ -468,17 +468,37 @@ void TrainingWorkload::build_step_flows(const std::vector<GpuGroup*>& groups) {
     const int per_node = std::max(1, spec_.fabric.gpus_per_node);
     std::map<std::pair<int, int>, std::vector<int>> rings;  // (tp index, stage) -> ranks
     for (int r = 0; r < n; ++r) rings[{r % p.tp, (r / p.pp_stride()) % p.pp}].push_back(r);
-    for (const auto& [key, members] : rings) {
+    const double total = grads.value() + weights.value();
+    // A ring over `members` across their servers: each sends (N-1)/N of S/g to its peer in
+    // the next server.
+    auto ring = [&](const std::vector<int>& members) {
       const int size = static_cast<int>(members.size());
       int g = 0;  // members in the first member's server
       for (int r : members) g += r / per_node == members.front() / per_node ? 1 : 0;
-      if (g < 1 || size % g != 0 || size / g < 2) continue;
+      if (g < 1 || size % g != 0 || size / g < 2) return;
       const double servers = size / g;
-      const double share = (servers - 1) / servers / g;
-      const double b = share * (grads.value() + weights.value());
+      const double b = (servers - 1) / servers / g * total;
       for (int j = 0; j < size; ++j)
         dp_bytes[{members[static_cast<std::size_t>(j)],
                   members[static_cast<std::size_t>((j + g) % size)]}] += b;
+    };
+    const bool two_sites = spec_.layout.sites == 2;
+    for (const auto& [key, members] : rings) {
+      // Over two sites the collective is hierarchical (cluster_collectives.hpp): a ring in
+      // each site, then each member exchanges its S/n shard with its peer across.
+      std::vector<int> a, b;
+      for (int r : members) (r < n / 2 ? a : b).push_back(r);
+      if (!two_sites || a.empty() || a.size() != b.size()) {
+        ring(members);
+        continue;
+      }
+      ring(a);
+      ring(b);
+      const double shard = total / static_cast<double>(members.size());
+      for (std::size_t j = 0; j < a.size(); ++j) {
+        dp_bytes[{a[j], b[j]}] += shard;
+        dp_bytes[{b[j], a[j]}] += shard;
+      }
     }
   }
   // By destination, both sets together: the router keeps a bounded cache of distance
