@@ -136,6 +136,23 @@ TEST(PlantFabric, RailUnitsArePodsWithTheirOversubscription) {
   EXPECT_NEAR(c.reduce_scatter(sim::Bytes(S), tr::CommGroup{16, 8, 1}).value(), expected, 1e-12);
 }
 
+// A k-ary fat-tree's pods: k²/4 hosts under the aggregation oversubscription; with edge
+// oversubscription an edge switch's k/2 hosts under edge × aggregation (plant_fabric.hpp).
+TEST(PlantFabric, FatTreePodsAndTheirOversubscription) {
+  const models::ScenarioSpec a =
+      load({"plant.network.scale_out.kind=fat_tree", "plant.network.scale_out.k=4",
+            "plant.network.scale_out.aggregation_oversubscription=3"});
+  EXPECT_EQ(spec_of(a).layout.pod_gpus, 4 * 4 / 4);
+  EXPECT_DOUBLE_EQ(spec_of(a).layout.above_pod_oversubscription, 3.0);
+  EXPECT_DOUBLE_EQ(spec_of(a).fabric.scale_out.bandwidth.value(), kNdr);
+  const models::ScenarioSpec e =
+      load({"plant.network.scale_out.kind=fat_tree", "plant.network.scale_out.k=4",
+            "plant.network.scale_out.edge_oversubscription=2",
+            "plant.network.scale_out.aggregation_oversubscription=3"});
+  EXPECT_EQ(spec_of(e).layout.pod_gpus, 4 / 2);
+  EXPECT_DOUBLE_EQ(spec_of(e).layout.above_pod_oversubscription, 2.0 * 3.0);
+}
+
 // Two sites of one server each: the job over both sees the gateways' bandwidth and the fiber.
 TEST(PlantFabric, SitesComeFromThePlantNetwork) {
   const models::ScenarioSpec s =
