@@ -38,6 +38,16 @@ fs::path temp_dir() {
   return d;
 }
 
+// The temporary folder goes when the tests end.
+struct RemoveTempDir : ::testing::Environment {
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(temp_dir(), ignored);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kRemoveTempDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDir);
+
 models::RunResult run(const std::string& file, std::vector<std::string> overrides = {}) {
   models::LoadOptions o;
   o.overrides = std::move(overrides);
@@ -234,6 +244,18 @@ TEST(Workloads, TablesAndTraceGroupsAreTheWorkloads) {
     EXPECT_NE(json.find(g), std::string::npos) << g;
   EXPECT_EQ(json.find("\"replica[0]\""), std::string::npos);
   EXPECT_EQ(json.find("chat.chat."), std::string::npos);
+
+  // The Python loader (tools/analysis) finds each workload's tables by its name.
+  if (test::run_command("/usr/bin/python3 -c 'import h5py, pandas'", dir).exit_code != 0)
+    GTEST_SKIP() << "python3 with h5py and pandas is not installed";
+  const test::CliResult py = test::run_command(
+      "/usr/bin/python3 -B -c 'import sys; sys.path.insert(0, \"tools/analysis\"); "
+      "from firstwall_results import load; r = load(sys.argv[1]); "
+      "print(sorted(r[\"workloads\"]), len(r[\"workloads\"][\"chat\"][\"requests\"]))' '" +
+          h5.string() + "'",
+      FIRSTWALL_SOURCE_DIR);
+  EXPECT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out, "['chat'] 80\n");
 }
 
 // One named workload is the workload renamed: every figure of a `workload:` scenario, its
