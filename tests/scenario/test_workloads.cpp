@@ -437,4 +437,26 @@ TEST(WorkloadPaths, SweepAlongASecondWorkloadsKey) {
   EXPECT_GT(extra[1], 0);
 }
 
+// `firstwall walls` along a key of the second workload ranks the walls of both and the plant's.
+TEST(WorkloadPaths, WallSearchAlongASecondWorkloadsKey) {
+  const fs::path out = temp_dir() / "walls.h5";
+  const test::CliResult c = test::run_cli(
+      "walls '" + kShared +
+      "' --axis 'workloads[1].bytes' --from '100 MB' --to '1 GB' --grid 2 --tolerance 50% -o '" +
+      out.string() + "'");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("walls along workloads[1].bytes from 100 MB to 1 GB"), std::string::npos)
+      << c.out;
+  for (const char* w : {"chat.replica[0].saturation", "chat.slo.ttft", "network.leaf_uplink"})
+    EXPECT_NE(c.out.find(w), std::string::npos) << w << "\n" << c.out;
+  const test::CliResult bad = test::run_cli("walls '" + kShared +
+                                            "' --axis 'workloads[2].bytes' --from '1 MB' --to "
+                                            "'1 GB' -o '" +
+                                            out.string() + "'");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err,
+            "--axis:1:1: workloads[2].bytes: not a scenario path: \"workloads\" has 2 item(s): "
+            "no item [2] in the base scenario\n");
+}
+
 }  // namespace
