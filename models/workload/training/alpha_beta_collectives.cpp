@@ -14,9 +14,7 @@ namespace {
 //   H100: ~370 GB/s (NVIDIA maintainer, nccl-tests#212) of 450 GB/s NVLink4
 // The catalog's fitted η (gpus.yaml: 47.62 %, Vidur's DGX-A100 NCCL times, 2 KB - 100s of MB)
 // is an A100 measurement; H100 keeps its ratio to the large-message efficiency:
-//   η_H100 = 0.4762 · (370/450) / (231.6/300) = 0.507 [D].
-constexpr double kA100LargeMessageEfficiency = 231.6 / 300.0;
-constexpr double kH100LargeMessageEfficiency = 370.0 / 450.0;
+//   η_H100 = 0.4762 · (370/450) / (231.6/300) = 0.507 [D], gpus.yaml's h100-sxm figure.
 
 // Scale-out NICs (REFERENCE.md B.5, B.9 [V]):
 //   HDR 200 Gb/s = 25 GB/s per direction; DGX A100 8 x HDR all-reduce bus bandwidth 192 GB/s
@@ -80,12 +78,14 @@ std::optional<Fabric> dgx_fabric(const GpuSpec& gpu) {
   }
   if (gpu.name == "h100-sxm") {
     f.name = "dgx-h100";
+    // gpus.yaml's efficiency (50.72 %) already carries NVLink4's large-message factor
+    // (370/450)/(231.6/300) over the A100 fit; it was applied here a second time (54.02 %)
+    // until the plant's network showed the two disagree.
     f.source =
         "DGX H100: NVSwitch, NVLink4 450 GB/s per direction, 3.37 us per step (A100 fit) and "
-        "eta 0.507 = A100 fit x (370/450)/(231.6/300) (REFERENCE.md B.9); 8 x NDR 400 Gb/s at "
-        "94 % (nccl-tests#290/#309: 46-48 GB/s per NIC); 5 us per step (REFERENCE.md B.5)";
-    f.scale_up.efficiency =
-        gpu.scale_up_efficiency * kH100LargeMessageEfficiency / kA100LargeMessageEfficiency;
+        "eta 0.507 = A100 fit x (370/450)/(231.6/300) (gpus.yaml, REFERENCE.md B.9); 8 x NDR "
+        "400 Gb/s at 94 % (nccl-tests#290/#309: 46-48 GB/s per NIC); 5 us per step "
+        "(REFERENCE.md B.5)";
     f.scale_out.bandwidth = sim::BytesPerSecond(kNdrBytesPerSecond);
     f.scale_out.efficiency = kNdrEfficiency;
     return f;

@@ -30,9 +30,8 @@
 //                          bandwidth, the fiber's length and refractive index; a job inside
 //                          one site sees one site
 //
-// With the DGX defaults this is dgx_fabric() except H100's scale-up η: gpus.yaml's 50.72 %
-// already carries NVLink4's large-message factor, which dgx_fabric() applies a second time
-// (54.02 %); the plant's figure is the catalog's.
+// With the DGX defaults this is dgx_fabric() (A100 and H100; tests/training/
+// test_plant_fabric.cpp): both take the scale-up η from gpus.yaml.
 #pragma once
 
 #include <stdexcept>
