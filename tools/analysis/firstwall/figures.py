@@ -359,6 +359,14 @@ def _positions(sweep: Sweep, axis: str):
     return np.array([idx[c] for c in col], dtype=float), list(range(len(cats))), cats, False
 
 
+def default_metrics(columns) -> list:
+    """The columns of DEFAULT_SWEEP_METRICS, in its order; with several workloads
+    (`workloads:`) each workload's own as well ("chat.ttft_p99" beside "ttft_p99")."""
+    columns = list(columns)
+    return [c for m in DEFAULT_SWEEP_METRICS for c in columns
+            if c == m or (c.endswith("." + m) and "." not in c[:-len(m) - 1])]
+
+
 def sweep_metrics(sweep: Sweep, metrics=None) -> list:
     have = sweep.metrics()
     if metrics:
@@ -366,8 +374,7 @@ def sweep_metrics(sweep: Sweep, metrics=None) -> list:
         if missing:
             raise ValueError(f"no metric {missing} in the sweep (has {have})")
         return list(metrics)
-    chosen = [m for m in DEFAULT_SWEEP_METRICS if m in have
-              and sweep.points[m].notna().any()]
+    chosen = [m for m in default_metrics(have) if sweep.points[m].notna().any()]
     return chosen or have[:4]
 
 

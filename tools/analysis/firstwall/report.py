@@ -170,7 +170,7 @@ def _sweep_body(sweep: Sweep) -> str:
              f"<h2>First walls</h2><ul>{lines}</ul>"]
     cols = (["point"] + sweep.axes + ["status", "first_wall", "first_wall_kind",
                                       "first_wall_time"]
-            + [m for m in figs.DEFAULT_SWEEP_METRICS if m in p.columns])
+            + figs.default_metrics(p.columns))
     parts.append("<h2>Points</h2>" + '<div class="scroll">' + html_table(p, cols, 500) + "</div>")
     if failed:
         bad = p[p["status"] != "ok"]
