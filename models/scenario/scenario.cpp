@@ -235,8 +235,8 @@ ScenarioSpec load_scenario_tree(Node root, const std::string& path, const LoadOp
     const Node* list = top.node("workloads", Need::optional);
     if (list && !list->is_null()) {
       if (top.has("workload")) {
-        (void)top.node("workload", Need::optional);
-        diags.add(list->location(), "workloads",
+        // Said at `workload`: the one a --set (workload.x=...) may have added to a list.
+        diags.add(top.node("workload", Need::optional)->location(), "workload",
                   "give either workload (one workload) or workloads (a list of named ones), not "
                   "both");
       } else {

@@ -75,6 +75,7 @@ WorkloadSet::WorkloadSet(const std::vector<NamedWorkloadSpec>& specs, Plant& pla
   for (const NamedWorkloadSpec& s : specs) {
     Member m;
     m.name = s.name;
+    m.kind = std::string(s.spec->kind());
     GpuRequest request = s.spec->gpus();
     const std::string prefix = s.name + ".";
     request.prefix = prefix + request.prefix;
@@ -153,7 +154,8 @@ void WorkloadSet::write_tables(sim::h5::ResultFile& file) const {
 
 std::string WorkloadSet::headline() const {
   std::string names;
-  for (const Member& m : members_) names += (names.empty() ? "" : ", ") + m.name;
+  for (const Member& m : members_)
+    names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", m.name, m.kind);
   return fmt::format("{} workloads sharing the plant: {}", members_.size(), names);
 }
 

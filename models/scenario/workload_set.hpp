@@ -40,6 +40,7 @@ class WorkloadSet final : public Workload {
  public:
   struct Member {
     std::string name;
+    std::string kind;  // its WorkloadSpec::kind()
     std::unique_ptr<Workload> workload;
     sim::NameScope scope;
     // Its GPU groups, in the plant's placement order (Plant::group_stats indices).

@@ -103,11 +103,14 @@ std::string scenario_file() {
 }
 
 // The diagnostics of loading `tail`, or {"OK"}.
-std::vector<std::string> errors_of(const std::string& tail) {
+std::vector<std::string> errors_of(const std::string& tail,
+                                   std::vector<std::string> overrides = {}) {
   const std::string file = scenario_file();
   std::ofstream(file) << scenario_text(tail);
   try {
-    (void)models::load_scenario(file);
+    models::LoadOptions o;
+    o.overrides = std::move(overrides);
+    (void)models::load_scenario(file, o);
   } catch (const sim::config::InputError& e) {
     std::vector<std::string> out;
     for (const auto& d : e.diagnostics()) out.push_back(d.str());
@@ -122,8 +125,12 @@ TEST(WorkloadsErrors, WorkloadAndWorkloadsAreExclusive) {
                       "workloads:\n" +
                       serving_item("chat", 1, 8)),
             std::vector<std::string>{
-                f + ":13:3: workloads: give either workload (one workload) or workloads (a list "
+                f + ":11:11: workload: give either workload (one workload) or workloads (a list "
                     "of named ones), not both"});
+  // A --set meant for `workload:` on a scenario of `workloads:` is said where it was given.
+  EXPECT_EQ(errors_of("workloads:\n" + serving_item("chat", 1, 8), {"workload.replicas=2"}),
+            std::vector<std::string>{"--set:1:1: workload: give either workload (one workload) "
+                                     "or workloads (a list of named ones), not both"});
   EXPECT_EQ(errors_of(""),
             std::vector<std::string>{f + ":1:1: workload: missing required key (or workloads: a "
                                          "list of named workload sections)"});
