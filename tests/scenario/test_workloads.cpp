@@ -175,6 +175,37 @@ TEST(WorkloadsErrors, GpusThatDoNotFitTogetherSayWhatEachAsksFor) {
             std::vector<std::string>{"OK"});
 }
 
+// A training entry without `gpus` takes what the earlier workloads left (16 GPUs less the 8 of
+// the replica before it); one that asks for more says so with what each asks for.
+std::string training_item(const std::string& parallel) {
+  return "  - name: pretrain\n"
+         "    kind: training\n"
+         "    model: llama-3-8b\n"
+         "    parallel: " +
+         parallel +
+         "\n"
+         "    seq_len: 2048\n"
+         "    global_batch: 8\n"
+         "    micro_batch: 1\n"
+         "    tokens: 1e9\n";
+}
+
+TEST(WorkloadsErrors, TrainingTakesTheGpusTheEarlierWorkloadsLeft) {
+  const std::string f = scenario_file();
+  std::ofstream(f) << scenario_text("workloads:\n" + serving_item("chat", 1, 8) +
+                                    training_item("{tp: 8, pp: 1, dp: 1}"));
+  const models::ScenarioSpec s = models::load_scenario(f);
+  ASSERT_EQ(s.workloads.size(), 2u);
+  const models::GpuRequest r = s.workloads[1].spec->gpus();
+  EXPECT_EQ(r.count * r.size, 16 - 8);
+  EXPECT_EQ(errors_of("workloads:\n" + serving_item("chat", 1, 8) +
+                      training_item("{tp: 8, pp: 1, dp: 2}")),
+            std::vector<std::string>{
+                f + ":21:5: workloads[1]: the workloads do not fit the plant's 16 GPUs (2 servers "
+                    "of 8) together: chat asks for 8 GPUs (1 group(s) of 8), pretrain asks for 16 "
+                    "GPUs (2 group(s) of 8)"});
+}
+
 // ------------------------------------------------------------------ names
 
 TEST(Workloads, EveryNameOfAWorkloadCarriesItsPrefix) {
