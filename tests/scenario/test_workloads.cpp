@@ -20,6 +20,7 @@
 #include "models/scenario/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/study/study.hpp"
+#include "models/workload/serving_workload.hpp"
 #include "sim/config.hpp"
 #include "tests/study/h5_read.hpp"
 #include "tests/tools/cli_runner.hpp"
@@ -328,6 +329,30 @@ TEST(Workloads, OneNamedWorkloadIsTheWorkloadRenamed) {
     EXPECT_EQ(b.mean_utilization, a.mean_utilization) << a.name;
     EXPECT_EQ(b.first_hit, a.first_hit) << a.name;
   }
+}
+
+// Two serving jobs of the same spec draw their arrivals from streams of their own names: the
+// same seed gives each its own sequence (with `workload.arrivals` for both they would be one).
+TEST(Workloads, TwoServingJobsDrawIndependentArrivals) {
+  const std::string f = scenario_file();
+  std::ofstream(f) << scenario_text("workloads:\n" + serving_item("a", 1, 8) +
+                                    serving_item("b", 1, 8));
+  const models::RunResult r = models::run_scenario(models::load_scenario(f));
+  const auto& members = r.workload_set()->members();
+  ASSERT_EQ(members.size(), 2u);
+  auto arrivals = [](const models::Workload& w) {
+    std::vector<double> t;
+    for (const auto& q : dynamic_cast<const models::ServingWorkload&>(w).model().requests())
+      t.push_back(q.arrival.seconds());
+    return t;
+  };
+  const std::vector<double> a = arrivals(*members[0].workload);
+  const std::vector<double> b = arrivals(*members[1].workload);
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  EXPECT_NE(a, b);
+  EXPECT_EQ(r.metric("a.requests_arrived"), static_cast<double>(a.size()));
+  EXPECT_EQ(r.metric("b.requests_arrived"), static_cast<double>(b.size()));
 }
 
 // ------------------------------------------------------------------ physics
