@@ -10,7 +10,8 @@
 //
 // Shortest paths come from a breadth-first search (Boost.Graph's BFS is Dijkstra with unit
 // weights) backwards from the destination over the reversed graph, restricted to transit
-// nodes; the distance vectors are cached per destination (bounded, see kMaxCached).
+// nodes; the distance vectors are cached per destination (bounded, see kMaxCached). A GPU's
+// vector is composed from those of the switches linked into it (routing.cpp composed_to).
 #pragma once
 
 #include <cstdint>
@@ -47,10 +48,17 @@ class Router {
   static constexpr std::size_t kMaxCached = 1024;
 
   const std::vector<std::uint16_t>& distances_to(NodeId dst);
+  // Breadth-first search backwards from `dst` (any node).
+  std::vector<std::uint16_t> search_to(NodeId dst) const;
+  // An endpoint's (GPU's) distances from its in-neighbours' searches (routing.cpp).
+  std::vector<std::uint16_t> composed_to(NodeId dst);
   bool can_step(NodeId to, NodeId dst) const { return to == dst || forwards(to); }
 
   const Topology* topology_;
   std::unordered_map<NodeId, std::vector<std::uint16_t>> distances_;
+  // The searches of the switches GPUs hang from, kept apart so that a full `distances_`
+  // does not evict them (same bound).
+  std::unordered_map<NodeId, std::vector<std::uint16_t>> attachments_;
 };
 
 }  // namespace models::network

@@ -249,6 +249,73 @@ TEST(Sites, RouteLatencyAddsLinksSwitchesAndFiber) {
   EXPECT_NEAR(topo.latency(*route).value(), expected, 1e-15);
 }
 
+// Fewest links from every node to `dst` where every node in between forwards (GPUs are
+// endpoints, never transit): a plain breadth-first search over the links, backwards, written
+// independently of Router as the oracle for its (composed) distance vectors.
+std::vector<int> oracle_hops_to(const Topology& topo, NodeId dst) {
+  std::vector<int> hops(topo.node_count(), -1);
+  hops[dst] = 0;
+  std::vector<NodeId> frontier{dst};
+  for (int d = 1; !frontier.empty(); ++d) {
+    std::vector<NodeId> next;
+    for (NodeId at : frontier) {
+      if (at != dst && topo.node(at).kind == NodeKind::gpu) continue;  // does not forward
+      for (const Link& link : topo.links()) {
+        if (link.to != at || hops[link.from] >= 0) continue;
+        hops[link.from] = d;
+        next.push_back(link.from);
+      }
+    }
+    frontier = std::move(next);
+  }
+  return hops;
+}
+
+// Every pair of nodes of a hall that mixes the scale-up kinds (NVSwitch servers, pairwise
+// bridges over a PCIe host), a 2:1 rail-optimized leaf-spine and two sites joined by fiber:
+// Router's hops (composed per GPU from its switches' searches) equal the oracle's.
+TEST(Routing, HopsToEveryNodeEqualAPlainBreadthFirstSearch) {
+  Topology topo;
+  std::vector<NodeId> gateways;
+  ScaleUpFabric pairs = nvlink4();
+  pairs.kind = ScaleUpKind::nvlink_pairs;
+  pairs.pcie_bandwidth = BytesPerSecond(32 * kGB);
+  for (int site = 0; site < 2; ++site) {
+    const std::string prefix = "site" + std::to_string(site) + ".";
+    auto gpus = add_servers(topo, prefix, 3, 4, site == 0 ? nvlink4() : pairs);
+    RailOptimized rail;
+    rail.gpus_per_server = 4;
+    rail.spines = 2;
+    rail.servers_per_unit = 2;
+    rail.oversubscription = 2;
+    rail.nic.bandwidth = BytesPerSecond(50 * kGB);
+    add_rail_optimized(topo, prefix, gpus, rail);
+    gateways.push_back(add_site_gateway(topo, prefix, top_switches(topo, prefix),
+                                        BytesPerSecond(100 * kGB), Seconds(150e-9)));
+  }
+  add_fiber(topo, gateways[0], gateways[1], Length::kilometers(10), BytesPerSecond(100 * kGB));
+  Router router(topo);
+  std::size_t gpu_pairs = 0;
+  for (NodeId dst = 0; dst < topo.node_count(); ++dst) {
+    const std::vector<int> expected = oracle_hops_to(topo, dst);
+    for (NodeId src = 0; src < topo.node_count(); ++src) {
+      const std::optional<int> got = router.hops(src, dst);
+      if (expected[src] < 0) {
+        EXPECT_FALSE(got) << topo.node(src).name << " -> " << topo.node(dst).name;
+      } else {
+        ASSERT_TRUE(got) << topo.node(src).name << " -> " << topo.node(dst).name;
+        EXPECT_EQ(*got, expected[src]) << topo.node(src).name << " -> " << topo.node(dst).name;
+        if (auto r = router.route(src, dst, src * 31 + dst); r && src != dst) {
+          EXPECT_EQ(r->size(), static_cast<std::size_t>(expected[src]));
+          expect_chain(topo, *r, src, dst);
+        }
+      }
+      if (topo.node(src).kind == NodeKind::gpu && topo.node(dst).kind == NodeKind::gpu) ++gpu_pairs;
+    }
+  }
+  EXPECT_EQ(gpu_pairs, 24u * 24u);
+}
+
 TEST(Topology, RejectsModelBugs) {
   Topology topo;
   const NodeId a = topo.add_node(NodeKind::gpu, "a");
