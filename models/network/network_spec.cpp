@@ -343,7 +343,9 @@ std::optional<NetworkSpec> read_network(Reader& r, const NetworkCatalog& catalog
     };
     agree("servers", spec.servers);
     agree("gpus_per_server", spec.gpus_per_server);
-    if (!r.has("scale_out") && spec.servers > 1 && nic && sw) {
+    // Several servers, or several sites even of one server each: what leaves a server (for
+    // the other site too) leaves through its NICs, never from its NVSwitch to the gateway.
+    if (!r.has("scale_out") && (spec.servers > 1 || spec.sites > 1) && nic && sw) {
       spec.scale_out = ScaleOutKind::rail_optimized;
       spec.rail = default_rail_optimized(spec.servers, spec.gpus_per_server, spec.nic,
                                          spec.scale_out_switch);

@@ -7,9 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "models/network/ring_allreduce.hpp"
+#include "models/network/routing.hpp"
 #include "models/network/topology.hpp"
 #include "models/plant/fabric.hpp"
 #include "models/plant/plant.hpp"
@@ -98,6 +101,31 @@ TEST(PlantNetwork, APlantNetworkSectionOverridesTheDefault) {
       load("network_rail.yaml", {"plant.network.scale_out.kind=none"});
   EXPECT_EQ(none.plant.topology->count(models::network::LinkTier::access), 0u);
   EXPECT_EQ(none.plant.network_power.typical.value(), 0.0);
+}
+
+// Two sites of one server each: what leaves a server for the other site leaves through its
+// NICs (each site gets the default leaf-spine of its one server), never from the NVSwitch
+// straight to the gateway; so the traffic is scale-out, and its flows are on the network.
+TEST(PlantNetwork, SitesOfOneServerEachStillLeaveThroughTheNics) {
+  const models::ScenarioSpec s =
+      load("network_rail.yaml", {"plant.layout.racks_per_row=1", "plant.layout.servers_per_rack=2",
+                                 "workload.replicas=2", "plant.network.sites.count=2",
+                                 "plant.network.sites.gateway_bandwidth=400 Gb/s",
+                                 "plant.network.sites.fiber_length=100 km"});
+  const models::network::Topology& t = *s.plant.topology;
+  using models::network::LinkTier;
+  using models::network::NodeKind;
+  EXPECT_EQ(t.count(NodeKind::gpu), 16u);
+  EXPECT_EQ(t.count(LinkTier::access), 2u * 16u);  // one NIC per GPU, both directions
+  EXPECT_EQ(t.count(NodeKind::leaf), 2u * 8u);     // 8 rails per site
+  models::network::Router router(t);
+  const auto route = router.route(t.gpus()[0], t.gpus()[8]);
+  ASSERT_TRUE(route);
+  std::set<LinkTier> tiers;
+  for (auto l : *route) tiers.insert(t.link(l).tier);
+  EXPECT_TRUE(tiers.count(LinkTier::access));
+  EXPECT_TRUE(tiers.count(LinkTier::inter_site));
+  EXPECT_FALSE(tiers.count(LinkTier::nvlink));
 }
 
 // Bad topologies are input errors at their place (file:line:col: path: message), every one

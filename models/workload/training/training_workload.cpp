@@ -997,15 +997,21 @@ void TrainingWorkload::print_summary(std::ostream& out, const Metrics& m) const 
       cross_site_.value(), propagation_.value() * 1e3, 100 * metric_value(m, "propagation_share"),
       100 * metric_value(m, "share_bubble"), 100 * metric_value(m, "share_optimizer"));
   if (!pp_set_.flows.empty() || !dp_set_.flows.empty()) {
+    // A set with no flows (pp = 1, or dp = 1) has no times: say so rather than print NaN.
+    auto set_times = [&](const char* what, const char* key, bool empty) {
+      if (empty) return fmt::format("no {}", what);
+      return fmt::format("{} alone {:.4f} s, took {:.4f} s", what,
+                         metric_value(m, fmt::format("fabric_{}_flows_alone", key)),
+                         metric_value(m, fmt::format("fabric_{}_flows_taken", key)));
+    };
     out << fmt::format(
-        "fabric      {} scale-out flows per step ({}) on the plant's network: pipeline sends "
-        "alone {:.4f} s, took {:.4f} s; data-parallel alone {:.4f} s, took {:.4f} s (means); the "
-        "step waited {:.4f} s on the fabric beyond its closed form ({:.2f} %)\n",
+        "fabric      {} scale-out flows per step ({}) on the plant's network: {}; {} (means); "
+        "the step waited {:.4f} s on the fabric beyond its closed form ({:.2f} %)\n",
         pp_set_.flows.size() + dp_set_.flows.size(),
         sim::format_quantity(pp_set_.bytes + dp_set_.bytes, sim::dims::bytes, 4),
-        metric_value(m, "fabric_pp_flows_alone"), metric_value(m, "fabric_pp_flows_taken"),
-        metric_value(m, "fabric_dp_flows_alone"), metric_value(m, "fabric_dp_flows_taken"),
-        metric_value(m, "fabric_wait"), 100 * metric_value(m, "share_fabric_wait"));
+        set_times("pipeline sends", "pp", pp_set_.flows.empty()),
+        set_times("data-parallel", "dp", dp_set_.flows.empty()), metric_value(m, "fabric_wait"),
+        100 * metric_value(m, "share_fabric_wait"));
   }
   out << fmt::format(
       "to train    {:.4g} tokens: {:.0f} steps, {:.2f} days at the simulated step time\n",
