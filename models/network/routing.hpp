@@ -43,8 +43,9 @@ class Router {
 
  private:
   static constexpr std::uint16_t kUnreachable = UINT16_MAX;
-  // Destinations whose distance vectors are kept; past it the cache starts over. 1,024
-  // vectors of 2 bytes per node: 10 MB for a 5,000-node fabric.
+  // Destinations (and, apart, switches GPUs hang from) whose distance vectors are kept; past
+  // it a cache starts over. 1,024 vectors of 2 bytes per node: 10 MB for a 5,000-node fabric,
+  // each cache.
   static constexpr std::size_t kMaxCached = 1024;
 
   const std::vector<std::uint16_t>& distances_to(NodeId dst);
