@@ -109,7 +109,8 @@ struct ServingSpec {
   int prefill_replicas = 0;  // > 0: disaggregated, replicas [0, n) prefill, the rest decode
   KvAdmission kv_admission = KvAdmission::reserve;
   int kv_block_tokens = 16;  // paged: vLLM's default block size
-  // The two-tier fabric of the all-to-alls, pipeline sends and KV transfers.
+  // The two-tier fabric of the all-to-alls, pipeline sends and KV transfers: the plant's
+  // network's figures unless `workload.fabric` overrides them (serving_workload.cpp).
   training::Fabric fabric;
   int gpus_per_domain = 8;  // GPUs of one scale-up domain (where NVLink ends)
   std::int64_t max_batch_tokens = 8192;

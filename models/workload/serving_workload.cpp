@@ -11,8 +11,10 @@
 #include "models/common/paths.hpp"
 #include "models/memory/hbm_budget.hpp"
 #include "models/network/network_spec.hpp"
+#include "models/plant/plant_spec.hpp"
 #include "models/scenario/catalog.hpp"
 #include "models/workload/kernel_iteration_cost.hpp"
+#include "models/workload/training/plant_fabric.hpp"
 #include "sim/quantity.hpp"
 
 namespace models {
@@ -278,22 +280,30 @@ std::shared_ptr<const WorkloadSpec> read_serving_workload(Reader& w,
               "applies only to kv_admission: paged");
   }
   const GpuSpec* gpu = context.gpu;
-  // The fabric of the all-to-alls, pipeline sends and KV transfers: the DGX one of the plant's
-  // GPU unless given (training/alpha_beta_collectives.hpp).
+  // The fabric of the all-to-alls, pipeline sends and KV transfers: the plant's network, read
+  // as training reads it (training/plant_fabric.hpp; the scale-up ring over one domain's
+  // GPUs); a plant without one falls back to the DGX fabric of its GPU. `workload.fabric`
+  // overrides either, key by key.
   const bool needs_fabric =
       sp.expert_parallel > 1 || sp.pipeline_parallel > 1 || sp.prefill_replicas > 0;
   {
-    std::optional<training::Fabric> dgx = gpu ? training::dgx_fabric(*gpu) : std::nullopt;
+    std::optional<training::Fabric> base;
+    const PlantSpec* plant = context.plant;
+    if (needs_fabric && gpu && plant && plant->network && plant->topology) {
+      base = training::plant_link_tiers(*plant->network, *plant->topology, *gpu,
+                                        std::max(1, context.gpus_per_domain), true);
+    }
+    if (!base && gpu) base = training::dgx_fabric(*gpu);
     const bool given = w.has("fabric");
-    if (needs_fabric && gpu && !dgx && !given) {
+    if (needs_fabric && gpu && !base && !given) {
       diags.add(w.location(), w.path_of("fabric"),
                 "no DGX fabric is documented for " + gpu->name +
-                    ": give fabric.scale_up and fabric.scale_out (expert_parallel, "
-                    "pipeline_parallel and prefill_replicas send over it)");
+                    " and the plant has no network: give fabric.scale_up and fabric.scale_out "
+                    "(expert_parallel, pipeline_parallel and prefill_replicas send over it)");
     }
     Reader f = w.section("fabric", Need::optional);
-    training::Fabric fab = dgx.value_or(training::Fabric{});
-    const bool need_tiers = given && !dgx;
+    training::Fabric fab = base.value_or(training::Fabric{});
+    const bool need_tiers = given && !base;
     fab.scale_up = training::read_link_tier(f, "scale_up", fab.scale_up, need_tiers);
     fab.scale_out = training::read_link_tier(f, "scale_out", fab.scale_out, need_tiers);
     if (auto n = f.string("name", Need::optional)) fab.name = *n;

@@ -43,6 +43,60 @@ Pods pods_of(const network::NetworkSpec& spec) {
 
 }  // namespace
 
+Fabric plant_link_tiers(const network::NetworkSpec& spec, const network::Topology& topology,
+                        const GpuSpec& gpu, int ring_gpus, bool nic_from_route) {
+  const int g = std::max(1, spec.gpus_per_server);
+  const std::span<const network::NodeId> gpus = topology.gpus();
+  if (static_cast<long>(gpus.size()) < static_cast<long>(spec.sites) * spec.servers * g)
+    throw std::invalid_argument("plant_fabric: the topology has fewer GPUs than its spec");
+  network::Router router(topology);
+  auto route = [&](int a, int b) {
+    return router.route(gpus[static_cast<std::size_t>(a)], gpus[static_cast<std::size_t>(b)]);
+  };
+
+  Fabric f;
+  f.name = "plant network";
+  f.gpus_per_node = g;
+
+  // Scale-up: the ring over one server's first `ring_gpus` GPUs runs at its slowest hop.
+  const int ring = std::clamp(ring_gpus, 1, g);
+  f.scale_up = {gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency};
+  if (ring >= 2) {
+    double slowest = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < ring; ++i) {
+      const auto r = route(i, (i + 1) % ring);
+      if (!r) throw std::invalid_argument("plant_fabric: a server's GPUs do not reach each other");
+      slowest = std::min(slowest, topology.bottleneck(*r).value());
+    }
+    f.scale_up.bandwidth = sim::BytesPerSecond(slowest);
+  }
+
+  // Scale-out: one NIC per GPU, read off the route between two servers (collective.hpp's
+  // fabric_figures); the NIC's own figure when the job stays in one server. The NIC is the
+  // route's access link (GPU to leaf); the links above it belong to the pods' tier, which the
+  // layout accounts for (its oversubscription would otherwise count twice).
+  f.scale_out = {spec.nic.bandwidth, nic_step_latency(), 1.0};
+  if (nic_from_route && spec.servers > 1 && spec.scale_out != network::ScaleOutKind::none) {
+    if (const std::optional<network::Route> between = route(0, g)) {
+      double nic = std::numeric_limits<double>::infinity();
+      for (network::LinkId l : *between)
+        if (topology.link(l).tier == network::LinkTier::access)
+          nic = std::min(nic, topology.link(l).bandwidth.value());
+      if (std::isfinite(nic)) f.scale_out.bandwidth = sim::BytesPerSecond(nic);
+    }
+  }
+  if (f.scale_out.bandwidth.value() > 0)
+    f.scale_out.efficiency = nic_ring_efficiency(f.scale_out.bandwidth);
+  f.source = fmt::format(
+      "plant network: scale-up {:.0f} GB/s per GPU (topology), α {:.2f} us, η {:.2f} % "
+      "({} scale_up fit, gpus.yaml); NIC {:.1f} GB/s (topology), α {:.0f} us, η {:.0f} % "
+      "(nccl#812 / nccl-tests#290)",
+      f.scale_up.bandwidth.value() / 1e9, f.scale_up.step_latency.value() * 1e6,
+      f.scale_up.efficiency * 100, gpu.name, f.scale_out.bandwidth.value() / 1e9,
+      f.scale_out.step_latency.value() * 1e6, f.scale_out.efficiency * 100);
+  return f;
+}
+
 PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topology& topology,
                          const GpuSpec& gpu, int job_gpus, int first_gpu) {
   const int g = std::max(1, spec.gpus_per_server);
@@ -55,49 +109,19 @@ PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topolo
     return router.route(gpus[static_cast<std::size_t>(a)], gpus[static_cast<std::size_t>(b)]);
   };
 
-  PlantFabric out;
-  Fabric& f = out.fabric;
-  f.name = "plant network";
-  f.gpus_per_node = g;
-
-  // Scale-up: the ring over one server's GPUs runs at its slowest hop.
-  f.scale_up = {gpu.scale_up_one_direction(), gpu.scale_up_step_latency, gpu.scale_up_efficiency};
-  if (g >= 2) {
-    double slowest = std::numeric_limits<double>::infinity();
-    for (int i = 0; i < g; ++i) {
-      const auto r = route(i, (i + 1) % g);
-      if (!r) throw std::invalid_argument("plant_fabric: a server's GPUs do not reach each other");
-      slowest = std::min(slowest, topology.bottleneck(*r).value());
-    }
-    f.scale_up.bandwidth = sim::BytesPerSecond(slowest);
-  }
-
-  // Scale-out: one NIC per GPU, read off the route between two servers (collective.hpp's
-  // fabric_figures); the NIC's own figure when the job stays in one server.
-  f.scale_out = {spec.nic.bandwidth, nic_step_latency(), 1.0};
   const bool spans_servers = job_gpus > g;
   const int job_site_gpus = std::min(job_gpus, site_gpus);
-  if (spans_servers && job_site_gpus > g) {
-    if (spec.scale_out == network::ScaleOutKind::none || !route(0, g)) {
-      throw PlantFabricError(
-          "scale_out",
-          fmt::format("the training job's {} GPUs span {} servers of {} GPUs, but the plant's "
-                      "network has no scale-out between servers: give plant.network.scale_out "
-                      "(rail_optimized or fat_tree)",
-                      job_gpus, (job_gpus + g - 1) / g, g));
-    }
-    // The NIC is the route's access link (GPU to leaf); the links above it belong to the
-    // pods' tier, which the layout below accounts for (its oversubscription would otherwise
-    // count twice).
-    double nic = std::numeric_limits<double>::infinity();
-    const std::optional<network::Route> between = route(0, g);
-    for (network::LinkId l : *between)
-      if (topology.link(l).tier == network::LinkTier::access)
-        nic = std::min(nic, topology.link(l).bandwidth.value());
-    if (std::isfinite(nic)) f.scale_out.bandwidth = sim::BytesPerSecond(nic);
+  const bool nic_from_route = spans_servers && job_site_gpus > g;
+  if (nic_from_route && (spec.scale_out == network::ScaleOutKind::none || !route(0, g))) {
+    throw PlantFabricError(
+        "scale_out",
+        fmt::format("the training job's {} GPUs span {} servers of {} GPUs, but the plant's "
+                    "network has no scale-out between servers: give plant.network.scale_out "
+                    "(rail_optimized or fat_tree)",
+                    job_gpus, (job_gpus + g - 1) / g, g));
   }
-  if (f.scale_out.bandwidth.value() > 0)
-    f.scale_out.efficiency = nic_ring_efficiency(f.scale_out.bandwidth);
+  PlantFabric out;
+  out.fabric = plant_link_tiers(spec, topology, gpu, g, nic_from_route);
 
   // Pods and the oversubscription above them.
   const Pods pods = pods_of(spec);
@@ -124,13 +148,6 @@ PlantFabric plant_fabric(const network::NetworkSpec& spec, const network::Topolo
     out.layout.fiber_length = spec.fiber_length;
     out.layout.refractive_index = spec.refractive_index;
   }
-  f.source = fmt::format(
-      "plant network: scale-up {:.0f} GB/s per GPU (topology), α {:.2f} us, η {:.2f} % "
-      "({} scale_up fit, gpus.yaml); NIC {:.1f} GB/s (topology), α {:.0f} us, η {:.0f} % "
-      "(nccl#812 / nccl-tests#290)",
-      f.scale_up.bandwidth.value() / 1e9, f.scale_up.step_latency.value() * 1e6,
-      f.scale_up.efficiency * 100, gpu.name, f.scale_out.bandwidth.value() / 1e9,
-      f.scale_out.step_latency.value() * 1e6, f.scale_out.efficiency * 100);
   return out;
 }
 

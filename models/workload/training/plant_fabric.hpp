@@ -61,6 +61,15 @@ class PlantFabricError : public std::invalid_argument {
   std::string key_;
 };
 
+// The per-tier figures of the plant's network (the table above) for any job on it: scale-up
+// B the slowest hop of the ring over a server's first `ring_gpus` GPUs (serving: its scale-up
+// domain; training: the whole server); the NIC read off the route between two servers when
+// `nic_from_route` and the plant has one (else the NIC's own figure). gpus_per_node is the
+// server's GPUs. Serving takes its fabric from here too (serving_workload.cpp), so the fabric
+// is described once, in `plant.network`.
+Fabric plant_link_tiers(const network::NetworkSpec& spec, const network::Topology& topology,
+                        const GpuSpec& gpu, int ring_gpus, bool nic_from_route);
+
 // The fabric and layout of a job of `job_gpus` GPUs placed from the plant's GPU `first_gpu`
 // on (the GPUs earlier workloads of the scenario left). Throws PlantFabricError when the
 // network cannot carry it.
