@@ -180,8 +180,9 @@ TEST(Collective, BytesAreConserved) {
   const CollectiveRun hr = run_collectives(big.topology, std::span(&hp, 1), std::span(&zero, 1));
   for (NodeId gpu : h.gpus)
     for (LinkId l = 0; l < big.topology.link_count(); ++l)
-      if (big.topology.link(l).from == gpu && big.topology.link(l).tier == LinkTier::access)
+      if (big.topology.link(l).from == gpu && big.topology.link(l).tier == LinkTier::access) {
         EXPECT_NEAR(hr.links[l].carried.value(), 2.0 * 3 / 4 * S / 8, 1e-3);
+      }
 }
 
 TEST(Collective, ASharedSpineStretchesBoth) {

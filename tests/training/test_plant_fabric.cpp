@@ -20,24 +20,15 @@ namespace {
 
 namespace tr = models::training;
 
-const std::string kFile = std::string(FIRSTWALL_FIXTURES_DIR) + "/training/small_job.yaml";
-
 // The small job (16 GPUs on two DGX H100, TP 2 PP 2 DP 4) with `overrides`: its spec.
 const tr::TrainingWorkloadSpec& spec_of(const models::ScenarioSpec& s) {
   return dynamic_cast<const tr::TrainingWorkloadSpec&>(*s.workload);
 }
 models::ScenarioSpec load(std::vector<std::string> overrides = {}) {
-  models::LoadOptions o;
-  o.overrides = std::move(overrides);
-  return models::load_scenario(kFile, o);
+  return test::load_small_job(std::move(overrides));
 }
 std::string errors_of(std::vector<std::string> overrides) {
-  try {
-    load(std::move(overrides));
-  } catch (const sim::config::InputError& e) {
-    return e.what();
-  }
-  return "(loaded)";
+  return test::small_job_errors(std::move(overrides));
 }
 
 // The catalog figures the derivation must find (networks.yaml, gpus.yaml).
@@ -85,12 +76,13 @@ TEST(PlantFabric, TheDgxDefaultPlantAgreesWithDgxFabric) {
   }
   EXPECT_NEAR(f.scale_up.efficiency, kEtaUpA100, 1e-12);
   const tr::TrainingSpec t = test::gpt3_175b(2);
-  const double derived = tr::TrainingStepModel(t, a.plant.gpu, test::shipped_kernels(),
-                                               std::make_shared<tr::ClusterCollectives>(
-                                                   f, tr::ClusterLayout{.gpus = t.gpus}),
-                                               f.gpus_per_node)
-                             .step()
-                             .step_time.value();
+  tr::ClusterLayout layout;
+  layout.gpus = t.gpus;
+  const double derived =
+      tr::TrainingStepModel(t, a.plant.gpu, test::shipped_kernels(),
+                            std::make_shared<tr::ClusterCollectives>(f, layout), f.gpus_per_node)
+          .step()
+          .step_time.value();
   EXPECT_DOUBLE_EQ(derived, test::step_model(t).step().step_time.value());
 
   // H100: the same figures (dgx_fabric once applied NVLink4's large-message factor a second

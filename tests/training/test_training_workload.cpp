@@ -15,27 +15,19 @@
 #include "models/scenario/scenario.hpp"
 #include "models/workload/training/training_workload.hpp"
 #include "sim/config.hpp"
+#include "training_fixture.hpp"
 
 namespace {
 
 namespace tr = models::training;
 
-const std::string kFile = std::string(FIRSTWALL_FIXTURES_DIR) + "/training/small_job.yaml";
+const std::string& kFile = test::kSmallJob;
 
 models::ScenarioSpec load(std::vector<std::string> overrides = {}) {
-  models::LoadOptions o;
-  o.overrides = std::move(overrides);
-  return models::load_scenario(kFile, o);
+  return test::load_small_job(std::move(overrides));
 }
-
-// The diagnostics of a scenario that must not load, one per line.
 std::string errors_of(std::vector<std::string> overrides) {
-  try {
-    load(std::move(overrides));
-  } catch (const sim::config::InputError& e) {
-    return e.what();
-  }
-  return "(loaded)";
+  return test::small_job_errors(std::move(overrides));
 }
 
 const tr::TrainingWorkload& training(const models::RunResult& r) {

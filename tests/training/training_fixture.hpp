@@ -1,15 +1,18 @@
 // Shared set-up of the training tests: the catalog GPUs, the shipped kernel calibration, a
-// GPT configuration and the step model on a DGX fabric.
+// GPT configuration, the step model on a DGX fabric, and the small job's scenario.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "models/scenario/catalog.hpp"
+#include "models/scenario/scenario.hpp"
 #include "models/workload/cost_model_choice.hpp"
 #include "models/workload/training/alpha_beta_collectives.hpp"
 #include "models/workload/training/step_model.hpp"
 #include "models/workload/training/training_spec.hpp"
+#include "sim/config.hpp"
 #include "sim/data_dir.hpp"
 
 namespace test {
@@ -60,6 +63,25 @@ inline models::training::TrainingStepModel step_model(const models::training::Tr
   return models::training::TrainingStepModel(
       s, g, shipped_kernels(), std::make_shared<models::training::AlphaBetaCollectives>(*fabric),
       fabric->gpus_per_node);
+}
+
+// tests/fixtures/training/small_job.yaml (16 GPUs on two DGX H100, TP 2 PP 2 DP 4) loaded
+// with `overrides` (`--set` items).
+inline const std::string kSmallJob =
+    std::string(FIRSTWALL_FIXTURES_DIR) + "/training/small_job.yaml";
+inline models::ScenarioSpec load_small_job(std::vector<std::string> overrides = {}) {
+  models::LoadOptions o;
+  o.overrides = std::move(overrides);
+  return models::load_scenario(kSmallJob, o);
+}
+// The diagnostics of a small job that must not load, one per line ("(loaded)" if it loads).
+inline std::string small_job_errors(std::vector<std::string> overrides) {
+  try {
+    load_small_job(std::move(overrides));
+  } catch (const sim::config::InputError& e) {
+    return e.what();
+  }
+  return "(loaded)";
 }
 
 }  // namespace test

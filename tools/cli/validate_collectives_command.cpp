@@ -205,11 +205,13 @@ void validate_collectives(const Options& o) {
   std::vector<double> all;
   for (const Row& r : rows) {
     const models::training::CommGroup group{r.workers, r.per_node};
-    const int servers = r.workers / r.per_node;
-    auto it = clusters.find(servers);
+    const int row_servers = r.workers / r.per_node;
+    auto it = clusters.find(row_servers);
     if (it == clusters.end()) {
       // The router points at the topology: make it once the cluster has its place.
-      it = clusters.emplace(servers, std::pair{net::build_cluster(server, servers), nullptr}).first;
+      it =
+          clusters.emplace(row_servers, std::pair{net::build_cluster(server, row_servers), nullptr})
+              .first;
       it->second.second = std::make_unique<net::Router>(it->second.first.topology);
     }
     const net::Cluster& cluster = it->second.first;
