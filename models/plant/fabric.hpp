@@ -20,8 +20,10 @@ namespace models {
 class GpuGroup;
 
 // Which links a workload puts on the fabric: only traffic that leaves the scale-up domain
-// (the rest costed in closed form), or any transfer between GPUs (scale-up links too).
-enum class FabricUse { scale_out, all_links };
+// (the rest costed in closed form), or any transfer between GPUs (scale-up links too); or
+// no flows, only the scale-up traffic it costs in closed form (Fabric::scale_up_load), which
+// registers the scale-up tier walls (network.nvlink, network.pcie) and no other.
+enum class FabricUse { scale_out, all_links, scale_up_load };
 
 struct FabricTransfer {
   const GpuGroup* from = nullptr;
@@ -45,6 +47,19 @@ class Fabric {
   virtual sim::Seconds uncontended(std::span<const FabricTransfer> transfers) const = 0;
   // True when a transfer between these GPUs leaves the scale-up domain (crosses a NIC).
   virtual bool scale_out(const FabricTransfer& transfer) const = 0;
+
+  // Scale-up traffic a workload costs in closed form (a tensor-parallel all-reduce's ring):
+  // from now for `over`, each GPU of `group` sends `wire_bytes` to the next GPU of its ring
+  // and receives as much from the previous, the group's GPUs in consecutive rings of
+  // `ring_gpus` (group order). No flow starts and no rate changes: the workload's time stays
+  // its closed form. The scale-up tier walls read it: a scale-up link (NVLink, PCIe) crossed
+  // by k of the rings' hops is at k · wire_bytes / (over · its bandwidth), summed over the
+  // groups that load it (with whatever flows load it too). It lasts until the group's next
+  // declaration (0 bytes ends it), its going idle or its stop (GpuGroup): a workload declares
+  // it after each begin_iteration() for the iteration's duration. Ask the group for the fabric
+  // with FabricUse::scale_up_load (before the plant starts) so that the walls are registered.
+  virtual void scale_up_load(const GpuGroup& group, int ring_gpus, sim::Bytes wire_bytes,
+                             sim::Duration over) = 0;
 };
 
 }  // namespace models

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -125,6 +126,7 @@ class Plant::Group final : public GpuGroup {
   }
 
   void go_idle(sim::SimTime now) override {
+    if (!scale_up_util.empty()) plant_.clear_scale_up(*this, now);
     if (!busy_) return;
     busy_ = false;
     clock_.set(now, 0.0);
@@ -148,6 +150,7 @@ class Plant::Group final : public GpuGroup {
     if (plant_.trace_) plant_.trace_->idle(trace_id, now);
     set_power(now, 0.0);
     if (thermal) plant_.engine_.cancel(crossing);
+    if (!scale_up_util.empty()) plant_.clear_scale_up(*this, now);
     if (on_stop_) on_stop_(now);
   }
 
@@ -176,6 +179,12 @@ class Plant::Group final : public GpuGroup {
   std::optional<cooling::GpuHandle> thermal;
   std::optional<sim::ResourceId> junction_wall;
   sim::EventId crossing;
+  // Its closed-form scale-up load (Fabric::scale_up_load): the scale-up links its rings of
+  // `scale_up_ring` GPUs cross with their hop counts, and each one's utilization (empty: none
+  // declared).
+  int scale_up_ring = 0;
+  std::vector<std::pair<network::LinkId, int>> scale_up_hops;
+  std::vector<double> scale_up_util;
   double peak_junction_c = std::numeric_limits<double>::quiet_NaN();
   sim::SimTime first_slowdown = sim::SimTime::max();
   std::size_t trace_id = 0;  // its id in the plant's trace, when there is one
@@ -214,7 +223,9 @@ class Plant::Group final : public GpuGroup {
 
 // The plant's network (fabric.hpp): one FlowScheduler over the plant's topology shared by
 // every group, and a `network` wall per link tier whose load is the utilization of the
-// tier's busiest link at each instant (the monitor judges its window mean).
+// tier's busiest link at each instant (the monitor judges its window mean): the flows' load
+// plus, on scale-up links, the traffic workloads declare they cost in closed form
+// (Fabric::scale_up_load).
 class Plant::Network final : public Fabric {
  public:
   explicit Network(Plant& plant)
@@ -227,21 +238,20 @@ class Plant::Network final : public Fabric {
 
   // A workload asked for the fabric (before Plant::start()).
   void note_use(FabricUse use) const {
-    used_ = true;
-    scale_up_used_ = scale_up_used_ || use == FabricUse::all_links;
+    used_ = used_ || use != FabricUse::scale_up_load;
+    scale_up_used_ = scale_up_used_ || use != FabricUse::scale_out;
   }
 
-  // The tier walls of the links the workloads' flows can cross: none when no workload uses
-  // the fabric (serving's and training's closed-form collectives do not load it), and no
-  // scale-up tier (NVLink, PCIe) when they send only what leaves the scale-up domain: a 0 %
-  // NVLink wall beside all-reduces costed in closed form would say the opposite of the truth.
+  // The tier walls of the links the workloads load: the scale-out tiers when some workload
+  // puts flows on the fabric; the scale-up tiers (NVLink, PCIe) when some workload sends flows
+  // over them or declares the scale-up traffic of its closed-form collectives (a 0 % NVLink
+  // wall beside all-reduces costed in closed form would say the opposite of the truth).
   void register_walls(sim::WallMonitor& walls) {
-    if (!used_) return;
+    if (!used_ && !scale_up_used_) return;
     for (std::size_t t = 0; t < kTiers; ++t) {
       const auto tier = static_cast<network::LinkTier>(t);
       if (topology_.count(tier) == 0) continue;
-      const bool scale_up = tier == network::LinkTier::nvlink || tier == network::LinkTier::pcie;
-      if (scale_up && !scale_up_used_) continue;
+      if (!(is_scale_up(tier) ? scale_up_used_ : used_)) continue;
       walls_[t] = walls.add("network." + std::string(network::to_string(tier)), "network", 1.0, "",
                             sim::Aggregation::rate);
     }
@@ -278,11 +288,122 @@ class Plant::Network final : public Fabric {
     return false;
   }
 
+  void scale_up_load(const GpuGroup& group, int ring_gpus, sim::Bytes wire_bytes,
+                     sim::Duration over) override {
+    auto* g = const_cast<Group*>(dynamic_cast<const Group*>(&group));
+    if (!g || &g->plant() != &plant_)
+      throw std::invalid_argument("Fabric: scale_up_load names a group of no plant's");
+    if (ring_gpus < 1 || g->size() % ring_gpus != 0)
+      throw std::invalid_argument("Fabric: scale_up_load's rings must divide the group");
+    const sim::SimTime now = plant_.engine_.now();
+    const double secs = over.seconds().value();
+    if (ring_gpus == 1 || !(wire_bytes.value() > 0) || !(secs > 0)) {
+      clear(*g, now);
+      return;
+    }
+    if (g->scale_up_ring != ring_gpus) {
+      clear(*g, now, false);
+      g->scale_up_hops = ring_links(*g, ring_gpus);
+      g->scale_up_ring = ring_gpus;
+    }
+    // The same load again (a training stage's microbatches at one clock): nothing changes.
+    util_.clear();
+    for (const auto& [link, hops] : g->scale_up_hops)
+      util_.push_back(hops * wire_bytes.value() / (secs * topology_.link(link).bandwidth.value()));
+    if (util_ == g->scale_up_util) return;
+    const bool had = !g->scale_up_util.empty();
+    for (std::size_t i = 0; i < util_.size(); ++i)
+      add_closed(g->scale_up_hops[i].first, util_[i] - (had ? g->scale_up_util[i] : 0.0));
+    g->scale_up_util = util_;
+    publish(now);
+  }
+
+  // The group's declared load ends (a declaration of nothing, idle, stop).
+  void clear(Group& g, sim::SimTime now, bool judge_now = true) {
+    if (g.scale_up_util.empty()) return;
+    for (std::size_t i = 0; i < g.scale_up_util.size(); ++i)
+      add_closed(g.scale_up_hops[i].first, -g.scale_up_util[i]);
+    g.scale_up_util.clear();
+    if (judge_now) publish(now);
+  }
+
   std::uint64_t flows_started() const { return started_; }
   const network::FlowNetwork& flows() const { return flows_.network(); }
 
  private:
   static constexpr std::size_t kTiers = 6;  // network::LinkTier's values
+
+  static bool is_scale_up(network::LinkTier tier) {
+    return tier == network::LinkTier::nvlink || tier == network::LinkTier::pcie;
+  }
+
+  // The scale-up links the group's rings of `ring` GPUs cross, each with how many of the
+  // rings' hops (GPU k to GPU k + 1 of its ring, the last back to the first) cross it.
+  std::vector<std::pair<network::LinkId, int>> ring_links(const Group& g, int ring) const {
+    std::unordered_map<network::LinkId, int> hops;
+    for (int first = 0; first < g.size(); first += ring) {
+      for (int k = 0; k < ring; ++k) {
+        for (network::LinkId l :
+             scale_up_route(node(&g, first + k), node(&g, first + (k + 1) % ring)))
+          ++hops[l];
+      }
+    }
+    std::vector<std::pair<network::LinkId, int>> links(hops.begin(), hops.end());
+    std::sort(links.begin(), links.end());
+    return links;
+  }
+
+  // The fewest-hop route from GPU `a` to GPU `b` over scale-up links only (NVLink, PCIe),
+  // through no other GPU: within a server it is the route the router finds (the NICs' way
+  // out and back is longer), found without its distance vectors over the whole hall (a
+  // breadth-first search of the server's few nodes; ties in link order, as the router's).
+  network::Route scale_up_route(network::NodeId a, network::NodeId b) const {
+    const auto& graph = topology_.graph();
+    std::unordered_map<network::NodeId, network::LinkId> via;  // how a node was reached
+    std::vector<network::NodeId> frontier{a}, next;
+    via.emplace(a, network::LinkId{});
+    while (!frontier.empty() && !via.contains(b)) {
+      next.clear();
+      for (network::NodeId n : frontier) {
+        if (n != a && topology_.node(n).kind == network::NodeKind::gpu) continue;  // no transit
+        for (auto e : boost::make_iterator_range(boost::out_edges(n, graph))) {
+          const network::LinkId l = graph[e];
+          const network::NodeId to = topology_.link(l).to;
+          if (!is_scale_up(topology_.link(l).tier) || via.contains(to)) continue;
+          via.emplace(to, l);
+          next.push_back(to);
+        }
+      }
+      std::swap(frontier, next);
+    }
+    if (!via.contains(b))
+      throw std::invalid_argument("Fabric: scale_up_load: no scale-up route from " +
+                                  topology_.node(a).name + " to " + topology_.node(b).name);
+    network::Route r;
+    for (network::NodeId n = b; n != a; n = topology_.link(r.back()).from) r.push_back(via.at(n));
+    std::reverse(r.begin(), r.end());
+    return r;
+  }
+
+  // Adds `u` to the closed-form utilization of `link` (removes with u < 0).
+  void add_closed(network::LinkId link, double u) {
+    if (u == 0) return;
+    const auto t = static_cast<std::size_t>(topology_.link(link).tier);
+    auto it = closed_.find(link);
+    if (it != closed_.end()) {
+      closed_tier_[t].erase(closed_tier_[t].find(it->second));
+      const double before = it->second;
+      it->second += u;
+      // What several groups added and removed in another order: 0 up to rounding.
+      if (std::abs(it->second) <= 1e-12 * std::max(std::abs(u), std::abs(before))) {
+        closed_.erase(it);
+        return;
+      }
+    } else {
+      it = closed_.emplace(link, u).first;
+    }
+    closed_tier_[t].insert(it->second);
+  }
 
   network::NodeId node(const GpuGroup* g, int i) const {
     const auto* group = dynamic_cast<const Group*>(g);
@@ -314,15 +435,30 @@ class Plant::Network final : public Fabric {
   void judge(sim::SimTime now) {
     std::array<double, kTiers> busiest{};
     const network::FlowNetwork& net = flows_.network();
+    const bool closed = !closed_.empty();
     for (network::LinkId l : net.loaded_links()) {
       const network::Link& link = topology_.link(l);
       const auto t = static_cast<std::size_t>(link.tier);
-      busiest[t] = std::max(busiest[t], (net.usage(l).load / link.bandwidth).value());
+      double u = (net.usage(l).load / link.bandwidth).value();
+      if (closed && is_scale_up(link.tier)) {
+        if (auto it = closed_.find(l); it != closed_.end()) u += it->second;
+      }
+      busiest[t] = std::max(busiest[t], u);
     }
+    flow_busiest_ = busiest;
+    publish(now);
+  }
+
+  // Each tier's wall: its busiest link, by the flows (with the closed form on the links both
+  // load) or by the closed-form load alone.
+  void publish(sim::SimTime now) {
     for (std::size_t t = 0; t < kTiers; ++t) {
-      if (!walls_[t] || busiest[t] == last_[t]) continue;
-      last_[t] = busiest[t];
-      plant_.walls_.set_load(*walls_[t], now, busiest[t]);
+      if (!walls_[t]) continue;
+      double busiest = flow_busiest_[t];
+      if (!closed_tier_[t].empty()) busiest = std::max(busiest, *closed_tier_[t].rbegin());
+      if (busiest == last_[t]) continue;
+      last_[t] = busiest;
+      plant_.walls_.set_load(*walls_[t], now, busiest);
     }
   }
 
@@ -333,6 +469,12 @@ class Plant::Network final : public Fabric {
   network::FlowScheduler flows_;
   std::array<std::optional<sim::ResourceId>, kTiers> walls_{};
   std::array<double, kTiers> last_{};
+  std::array<double, kTiers> flow_busiest_{};  // by the flows, at the last rate change
+  // Closed-form scale-up loads (scale_up_load; each group keeps its own links'): per link
+  // their sum, per tier the multiset of those sums (its largest the busiest link).
+  std::unordered_map<network::LinkId, double> closed_;
+  std::array<std::multiset<double>, kTiers> closed_tier_;
+  std::vector<double> util_;  // scratch
   std::uint64_t started_ = 0;
   mutable bool used_ = false;
   mutable bool scale_up_used_ = false;
@@ -341,6 +483,13 @@ class Plant::Network final : public Fabric {
 Fabric* Plant::Group::fabric(FabricUse use) const {
   if (plant_.network_) plant_.network_->note_use(use);
   return plant_.network_.get();
+}
+
+void Plant::clear_scale_up(Group& g, sim::SimTime now) {
+  if (network_)
+    network_->clear(g, now);
+  else
+    g.scale_up_util.clear();
 }
 
 // ---------------------------------------------------------------------------------------

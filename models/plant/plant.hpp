@@ -86,6 +86,8 @@ class Plant {
   friend class Group;
   friend class Network;
 
+  // The group's closed-form scale-up load ends (Fabric::scale_up_load).
+  void clear_scale_up(Group& g, sim::SimTime now);
   void update_server(Server& s, sim::SimTime now);
   void update_grid(sim::SimTime now);
   void on_window();

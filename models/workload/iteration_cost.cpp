@@ -74,6 +74,7 @@ IterationCost RooflineIterationCost::cost(const BatchShape& batch, double clock_
   c.memory_time = hbm_gpu / hbm_bw_;
   c.comm_time = allreduces * ring_.time(allreduce_size, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce_size, tp_);
+  c.tp_ring_bytes_per_gpu = c.link_bytes_per_gpu;
   c.time = sim::max(c.compute_time, c.memory_time) + c.comm_time;
   // At full clock the bound side takes the whole kernel time.
   const sim::Seconds at_full = flops_gpu / peak_;

@@ -40,6 +40,10 @@ struct IterationCost {
   sim::Flops flops_per_gpu;
   sim::Bytes hbm_bytes_per_gpu;
   sim::Bytes link_bytes_per_gpu;  // sent in one direction
+  // Of it, the tensor-parallel all-reduces' ring: what each GPU sends to the next GPU of its
+  // tensor-parallel group over the iteration (2 (tp - 1) / tp of each all-reduce's size), the
+  // scale-up load the plant's NVLink wall reads (models/plant/fabric.hpp scale_up_load).
+  sim::Bytes tp_ring_bytes_per_gpu{0};
 
   // Where the time goes: kernels bound by the SMs and by HBM (at full clock), and host time
   // during which the GPUs wait (at the clock costed: the wait for kernel launches shrinks as

@@ -307,6 +307,7 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
   c.hbm_bytes_per_gpu = sim::Bytes(bytes);
   c.comm_time = allreduces * ring_.time(allreduce, tp_);
   c.link_bytes_per_gpu = allreduces * RingAllReduce::bytes_sent_per_gpu(allreduce, tp_);
+  c.tp_ring_bytes_per_gpu = c.link_bytes_per_gpu;
   // Each all-reduce is one more kernel (NCCL) to issue.
   launches += allreduces;
   if (ep > 1 && local.tokens() > 0) {
@@ -366,6 +367,7 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     c.flops_per_gpu = c.flops_per_gpu * k;
     c.hbm_bytes_per_gpu = c.hbm_bytes_per_gpu * k;
     c.link_bytes_per_gpu = c.link_bytes_per_gpu * k;
+    c.tp_ring_bytes_per_gpu = c.tp_ring_bytes_per_gpu * k;
     c.compute_bound = c.compute_bound * k;
     c.memory_bound = c.memory_bound * k;
     c.host = c.host * k;

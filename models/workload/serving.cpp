@@ -134,6 +134,9 @@ ServingModel::ServingModel(sim::Engine& engine, sim::WallMonitor& walls, const L
       }
     }
   }
+  // Tensor parallelism: each iteration's all-reduces load the group's NVLink ports (the
+  // plant's NVLink wall), costed in closed form.
+  if (tp > 1) scale_up_fabric_ = groups.front()->fabric(FabricUse::scale_up_load);
   // Disaggregated: prefill replicas come first, decode replicas last; when the first and the last
   // are in different domains some KV transfer crosses the NICs.
   if (spec_.prefill_replicas > 0 && replicas_.front().domain != replicas_.back().domain) {
@@ -437,6 +440,10 @@ void ServingModel::try_start(Replica& r) {
   sim::Duration d = run.duration;
   if (d < sim::Duration::ns(1)) d = sim::Duration::ns(1);
   const double secs = d.seconds().value();
+  if (scale_up_fabric_) {  // replaces the previous iteration's (0 bytes: none)
+    for (GpuGroup* g : r.groups)
+      scale_up_fabric_->scale_up_load(*g, g->size(), c.tp_ring_bytes_per_gpu, d);
+  }
 
   // Work left behind that is not waiting for KV space: the replica runs at its throughput.
   const bool saturated = !r.waiting.empty() && !r.kv_blocked;

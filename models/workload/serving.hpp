@@ -345,6 +345,9 @@ class ServingModel {
   std::shared_ptr<const training::CollectiveTimes> network_;
   Fabric* fabric_ = nullptr;     // the plant's, when the replicas' traffic crosses domains
   Fabric* kv_fabric_ = nullptr;  // the plant's, when prefill and decode replicas are apart
+  // The plant's, told each iteration's tensor-parallel ring bytes (Fabric::scale_up_load): the
+  // NVLink wall's load; the all-reduces' time stays the closed form.
+  Fabric* scale_up_fabric_ = nullptr;
   sim::ResourceId slo_ttft_, slo_tpot_;
   sim::Tracer* tracer_ = nullptr;  // the engine's, if any
   std::string collective_kinds_;   // what an iteration's communication is, for the trace

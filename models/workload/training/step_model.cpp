@@ -405,6 +405,10 @@ StepReport TrainingStepModel::step() const {
 
   StepBreakdown& d = r.breakdown;
   r.microbatch_comm = layers_per_stage * (tp_layer + cp_layer + ep_layer);
+  if (p.tp > 1) {
+    const double tp = p.tp;
+    r.microbatch_tp_ring_bytes = layers_per_stage * 2.0 * passes * activation * (2 * (tp - 1) / tp);
+  }
   d.compute = mb * slowest_compute;
   d.tp_comm = mb * layers_per_stage * tp_layer;
   d.cp_comm = mb * layers_per_stage * cp_layer;

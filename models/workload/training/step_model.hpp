@@ -114,6 +114,11 @@ struct StepReport {
   // TP + CP + EP communication of one microbatch (the same on every stage).
   std::vector<KernelWork> stage_microbatch;
   sim::Seconds microbatch_comm{0};
+  // Of it, the tensor-parallel collectives' ring: the bytes each GPU sends to the next GPU of
+  // its tensor-parallel group in one microbatch (2 (tp - 1) / tp of each all-reduce's size;
+  // reduce-scatter + all-gather under sequence parallelism send the same), the scale-up load
+  // the plant's NVLink wall reads (models/plant/fabric.hpp scale_up_load).
+  sim::Bytes microbatch_tp_ring_bytes{0};
   KernelWork optimizer_work;
   std::vector<CollectiveCall> pp_dp_calls;  // what breakdown.pp_comm and dp_comm come from
   bool fits() const { return memory.total() <= hbm_capacity; }

@@ -366,6 +366,11 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
   }
   fabric_ = groups.front()->fabric(FabricUse::scale_out);
   if (fabric_) build_step_flows(groups);
+  // Tensor parallelism inside each group (consecutive ranks): its collectives load the group's
+  // NVLink ports (the plant's NVLink wall), costed in closed form.
+  if (p.tp > 1 && report_.microbatch_tp_ring_bytes.value() > 0 &&
+      groups.front()->size() % p.tp == 0)
+    scale_up_fabric_ = groups.front()->fabric(FabricUse::scale_up_load);
   tracer_ = engine_.tracer();
   if (tracer_) {
     for (GroupState& g : groups_) {
@@ -625,6 +630,12 @@ void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
     if (fabric_ && !dp_set_.flows.empty() && !pp_set_.running) start_set(dp_set_, now);
   }
   const IterationRun run = g.group->begin_iteration(now, ph.activity);
+  if (scale_up_fabric_) {  // replaces the previous phase's: none outside microbatches
+    scale_up_fabric_->scale_up_load(
+        *g.group, spec_.training.parallel.tp,
+        ph.kind == PhaseKind::microbatch ? report_.microbatch_tp_ring_bytes : sim::Bytes(0),
+        run.duration);
+  }
   if (tracer_) g.phase_start = now;
   const double dur = run.duration.seconds().value();
   const double waiting = ph.activity.idle.value();

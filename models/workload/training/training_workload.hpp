@@ -184,6 +184,9 @@ class TrainingWorkload final : public Workload {
   // first group begins its last microbatch, behind whose backward the reduce-scatter runs,
   // or when the pipeline's flows have arrived if later).
   models::Fabric* fabric_ = nullptr;
+  // The plant's, told each microbatch phase's tensor-parallel ring bytes (Fabric::
+  // scale_up_load, rings of tp GPUs in the group): the NVLink wall's load, time unchanged.
+  models::Fabric* scale_up_fabric_ = nullptr;
   struct FlowSet {
     std::vector<FabricTransfer> flows;
     double bytes = 0;
