@@ -231,11 +231,13 @@ TEST_F(RunFixture, PythonReadsTheResultsIntoPandas) {
   ASSERT_EQ(
       test::run_cli("run tests/fixtures/scenarios/poisson_small.yaml -o " + f.string()).exit_code,
       0);
+  // 7 walls: two replicas' HBM capacity and saturation, the two SLOs, and the NVLink tier
+  // their TP2 all-reduces load (models/plant/fabric.hpp scale_up_load).
   const std::string cmd =
       "/usr/bin/python3 -B -c \"import h5py, pandas as pd; f = h5py.File('" + f.string() +
       "'); w = pd.DataFrame(f['walls'][()]); s = pd.DataFrame(f['summary'][()]); "
       "r = pd.DataFrame(f['requests'][()]); "
-      "assert len(w) == 6 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
+      "assert len(w) == 7 and 'peak_utilization' in w and len(s) == 1 and len(r) > 300; "
       "assert f.attrs['seed'] == 7 and 'plant:' in f.attrs['scenario_yaml']\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
