@@ -465,14 +465,14 @@ TEST(ServingParallelKeys, BadKeysAreLocatedErrorsWithExactMessages) {
 TEST(ServingParallelKeys, AGpuWithoutADocumentedFabricNeedsOneOnAPlantWithoutANetwork) {
   // 4097 x 4 HGX H200 servers: 131,104 GPUs, more than a plant builds a network for by default
   // (plant_spec.hpp kMaxNetworkGpus); with a network the fabric is its (test_serving_plant_fabric).
-  EXPECT_EQ(errors_of("single_request.yaml",
-                      {"plant.server=hgx-h200", "plant.layout.racks_per_row=4097",
-                       "plant.layout.servers_per_rack=4", "workload.replicas=2",
-                       "workload.prefill_replicas=1"}),
-            fixture("single_request.yaml") +
-                ":16:3: workload.fabric: no DGX fabric is documented for h200 and the plant has "
-                "no network: give fabric.scale_up and fabric.scale_out (expert_parallel, "
-                "pipeline_parallel and prefill_replicas send over it)");
+  EXPECT_EQ(
+      errors_of("single_request.yaml", {"plant.server=hgx-h200", "plant.layout.racks_per_row=4097",
+                                        "plant.layout.servers_per_rack=4", "workload.replicas=2",
+                                        "workload.prefill_replicas=1"}),
+      fixture("single_request.yaml") +
+          ":16:3: workload.fabric: no DGX fabric is documented for h200 and the plant has "
+          "no network: give fabric.scale_up and fabric.scale_out (expert_parallel, "
+          "pipeline_parallel and prefill_replicas send over it)");
 }
 
 TEST(ServingParallel, DisaggregatedPagedRunsAreDeterministic) {
