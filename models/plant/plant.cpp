@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -234,6 +233,19 @@ class Plant::Network final : public Fabric {
         router_(topology_),
         flows_(plant.engine_, topology_, "plant.network") {
     flows_.on_rates_changed([this](sim::SimTime now) { judge(now); });
+    // The scale-up links' places in their tier's max tree (closed-form loads).
+    closed_.assign(topology_.link_count(), 0.0);
+    slot_.assign(topology_.link_count(), 0);
+    std::array<std::size_t, kTiers> n{};
+    for (network::LinkId l = 0; l < topology_.link_count(); ++l) {
+      const auto t = static_cast<std::size_t>(topology_.link(l).tier);
+      if (is_scale_up(topology_.link(l).tier)) slot_[l] = n[t]++;
+    }
+    for (std::size_t t = 0; t < kTiers; ++t) {
+      std::size_t leaves = 1;
+      while (leaves < n[t]) leaves *= 2;
+      if (n[t] > 0) max_tree_[t].assign(2 * leaves, 0.0);
+    }
   }
 
   // A workload asked for the fabric (before Plant::start()).
@@ -385,24 +397,23 @@ class Plant::Network final : public Fabric {
     return r;
   }
 
-  // Adds `u` to the closed-form utilization of `link` (removes with u < 0).
+  // Adds `u` to the closed-form utilization of scale-up link `link` (removes with u < 0) and
+  // updates its tier's max tree (a binary tree of maxima over the tier's links, the root the
+  // busiest: O(log links) per change, no allocation).
   void add_closed(network::LinkId link, double u) {
     if (u == 0) return;
-    const auto t = static_cast<std::size_t>(topology_.link(link).tier);
-    auto it = closed_.find(link);
-    if (it != closed_.end()) {
-      closed_tier_[t].erase(closed_tier_[t].find(it->second));
-      const double before = it->second;
-      it->second += u;
-      // What several groups added and removed in another order: 0 up to rounding.
-      if (std::abs(it->second) <= 1e-12 * std::max(std::abs(u), std::abs(before))) {
-        closed_.erase(it);
-        return;
-      }
-    } else {
-      it = closed_.emplace(link, u).first;
-    }
-    closed_tier_[t].insert(it->second);
+    const double before = closed_[link];
+    double& v = closed_[link];
+    v += u;
+    // What several groups added and removed in another order: 0 up to rounding.
+    if (std::abs(v) <= 1e-12 * std::max(std::abs(u), std::abs(before))) v = 0;
+    std::vector<double>& tree = max_tree_[static_cast<std::size_t>(topology_.link(link).tier)];
+    std::size_t i = tree.size() / 2 + slot_[link];
+    tree[i] = v;
+    for (i /= 2; i >= 1; i /= 2) tree[i] = std::max(tree[2 * i], tree[2 * i + 1]);
+  }
+  double closed_busiest(std::size_t tier) const {
+    return max_tree_[tier].empty() ? 0.0 : max_tree_[tier][1];
   }
 
   network::NodeId node(const GpuGroup* g, int i) const {
@@ -435,13 +446,14 @@ class Plant::Network final : public Fabric {
   void judge(sim::SimTime now) {
     std::array<double, kTiers> busiest{};
     const network::FlowNetwork& net = flows_.network();
-    const bool closed = !closed_.empty();
+    const bool closed = closed_busiest(static_cast<std::size_t>(network::LinkTier::nvlink)) > 0 ||
+                        closed_busiest(static_cast<std::size_t>(network::LinkTier::pcie)) > 0;
     for (network::LinkId l : net.loaded_links()) {
       const network::Link& link = topology_.link(l);
       const auto t = static_cast<std::size_t>(link.tier);
       double u = (net.usage(l).load / link.bandwidth).value();
       if (closed && is_scale_up(link.tier)) {
-        if (auto it = closed_.find(l); it != closed_.end()) u += it->second;
+        u += closed_[l];
       }
       busiest[t] = std::max(busiest[t], u);
     }
@@ -455,7 +467,7 @@ class Plant::Network final : public Fabric {
     for (std::size_t t = 0; t < kTiers; ++t) {
       if (!walls_[t]) continue;
       double busiest = flow_busiest_[t];
-      if (!closed_tier_[t].empty()) busiest = std::max(busiest, *closed_tier_[t].rbegin());
+      busiest = std::max(busiest, closed_busiest(t));
       if (busiest == last_[t]) continue;
       last_[t] = busiest;
       plant_.walls_.set_load(*walls_[t], now, busiest);
@@ -471,9 +483,10 @@ class Plant::Network final : public Fabric {
   std::array<double, kTiers> last_{};
   std::array<double, kTiers> flow_busiest_{};  // by the flows, at the last rate change
   // Closed-form scale-up loads (scale_up_load; each group keeps its own links'): per link
-  // their sum, per tier the multiset of those sums (its largest the busiest link).
-  std::unordered_map<network::LinkId, double> closed_;
-  std::array<std::multiset<double>, kTiers> closed_tier_;
+  // their sum; per scale-up tier a max tree over its links (slot_: a link's leaf).
+  std::vector<double> closed_;
+  std::vector<std::size_t> slot_;
+  std::array<std::vector<double>, kTiers> max_tree_;
   std::vector<double> util_;  // scratch
   std::uint64_t started_ = 0;
   mutable bool used_ = false;
