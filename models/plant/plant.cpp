@@ -327,7 +327,7 @@ class Plant::Network final : public Fabric {
     for (std::size_t i = 0; i < util_.size(); ++i)
       add_closed(g->scale_up_hops[i].first, util_[i] - (had ? g->scale_up_util[i] : 0.0));
     g->scale_up_util = util_;
-    publish(now);
+    refresh(now);
   }
 
   // The group's declared load ends (a declaration of nothing, idle, stop).
@@ -336,7 +336,7 @@ class Plant::Network final : public Fabric {
     for (std::size_t i = 0; i < g.scale_up_util.size(); ++i)
       add_closed(g.scale_up_hops[i].first, -g.scale_up_util[i]);
     g.scale_up_util.clear();
-    if (judge_now) publish(now);
+    if (judge_now) refresh(now);
   }
 
   std::uint64_t flows_started() const { return started_; }
@@ -402,6 +402,8 @@ class Plant::Network final : public Fabric {
   // busiest: O(log links) per change, no allocation).
   void add_closed(network::LinkId link, double u) {
     if (u == 0) return;
+    // A link that flows load too: its tier is judged again, flows and closed form together.
+    if (flows_.network().usage(link).load.value() > 0) rejudge_ = true;
     const double before = closed_[link];
     double& v = closed_[link];
     v += u;
@@ -461,6 +463,16 @@ class Plant::Network final : public Fabric {
     publish(now);
   }
 
+  // After a closed-form change: the walls again (judge() when it touched a link with flows).
+  void refresh(sim::SimTime now) {
+    if (rejudge_) {
+      rejudge_ = false;
+      judge(now);
+    } else {
+      publish(now);
+    }
+  }
+
   // Each tier's wall: its busiest link, by the flows (with the closed form on the links both
   // load) or by the closed-form load alone.
   void publish(sim::SimTime now) {
@@ -487,6 +499,7 @@ class Plant::Network final : public Fabric {
   std::vector<double> closed_;
   std::vector<std::size_t> slot_;
   std::array<std::vector<double>, kTiers> max_tree_;
+  bool rejudge_ = false;      // a closed-form change touched a link that flows load
   std::vector<double> util_;  // scratch
   std::uint64_t started_ = 0;
   mutable bool used_ = false;

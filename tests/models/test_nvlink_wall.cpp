@@ -122,6 +122,28 @@ TEST(NvlinkWall, FlowsOnNvlinkKeepTheirLoadBesideAClosedFormOne) {
               1e-12);
 }
 
+// Flows and a closed-form load on the same NVLink port add up: GPU 0 sends to GPU 1 at line
+// rate (100 % of its port) while its group declares a ring of 0.25 B per second (25 %): 125 %
+// until the group goes idle at 0.25 s, then the flow's 100 % until it has sent (0.5 s), then 0.
+TEST(NvlinkWall, FlowsAndAClosedFormLoadOnOnePortAddUp) {
+  HandRun run({"plant.coupling=none"}, 1, 4, models::FabricUse::all_links);
+  models::Fabric& f = run.fabric();
+  const double bytes = 450e9 * 0.5;
+  const models::FabricTransfer t{run.groups[0], 0, run.groups[0], 1, sim::Bytes(bytes)};
+  f.start(std::span(&t, 1), [](sim::SimTime) {});
+  run.groups[0]->begin_iteration(run.engine.now(), models::GpuActivity{.idle = sim::Seconds(1)});
+  f.scale_up_load(*run.groups[0], 4, sim::Bytes(0.25 * 450e9), sim::Duration::s(1));
+  run.engine.schedule_at(
+      sim::SimTime::zero() + sim::Duration::ms(250),
+      [&run] { run.groups[0]->go_idle(run.engine.now()); }, "test");
+  const auto walls = run.finish(sim::SimTime::zero() + sim::Duration::s(1));
+  // The window's mean: the closed form's 25 % for its 0.25 s plus the flow's 100 % for its
+  // bytes / B = 0.5 s of sending (after its route latency L: 0.25 L + 1.25 (0.25 - L) +
+  // 1.0 (0.25 + L), L cancels). Taking the larger instead of the sum would give 0.5 + 0.25 L.
+  EXPECT_NEAR(wall(walls, "network.nvlink")->peak_utilization, 0.25 * 0.25 + 1.0 * (bytes / 450e9),
+              1e-9);
+}
+
 // One request (4096-token prompt, 257 outputs) on a TP2 replica of Llama-3-8B: the prefill
 // iteration and 256 decode steps, each all-reducing 2 x 32 layers x T tokens x 4096 x 2 B, of
 // which each GPU sends 2 (2 - 1) / 2 to the other. Each iteration holds bytes / (d x 450 GB/s)
