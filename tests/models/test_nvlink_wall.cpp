@@ -167,12 +167,12 @@ TEST(NvlinkWall, AServingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
 // The small training job as TP 2 x DP 8 (pp 1: every group runs the same phases at the same
 // times, coupling none): each microbatch all-reduces 2 passes (selective recompute) x 2 per
 // layer x 24 layers of 2 x 2048 tokens x 2048 x 2 B, each GPU sending 2 (2 - 1) / 2 of it to
-// its TP peer, held over the microbatch phase. The integral of the wall over the run is the
-// microbatches run x those bytes / 450 GB/s.
+// its TP peer, held over the microbatch phase. The integral of the wall over one step is its
+// microbatches x those bytes / 450 GB/s.
 TEST(NvlinkWall, ATrainingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
   const models::ScenarioSpec spec =
       load("training/small_job.yaml", {"workload.parallel={tp: 2, pp: 1, dp: 8}",
-                                       "plant.coupling=none", "workload.simulated_steps=2"});
+                                       "plant.coupling=none", "workload.simulated_steps=1"});
   const models::RunResult r = models::run_scenario(spec);
   const auto& t = dynamic_cast<const models::training::TrainingWorkload&>(r.workload());
   const double microbatch_bytes = 24.0 * 2 * 2 * (2 * 2048) * 2048 * 2 * (2.0 * (2 - 1) / 2);
@@ -182,7 +182,7 @@ TEST(NvlinkWall, ATrainingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
   const sim::WallResult* w = wall(r.walls, "network.nvlink");
   ASSERT_NE(w, nullptr);
   const double steps = r.metric("training_steps");
-  ASSERT_EQ(steps, 2);
+  ASSERT_EQ(steps, 1);
   const double span = (r.end - sim::SimTime::zero()).seconds().value();
   const double expected = steps * microbatches * microbatch_bytes / 450e9;
   EXPECT_NEAR(w->mean_utilization * span, expected, 1e-9 * expected);
