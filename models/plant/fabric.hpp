@@ -25,6 +25,16 @@ class GpuGroup;
 // registers the scale-up tier walls (network.nvlink, network.pcie) and no other.
 enum class FabricUse { scale_out, all_links, scale_up_load };
 
+// A ring of a closed-form collective inside a group (Fabric::scale_up_load): the group's GPUs
+// in blocks of `gpus` x `stride` consecutive ones, each block holding `stride` rings of `gpus`
+// members `stride` apart (tensor parallelism: stride 1; context parallelism: stride tp), each
+// member sending `wire_bytes` to the next over the interval.
+struct ScaleUpRing {
+  int gpus = 1;
+  int stride = 1;
+  sim::Bytes wire_bytes{0};
+};
+
 struct FabricTransfer {
   const GpuGroup* from = nullptr;
   int from_gpu = 0;  // index within `from`
@@ -48,18 +58,25 @@ class Fabric {
   // True when a transfer between these GPUs leaves the scale-up domain (crosses a NIC).
   virtual bool scale_out(const FabricTransfer& transfer) const = 0;
 
-  // Scale-up traffic a workload costs in closed form (a tensor-parallel all-reduce's ring):
-  // from now for `over`, each GPU of `group` sends `wire_bytes` to the next GPU of its ring
-  // and receives as much from the previous, the group's GPUs in consecutive rings of
-  // `ring_gpus` (group order). No flow starts and no rate changes: the workload's time stays
-  // its closed form. The scale-up tier walls read it: a scale-up link (NVLink, PCIe) crossed
-  // by k of the rings' hops is at k · wire_bytes / (over · its bandwidth), summed over the
-  // groups that load it (with whatever flows load it too). It lasts until the group's next
-  // declaration (0 bytes ends it), its going idle or its stop (GpuGroup): a workload declares
-  // it after each begin_iteration() for the iteration's duration. Ask the group for the fabric
-  // with FabricUse::scale_up_load (before the plant starts) so that the walls are registered.
-  virtual void scale_up_load(const GpuGroup& group, int ring_gpus, sim::Bytes wire_bytes,
+  // Scale-up traffic a workload costs in closed form (a tensor-parallel all-reduce's ring,
+  // a context-parallel exchange): from now for `over`, over each of `rings`, each GPU of
+  // `group` sends the ring's `wire_bytes` to the next GPU of its ring and receives as much
+  // from the previous. No flow starts and no rate changes: the workload's time stays its
+  // closed form. The scale-up tier walls read it: a scale-up link (NVLink, PCIe) crossed by
+  // k_r of ring r's hops is at Σ_r k_r · wire_bytes_r / (over · its bandwidth), summed over
+  // the groups that load it (with whatever flows load it too). It lasts until the group's
+  // next declaration (no bytes ends it), its going idle or its stop (GpuGroup): a workload
+  // declares it after each begin_iteration() for the iteration's duration. Ask the group for
+  // the fabric with FabricUse::scale_up_load (before the plant starts) so that the walls are
+  // registered.
+  virtual void scale_up_load(const GpuGroup& group, std::span<const ScaleUpRing> rings,
                              sim::Duration over) = 0;
+  // One ring kind: the group's GPUs in consecutive rings of `ring_gpus`.
+  void scale_up_load(const GpuGroup& group, int ring_gpus, sim::Bytes wire_bytes,
+                     sim::Duration over) {
+    const ScaleUpRing ring{ring_gpus, 1, wire_bytes};
+    scale_up_load(group, std::span<const ScaleUpRing>(&ring, 1), over);
+  }
 };
 
 }  // namespace models

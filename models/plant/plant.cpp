@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <unordered_map>
@@ -178,11 +179,12 @@ class Plant::Group final : public GpuGroup {
   std::optional<cooling::GpuHandle> thermal;
   std::optional<sim::ResourceId> junction_wall;
   sim::EventId crossing;
-  // Its closed-form scale-up load (Fabric::scale_up_load): the scale-up links its rings of
-  // `scale_up_ring` GPUs cross with their hop counts, and each one's utilization (empty: none
-  // declared).
-  int scale_up_ring = 0;
-  std::vector<std::pair<network::LinkId, int>> scale_up_hops;
+  // Its closed-form scale-up load (Fabric::scale_up_load): the shapes (gpus, stride) of the
+  // rings last declared, the scale-up links they cross, each link's hop count per ring
+  // (link-major), and each link's utilization (empty: none declared).
+  std::vector<std::pair<int, int>> scale_up_shape;
+  std::vector<network::LinkId> scale_up_links;
+  std::vector<int> scale_up_hops;
   std::vector<double> scale_up_util;
   double peak_junction_c = std::numeric_limits<double>::quiet_NaN();
   sim::SimTime first_slowdown = sim::SimTime::max();
@@ -300,32 +302,44 @@ class Plant::Network final : public Fabric {
     return false;
   }
 
-  void scale_up_load(const GpuGroup& group, int ring_gpus, sim::Bytes wire_bytes,
+  using Fabric::scale_up_load;
+  void scale_up_load(const GpuGroup& group, std::span<const ScaleUpRing> rings,
                      sim::Duration over) override {
     auto* g = const_cast<Group*>(dynamic_cast<const Group*>(&group));
     if (!g || &g->plant() != &plant_)
       throw std::invalid_argument("Fabric: scale_up_load names a group of no plant's");
-    if (ring_gpus < 1 || g->size() % ring_gpus != 0)
-      throw std::invalid_argument("Fabric: scale_up_load's rings must divide the group");
     const sim::SimTime now = plant_.engine_.now();
     const double secs = over.seconds().value();
-    if (ring_gpus == 1 || !(wire_bytes.value() > 0) || !(secs > 0)) {
+    shape_.clear();
+    bytes_.clear();
+    for (const ScaleUpRing& r : rings) {
+      if (r.gpus < 1 || r.stride < 1 || g->size() % (r.gpus * r.stride) != 0)
+        throw std::invalid_argument("Fabric: scale_up_load's rings must tile the group");
+      if (r.gpus == 1 || !(r.wire_bytes.value() > 0)) continue;
+      shape_.emplace_back(r.gpus, r.stride);
+      bytes_.push_back(r.wire_bytes.value());
+    }
+    if (shape_.empty() || !(secs > 0)) {
       clear(*g, now);
       return;
     }
-    if (g->scale_up_ring != ring_gpus) {
+    if (g->scale_up_shape != shape_) {
       clear(*g, now, false);
-      g->scale_up_hops = ring_links(*g, ring_gpus);
-      g->scale_up_ring = ring_gpus;
+      ring_links(*g, shape_);
+      g->scale_up_shape = shape_;
     }
     // The same load again (a training stage's microbatches at one clock): nothing changes.
+    const std::size_t kinds = shape_.size();
     util_.clear();
-    for (const auto& [link, hops] : g->scale_up_hops)
-      util_.push_back(hops * wire_bytes.value() / (secs * topology_.link(link).bandwidth.value()));
+    for (std::size_t i = 0; i < g->scale_up_links.size(); ++i) {
+      double bytes = 0;
+      for (std::size_t r = 0; r < kinds; ++r) bytes += g->scale_up_hops[i * kinds + r] * bytes_[r];
+      util_.push_back(bytes / (secs * topology_.link(g->scale_up_links[i]).bandwidth.value()));
+    }
     if (util_ == g->scale_up_util) return;
     const bool had = !g->scale_up_util.empty();
     for (std::size_t i = 0; i < util_.size(); ++i)
-      add_closed(g->scale_up_hops[i].first, util_[i] - (had ? g->scale_up_util[i] : 0.0));
+      add_closed(g->scale_up_links[i], util_[i] - (had ? g->scale_up_util[i] : 0.0));
     g->scale_up_util = util_;
     refresh(now);
   }
@@ -334,7 +348,7 @@ class Plant::Network final : public Fabric {
   void clear(Group& g, sim::SimTime now, bool judge_now = true) {
     if (g.scale_up_util.empty()) return;
     for (std::size_t i = 0; i < g.scale_up_util.size(); ++i)
-      add_closed(g.scale_up_hops[i].first, -g.scale_up_util[i]);
+      add_closed(g.scale_up_links[i], -g.scale_up_util[i]);
     g.scale_up_util.clear();
     if (judge_now) refresh(now);
   }
@@ -349,20 +363,33 @@ class Plant::Network final : public Fabric {
     return tier == network::LinkTier::nvlink || tier == network::LinkTier::pcie;
   }
 
-  // The scale-up links the group's rings of `ring` GPUs cross, each with how many of the
-  // rings' hops (GPU k to GPU k + 1 of its ring, the last back to the first) cross it.
-  std::vector<std::pair<network::LinkId, int>> ring_links(const Group& g, int ring) const {
-    std::unordered_map<network::LinkId, int> hops;
-    for (int first = 0; first < g.size(); first += ring) {
-      for (int k = 0; k < ring; ++k) {
-        for (network::LinkId l :
-             scale_up_route(node(&g, first + k), node(&g, first + (k + 1) % ring)))
-          ++hops[l];
+  // The scale-up links the group's rings of each shape (gpus, stride) cross, and per link how
+  // many hops of each shape's rings (member k to member k + 1, the last back to the first)
+  // cross it: into g.scale_up_links and g.scale_up_hops (link-major).
+  void ring_links(Group& g, const std::vector<std::pair<int, int>>& shapes) const {
+    const std::size_t kinds = shapes.size();
+    std::map<network::LinkId, std::vector<int>> hops;  // ordered: a reproducible link order
+    for (std::size_t r = 0; r < kinds; ++r) {
+      const auto [n, stride] = shapes[r];
+      for (int base = 0; base < g.size(); base += n * stride) {
+        for (int j = 0; j < stride; ++j) {
+          for (int k = 0; k < n; ++k) {
+            const int from = base + j + k * stride, to = base + j + ((k + 1) % n) * stride;
+            for (network::LinkId l : scale_up_route(node(&g, from), node(&g, to))) {
+              std::vector<int>& h = hops[l];
+              h.resize(kinds, 0);
+              ++h[r];
+            }
+          }
+        }
       }
     }
-    std::vector<std::pair<network::LinkId, int>> links(hops.begin(), hops.end());
-    std::sort(links.begin(), links.end());
-    return links;
+    g.scale_up_links.clear();
+    g.scale_up_hops.clear();
+    for (const auto& [l, h] : hops) {
+      g.scale_up_links.push_back(l);
+      g.scale_up_hops.insert(g.scale_up_hops.end(), h.begin(), h.end());
+    }
   }
 
   // The fewest-hop route from GPU `a` to GPU `b` over scale-up links only (NVLink, PCIe),
@@ -499,8 +526,9 @@ class Plant::Network final : public Fabric {
   std::vector<double> closed_;
   std::vector<std::size_t> slot_;
   std::array<std::vector<double>, kTiers> max_tree_;
-  bool rejudge_ = false;      // a closed-form change touched a link that flows load
-  std::vector<double> util_;  // scratch
+  bool rejudge_ = false;                    // a closed-form change touched a link that flows load
+  std::vector<double> util_, bytes_;        // scratch
+  std::vector<std::pair<int, int>> shape_;  // scratch
   std::uint64_t started_ = 0;
   mutable bool used_ = false;
   mutable bool scale_up_used_ = false;
