@@ -86,6 +86,17 @@ TEST(NvlinkWall, ARingLoadsEachLinkItCrossesWithItsBytesOverDurationTimesBandwid
     EXPECT_DOUBLE_EQ(wall(walls, "network.nvlink")->peak_utilization, s / (1.0 * 300e9));
     EXPECT_EQ(wall(walls, "network.pcie")->peak_utilization, 0.0);
   }
+  {
+    // Rings of two GPUs two apart (0 <-> 2, 1 <-> 3: a context-parallel ring beside TP 2): all
+    // through the host, once over each GPU's PCIe link each way. NVLink carries nothing.
+    HandRun run({"plant.server=azure-nc-a100-v4", "plant.coupling=none"}, 1, 4,
+                models::FabricUse::scale_up_load);
+    const models::ScaleUpRing cp{2, 2, sim::Bytes(s)};
+    run.fabric().scale_up_load(*run.groups[0], std::span(&cp, 1), second);
+    const auto walls = run.finish(sim::SimTime::zero() + second);
+    EXPECT_EQ(wall(walls, "network.nvlink")->peak_utilization, 0.0);
+    EXPECT_DOUBLE_EQ(wall(walls, "network.pcie")->peak_utilization, s / (1.0 * 31.5e9));
+  }
 }
 
 // The load lasts until the group's next declaration, idle or stop: half the window at S / (d B)
@@ -185,6 +196,37 @@ TEST(NvlinkWall, ATrainingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
   ASSERT_EQ(steps, 1);
   const double span = (r.end - sim::SimTime::zero()).seconds().value();
   const double expected = steps * microbatches * microbatch_bytes / 450e9;
+  EXPECT_NEAR(w->mean_utilization * span, expected, 1e-9 * expected);
+}
+
+}  // namespace
+
+namespace {
+
+// The small job as TP 2 x CP 2 x DP 4: each GPU sends its TP peer (next GPU) the TP ring's
+// bytes of 2 x 2048 / 2 = 2048 tokens, and its CP peer (two GPUs on) the K/V chunks: 2 (K and
+// V) x 2048 tokens x 16 / 2 KV heads x 128 x 2 B per step of the cp - 1 = 1, forward twice
+// (selective recompute) and backward twice, per layer. On the NVSwitch each GPU's port carries
+// both, so the wall over one step integrates to microbatches x (TP + CP bytes) / 450 GB/s.
+TEST(NvlinkWall, ContextParallelRingsInsideTheServerAddToTheTensorParallelOnes) {
+  const models::ScenarioSpec spec =
+      load("training/small_job.yaml", {"workload.parallel={tp: 2, cp: 2, pp: 1, dp: 4}",
+                                       "plant.coupling=none", "workload.simulated_steps=1"});
+  const models::RunResult r = models::run_scenario(spec);
+  const auto& t = dynamic_cast<const models::training::TrainingWorkload&>(r.workload());
+  const double tokens = 2 * 2048 / 2;
+  const double tp_bytes = 24.0 * 2 * 2 * tokens * 2048 * 2 * (2.0 * (2 - 1) / 2);
+  const double chunk = 2 * tokens * (16 / 2) * 128 * 2;
+  const double cp_bytes = 24.0 * chunk * (2 - 1) * (2 + 2);
+  EXPECT_DOUBLE_EQ(t.model_step().microbatch_tp_ring_bytes.value(), tp_bytes);
+  EXPECT_DOUBLE_EQ(t.model_step().microbatch_cp_ring_bytes.value(), cp_bytes);
+  const int microbatches = 64 / (2 * 4);
+  ASSERT_EQ(t.model_step().microbatches, microbatches);
+  ASSERT_EQ(r.metric("training_steps"), 1);
+  const sim::WallResult* w = wall(r.walls, "network.nvlink");
+  ASSERT_NE(w, nullptr);
+  const double span = (r.end - sim::SimTime::zero()).seconds().value();
+  const double expected = microbatches * (tp_bytes + cp_bytes) / 450e9;
   EXPECT_NEAR(w->mean_utilization * span, expected, 1e-9 * expected);
 }
 

@@ -311,6 +311,7 @@ StepReport TrainingStepModel::step() const {
 
   // Context parallel: ring exchange of K and V chunks, hidden behind the attention compute.
   sim::Seconds cp_layer(0);
+  sim::Bytes cp_layer_bytes(0);
   if (p.cp > 1) {
     const std::int64_t hd = m.head_dim > 0 ? m.head_dim : m.hidden / m.heads;
     const double kv_heads = m.attention == AttentionKind::gqa
@@ -330,6 +331,7 @@ StepReport TrainingStepModel::step() const {
     const sim::Seconds bwd_exposed =
         std::max(sim::Seconds(0), steps * 2.0 * step - 2.5 * hidden_fwd);
     cp_layer = fwd_exposed * (spec_.recompute == Recompute::none ? 1.0 : 2.0) + bwd_exposed;
+    cp_layer_bytes = chunk * (steps * ((spec_.recompute == Recompute::none ? 1.0 : 2.0) + 2.0));
   }
 
   // Expert parallel: dispatch and combine all-to-alls per MoE layer per pass.
@@ -409,6 +411,7 @@ StepReport TrainingStepModel::step() const {
     const double tp = p.tp;
     r.microbatch_tp_ring_bytes = layers_per_stage * 2.0 * passes * activation * (2 * (tp - 1) / tp);
   }
+  r.microbatch_cp_ring_bytes = layers_per_stage * cp_layer_bytes;
   d.compute = mb * slowest_compute;
   d.tp_comm = mb * layers_per_stage * tp_layer;
   d.cp_comm = mb * layers_per_stage * cp_layer;

@@ -119,6 +119,10 @@ struct StepReport {
   // reduce-scatter + all-gather under sequence parallelism send the same), the scale-up load
   // the plant's NVLink wall reads (models/plant/fabric.hpp scale_up_load).
   sim::Bytes microbatch_tp_ring_bytes{0};
+  // The context-parallel ring exchange's bytes each GPU sends to the next GPU of its CP group
+  // in one microbatch: (cp - 1) K/V chunks per layer forward (twice with recompute) and twice
+  // that backward, whether or not the attention hides them.
+  sim::Bytes microbatch_cp_ring_bytes{0};
   KernelWork optimizer_work;
   std::vector<CollectiveCall> pp_dp_calls;  // what breakdown.pp_comm and dp_comm come from
   bool fits() const { return memory.total() <= hbm_capacity; }

@@ -366,11 +366,15 @@ TrainingWorkload::TrainingWorkload(const TrainingWorkloadSpec& spec, const Workl
   }
   fabric_ = groups.front()->fabric(FabricUse::scale_out);
   if (fabric_) build_step_flows(groups);
-  // Tensor parallelism inside each group (consecutive ranks): its collectives load the group's
-  // NVLink ports (the plant's NVLink wall), costed in closed form.
-  if (p.tp > 1 && report_.microbatch_tp_ring_bytes.value() > 0 &&
-      groups.front()->size() % p.tp == 0)
-    scale_up_fabric_ = groups.front()->fabric(FabricUse::scale_up_load);
+  // Tensor parallelism inside each group (consecutive ranks), and context parallelism when its
+  // rings (cp ranks tp apart) stay in the group: their collectives load the group's NVLink
+  // ports (the plant's NVLink wall), costed in closed form.
+  const int group_gpus = groups.front()->size();
+  if (p.tp > 1 && group_gpus % p.tp == 0)
+    scale_up_rings_.push_back({p.tp, 1, report_.microbatch_tp_ring_bytes});
+  if (p.cp > 1 && group_gpus % (p.tp * p.cp) == 0)
+    scale_up_rings_.push_back({p.cp, p.tp, report_.microbatch_cp_ring_bytes});
+  if (!scale_up_rings_.empty()) scale_up_fabric_ = groups.front()->fabric(FabricUse::scale_up_load);
   tracer_ = engine_.tracer();
   if (tracer_) {
     for (GroupState& g : groups_) {
@@ -631,10 +635,11 @@ void TrainingWorkload::run_phase(std::size_t i, sim::SimTime now) {
   }
   const IterationRun run = g.group->begin_iteration(now, ph.activity);
   if (scale_up_fabric_) {  // replaces the previous phase's: none outside microbatches
-    scale_up_fabric_->scale_up_load(
-        *g.group, spec_.training.parallel.tp,
-        ph.kind == PhaseKind::microbatch ? report_.microbatch_tp_ring_bytes : sim::Bytes(0),
-        run.duration);
+    scale_up_fabric_->scale_up_load(*g.group,
+                                    ph.kind == PhaseKind::microbatch
+                                        ? std::span<const ScaleUpRing>(scale_up_rings_)
+                                        : std::span<const ScaleUpRing>(),
+                                    run.duration);
   }
   if (tracer_) g.phase_start = now;
   const double dur = run.duration.seconds().value();

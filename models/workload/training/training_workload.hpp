@@ -187,6 +187,7 @@ class TrainingWorkload final : public Workload {
   // The plant's, told each microbatch phase's tensor-parallel ring bytes (Fabric::
   // scale_up_load, rings of tp GPUs in the group): the NVLink wall's load, time unchanged.
   models::Fabric* scale_up_fabric_ = nullptr;
+  std::vector<models::ScaleUpRing> scale_up_rings_;  // TP, and CP inside the group
   struct FlowSet {
     std::vector<FabricTransfer> flows;
     double bytes = 0;
