@@ -141,8 +141,9 @@ TEST(ServingFabric, TheRunIsDeterministic) {
   ASSERT_EQ(a.summary.size(), b.summary.size());
   for (std::size_t i = 0; i < a.summary.size(); ++i) {
     EXPECT_EQ(a.summary[i].name, b.summary[i].name);
-    if (!std::isnan(a.summary[i].value))
+    if (!std::isnan(a.summary[i].value)) {
       EXPECT_EQ(a.summary[i].value, b.summary[i].value) << a.summary[i].name;
+    }
   }
   EXPECT_EQ(a.events, b.events);
 }
