@@ -44,6 +44,12 @@ struct IterationCost {
   // tensor-parallel group over the iteration (2 (tp - 1) / tp of each all-reduce's size), the
   // scale-up load the plant's NVLink wall reads (models/plant/fabric.hpp scale_up_load).
   sim::Bytes tp_ring_bytes_per_gpu{0};
+  // The expert-parallel dispatch and combine between the GPUs of one group (one tensor-
+  // parallel group on one NVSwitch): what each GPU sends to the other members of its group
+  // over the iteration, (group - 1) x all_to_all's bytes per pair. Through a switch its port
+  // loads are those of a ring with these wire bytes (each port carries them up and down), so
+  // it loads the NVLink wall beside tp_ring_bytes_per_gpu.
+  sim::Bytes ep_in_group_bytes_per_gpu{0};
 
   // Where the time goes: kernels bound by the SMs and by HBM (at full clock), and host time
   // during which the GPUs wait (at the clock costed: the wait for kernel launches shrinks as

@@ -69,7 +69,8 @@ BatchShape heaviest_share(const BatchShape& batch, int parts) {
       s.decode_contexts.push_back(batch.decode_contexts[i]);
     }
   } else {  // only the sum is known: the mean context for each
-    const double mean = batch.decodes > 0 ? batch.decode_context_sum / batch.decodes : 0;
+    const double mean =
+        batch.decodes > 0 ? batch.decode_context_sum / static_cast<double>(batch.decodes) : 0;
     for (std::int64_t i = 0; i < batch.decodes; ++i) {
       BatchShape& s = shares[static_cast<std::size_t>(i) % p];
       ++s.decodes;
@@ -319,6 +320,9 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     const sim::Seconds all_to_alls = 2 * moe_layers * parallel_.network->all_to_all(s, group);
     c.comm_time += all_to_alls;
     c.link_bytes_per_gpu += 2 * moe_layers * s * ((ep - 1.0) / ep);
+    // Each GPU's share to each other member; the tp - 1 of them in its own group (the
+    // replica's GPU groups are its tensor-parallel groups) are reached over its NVSwitch.
+    c.ep_in_group_bytes_per_gpu = 2 * moe_layers * s / static_cast<double>(ep) * (tp_ - 1.0);
     if (ep > parallel_.gpus_per_node) {  // the group spans domains: the NICs carry it
       c.scale_out_comm += all_to_alls;
       c.all_to_all_pair = 2 * moe_layers * s / static_cast<double>(ep);
@@ -368,6 +372,7 @@ IterationCost KernelIterationCost::cost(const BatchShape& batch, double clock_ra
     c.hbm_bytes_per_gpu = c.hbm_bytes_per_gpu * k;
     c.link_bytes_per_gpu = c.link_bytes_per_gpu * k;
     c.tp_ring_bytes_per_gpu = c.tp_ring_bytes_per_gpu * k;
+    c.ep_in_group_bytes_per_gpu = c.ep_in_group_bytes_per_gpu * k;
     c.compute_bound = c.compute_bound * k;
     c.memory_bound = c.memory_bound * k;
     c.host = c.host * k;

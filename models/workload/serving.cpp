@@ -442,7 +442,8 @@ void ServingModel::try_start(Replica& r) {
   const double secs = d.seconds().value();
   if (scale_up_fabric_) {  // replaces the previous iteration's (0 bytes: none)
     for (GpuGroup* g : r.groups)
-      scale_up_fabric_->scale_up_load(*g, g->size(), c.tp_ring_bytes_per_gpu, d);
+      scale_up_fabric_->scale_up_load(*g, g->size(),
+                                      c.tp_ring_bytes_per_gpu + c.ep_in_group_bytes_per_gpu, d);
   }
 
   // Work left behind that is not waiting for KV space: the replica runs at its throughput.

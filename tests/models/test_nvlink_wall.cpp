@@ -180,6 +180,30 @@ TEST(NvlinkWall, AServingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
 // layer x 24 layers of 2 x 2048 tokens x 2048 x 2 B, each GPU sending 2 (2 - 1) / 2 of it to
 // its TP peer, held over the microbatch phase. The integral of the wall over one step is its
 // microbatches x those bytes / 450 GB/s.
+// Expert parallelism inside the replica's group: DeepSeek-V3 at TP 8 x EP 8 on one HGX H200.
+// Each GPU sends its share of every dispatch and combine to the 7 others through the
+// NVSwitch, beside the tensor-parallel all-reduces; the wall integrates both.
+TEST(NvlinkWall, ExpertParallelAllToAllsInsideTheGroupAddToTheTensorParallelBytes) {
+  const models::RunResult r =
+      models::run_scenario(load("scenarios/single_request.yaml",
+                                {"plant.server=hgx-h200", "workload.model=deepseek-v3",
+                                 "workload.tensor_parallel=8", "workload.expert_parallel=8",
+                                 "workload.weight_dtype=fp8", "workload.cost_model=calibrated"}));
+  const sim::WallResult* w = wall(r.walls, "network.nvlink");
+  ASSERT_NE(w, nullptr);
+  const double tokens = 4096 + 256, hidden = 7168, act = 2, tp = 8, ep = 8;
+  const double layers = 61, moe_layers = 61 - 3, active = 8;
+  // All-reduces: two per layer of tokens x hidden, each GPU sending 2 (tp-1)/tp of it.
+  const double tp_bytes = 2 * layers * tokens * hidden * act * (2 * (tp - 1) / tp);
+  // Dispatch and combine per MoE layer: each GPU's tokens / ep, each to `active` experts,
+  // S / ep of it to every member; tp - 1 members are in its group.
+  const double s = tokens * active * hidden * act / ep;
+  const double ep_bytes = 2 * moe_layers * s / ep * (tp - 1);
+  const double span = (r.end - sim::SimTime::zero()).seconds().value();
+  const double expected = (tp_bytes + ep_bytes) / 450e9;
+  EXPECT_NEAR(w->mean_utilization * span, expected, 1e-9 * expected);
+}
+
 TEST(NvlinkWall, ATrainingRunsTensorParallelBytesAreTheIntegralOfTheWall) {
   const models::ScenarioSpec spec =
       load("training/small_job.yaml", {"workload.parallel={tp: 2, pp: 1, dp: 8}",

@@ -279,7 +279,9 @@ TEST(Trace, DisaggregatedPoolsShowTheirKvTransfers) {
   const std::set<std::string> prefill{"replica[0]", "replica[1]", "replica[2]"};
   for (const std::string& s : senders) EXPECT_TRUE(prefill.count(s)) << s;
   for (const Slice& s : t.slices)
-    if (is_iteration(t, s)) EXPECT_TRUE(s.args.has("kv_blocks_held")) << "paged";
+    if (is_iteration(t, s)) {
+      EXPECT_TRUE(s.args.has("kv_blocks_held")) << "paged";
+    }
 }
 
 // The throttled periods on each group's "clock" lane are its busy time below full clock, so
