@@ -668,6 +668,16 @@ void expect_same_tree(const Node& a, const Node& b) {
   }
 }
 
+// `root` written by to_yaml and read back: the same tree (returned for further checks).
+Node round_trip(const Node& root) {
+  const std::string text = to_yaml(root);
+  Diagnostics d;
+  Node again = load_string(text, "out.yaml", d);
+  EXPECT_TRUE(d.empty()) << d.str() << text;
+  expect_same_tree(root, again);
+  return again;
+}
+
 TEST(ToYaml, BlockStyleInFileOrder) {
   Diagnostics d;
   const Node root = load(
@@ -720,14 +730,13 @@ TEST(ToYaml, RoundTripsScalarsThatNeedQuotes) {
       "    text\n",
       d);
   ASSERT_TRUE(d.empty()) << d.str();
-  const std::string text = to_yaml(root);
-  Diagnostics d2;
-  const Node again = load_string(text, "out.yaml", d2);
-  ASSERT_TRUE(d2.empty()) << d2.str() << text;
-  expect_same_tree(root, again);
+  const Node again = round_trip(root);
+  ASSERT_NE(again.find("j"), nullptr);
   EXPECT_EQ(again.find("j")->scalar(),
             "ctl\x01"
             "c");
+  ASSERT_NE(again.find("q"), nullptr);
+  ASSERT_EQ(again.find("q")->items().size(), 2u);
   EXPECT_EQ(again.find("q")->items()[1].scalar(), "block\ntext\n");
 }
 
@@ -741,11 +750,7 @@ TEST(ConfigYaml, CarriageReturnsRoundTrip) {
   Diagnostics d;
   const Node root = load_string(input, "in.yaml", d);
   ASSERT_TRUE(d.empty()) << d.str();
-  const std::string text = to_yaml(root);
-  Diagnostics d2;
-  const Node again = load_string(text, "out.yaml", d2);
-  ASSERT_TRUE(d2.empty()) << d2.str() << text;
-  expect_same_tree(root, again);
+  round_trip(root);
 }
 
 }  // namespace
