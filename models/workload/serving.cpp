@@ -280,6 +280,15 @@ int ServingModel::on_arrival(const Arrival& a) {
   return route_to_queue(rec.id);
 }
 
+void ServingModel::requeue(std::int64_t id) {
+  RequestRecord& rec = records_[static_cast<std::size_t>(id)];
+  rec.generated_tokens = 0;
+  ++rec.requeued;
+  ++stats_.requeued;
+  const int to = route_to_queue(id);
+  if (to >= 0) try_start(replicas_[static_cast<std::size_t>(to)]);
+}
+
 int ServingModel::route_to_queue(std::int64_t id) {
   RequestRecord& rec = records_[static_cast<std::size_t>(id)];
   rec.replica = route(Role::prefill);
@@ -630,11 +639,7 @@ void ServingModel::hand_off(Replica& from, const Running& run) {
       dst.waiting.push_back(id);
       try_start(dst);
     } else {  // the decode replica stopped: start again
-      q.generated_tokens = 0;
-      ++q.requeued;
-      ++stats_.requeued;
-      const int r = route_to_queue(id);
-      if (r >= 0) try_start(replicas_[static_cast<std::size_t>(r)]);
+      requeue(id);
     }
     if (done()) engine_.stop();
   };
@@ -801,14 +806,7 @@ void ServingModel::on_stop(Replica& r, sim::SimTime at) {
   r.kv_tokens_reserved = 0;
   r.kv_blocked = false;
   update_capacity_load(r);
-  for (std::int64_t id : orphans) {
-    RequestRecord& rec = records_[static_cast<std::size_t>(id)];
-    rec.generated_tokens = 0;
-    ++rec.requeued;
-    ++stats_.requeued;
-    const int to = route_to_queue(id);
-    if (to >= 0) try_start(replicas_[static_cast<std::size_t>(to)]);
-  }
+  for (std::int64_t id : orphans) requeue(id);
   if (done()) engine_.stop();
 }
 

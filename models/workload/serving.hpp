@@ -301,6 +301,8 @@ class ServingModel {
   // Records an arrival and queues it; returns its replica (-1: rejected or lost).
   int on_arrival(const Arrival& a);
   int route_to_queue(std::int64_t request);
+  // A request whose replica stopped starts again from its prompt on another (counted).
+  void requeue(std::int64_t request);
   void try_start(Replica& r);
   void on_iteration_end(Replica& r);
   // Schedules the end of the iteration that started at `start` and takes `d` alone; with
